@@ -1,0 +1,228 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using RagOperator.Api.Schema;
+using RagOperator.Kubernetes.Models;
+
+namespace RagOperator.Api.V1Alpha1;
+
+/// <summary>A sharded Qdrant collection with its retrieval routers.</summary>
+[KubernetesEntity(ApiGroup.Name, ApiGroup.Version, "VectorCollection", "vectorcollections",
+    ShortNames = ["vc"], Categories = ["ragoperator", "all"])]
+[Description("VectorCollection is a sharded Qdrant collection for retrieval, served through the project's retrieval routers.")]
+[PrinterColumn("Dimension", "integer", ".spec.dimension", Priority = 1)]
+[PrinterColumn("Shards", "integer", ".spec.shards")]
+[PrinterColumn("Replicas", "integer", ".spec.replicas")]
+[PrinterColumn("Phase", "string", ".status.phase")]
+[PrinterColumn("Routing", "integer", ".status.routing.activeVersion", Description = "Active routing table version")]
+[PrinterColumn("Migration", "string", ".status.migration.phase", Priority = 1)]
+[PrinterColumn("Age", "date", ".metadata.creationTimestamp")]
+[CelRule("!has(oldSelf.status) || !has(oldSelf.status.migration) || oldSelf.status.migration.phase in ['Done', 'RolledBack'] || self.spec.sharding.strategy == oldSelf.spec.sharding.strategy",
+    "spec.sharding.strategy cannot change while a migration is running; wait until status.migration.phase is Done",
+    FieldPath = ".spec.sharding.strategy")]
+public sealed class VectorCollection : IKubernetesObject<VectorCollectionSpec, VectorCollectionStatus>
+{
+    public const string KindName = "VectorCollection";
+    public const string Plural = "vectorcollections";
+
+    public string ApiVersion { get; set; } = ApiGroup.ApiVersion;
+    public string Kind { get; set; } = KindName;
+    public ObjectMeta Metadata { get; set; } = new();
+
+    [Required]
+    [Description("Desired state of the collection.")]
+    public VectorCollectionSpec Spec { get; set; } = new();
+
+    [Description("Observed state of the collection, written by the operator only.")]
+    public VectorCollectionStatus? Status { get; set; }
+}
+
+[CelRule("self.sharding.slots >= self.shards",
+    "spec.sharding.slots must be greater than or equal to spec.shards: every shard needs at least one cell",
+    FieldPath = ".sharding.slots")]
+public sealed class VectorCollectionSpec
+{
+    [Required]
+    [Range(1, 65536)]
+    [Description("Number of components of every vector. Immutable.")]
+    [CelRule("self == oldSelf", "spec.dimension is immutable; create a new collection to change it")]
+    public int Dimension { get; set; }
+
+    [Required]
+    [Description("Similarity function of the collection (Cosine, Dot, Euclid or Manhattan). Immutable.")]
+    [CelRule("self == oldSelf", "spec.distance is immutable; create a new collection to change it")]
+    public Distance Distance { get; set; } = Distance.Cosine;
+
+    [Range(1, 1024)]
+    [Description("Number of shards; each shard is one StatefulSet of Qdrant pods. Changing it starts a stream migration.")]
+    public int Shards { get; set; } = 1;
+
+    [Range(1, 9)]
+    [Description("Qdrant pods (replicas) per shard.")]
+    public int Replicas { get; set; } = 1;
+
+    [Description("How points are assigned to cells and cells to shards.")]
+    public ShardingSpec Sharding { get; set; } = new();
+
+    [Description("HNSW index parameters applied to every shard.")]
+    public HnswSpec Hnsw { get; set; } = new();
+
+    [Description("Vector quantization applied to every shard.")]
+    public QuantizationSpec Quantization { get; set; } = new();
+
+    [Description("Persistent storage of each Qdrant pod.")]
+    public StorageSpec Storage { get; set; } = new();
+
+    [Description("Compute resources of each Qdrant container.")]
+    public ResourceRequirements? Resources { get; set; }
+
+    [Description("Name of the cluster-scoped VectorNodePool the shard pods run on.")]
+    public LocalObjectReference? NodePoolRef { get; set; }
+
+    [Description("Qdrant image, version and API key.")]
+    public QdrantSpec Qdrant { get; set; } = new();
+
+    [Description("The retrieval router Deployment of this collection.")]
+    public RouterSpec Router { get; set; } = new();
+
+    [Description("How points are streamed between shards when the shard count changes.")]
+    public RebalanceSpec Rebalance { get; set; } = new();
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<Distance>))]
+public enum Distance
+{
+    Cosine,
+    Dot,
+    Euclid,
+    Manhattan,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<ShardingStrategy>))]
+public enum ShardingStrategy
+{
+    [JsonStringEnumMemberName("hash")] Hash,
+    [JsonStringEnumMemberName("semantic")] Semantic,
+}
+
+public sealed class ShardingSpec
+{
+    [Description("hash: cell = xxHash64(canonical id) mod slots. semantic: cells are k-means centroids.")]
+    public ShardingStrategy Strategy { get; set; } = ShardingStrategy.Hash;
+
+    [Range(1, 1048576)]
+    [Description("Number of hash cells (slots). Immutable: cells are the unit of rebalancing.")]
+    [CelRule("self == oldSelf", "spec.sharding.slots is immutable; it fixes the cell of every point")]
+    public int Slots { get; set; } = 16384;
+}
+
+public sealed class HnswSpec
+{
+    [Range(4, 128)]
+    [Description("Edges per node in the HNSW graph.")]
+    public int M { get; set; } = 16;
+
+    [Range(4, 4096)]
+    [Description("Neighbours considered while building the index.")]
+    public int EfConstruct { get; set; } = 100;
+
+    [Description("Keep the HNSW graph on disk instead of in memory.")]
+    public bool OnDisk { get; set; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<QuantizationType>))]
+public enum QuantizationType
+{
+    [JsonStringEnumMemberName("none")] None,
+    [JsonStringEnumMemberName("scalar")] Scalar,
+    [JsonStringEnumMemberName("binary")] Binary,
+    [JsonStringEnumMemberName("product")] Product,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<ProductCompression>))]
+public enum ProductCompression
+{
+    [JsonStringEnumMemberName("x4")] X4,
+    [JsonStringEnumMemberName("x8")] X8,
+    [JsonStringEnumMemberName("x16")] X16,
+    [JsonStringEnumMemberName("x32")] X32,
+    [JsonStringEnumMemberName("x64")] X64,
+}
+
+[CelRule("self.type == 'product' || !has(self.compression)",
+    "spec.quantization.compression applies only to type product", FieldPath = ".compression")]
+[CelRule("self.type == 'scalar' || !has(self.quantile)",
+    "spec.quantization.quantile applies only to type scalar", FieldPath = ".quantile")]
+public sealed class QuantizationSpec
+{
+    [Description("none, scalar (int8), binary or product quantization.")]
+    public QuantizationType Type { get; set; } = QuantizationType.None;
+
+    [Description("Keep quantized vectors in RAM.")]
+    public bool? AlwaysRam { get; set; }
+
+    [Range(0.5, 1.0)]
+    [Description("Scalar quantization: quantile of values used for the int8 range.")]
+    public double? Quantile { get; set; }
+
+    [Description("Product quantization: compression ratio.")]
+    public ProductCompression? Compression { get; set; }
+}
+
+public sealed class StorageSpec
+{
+    [RegularExpression(@"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")]
+    [Description("Size of each pod's persistent volume, as a Kubernetes quantity (for example 10Gi).")]
+    public string Size { get; set; } = "10Gi";
+
+    [Description("StorageClass of the volumes; the cluster default when empty.")]
+    public string? StorageClassName { get; set; }
+
+    [Description("Keep the PersistentVolumeClaims when the collection is deleted (true), or delete them with it (false).")]
+    public bool RetainOnDelete { get; set; } = true;
+}
+
+public sealed class QdrantSpec
+{
+    [MinLength(1)]
+    [Description("Qdrant container image repository.")]
+    public string Image { get; set; } = "qdrant/qdrant";
+
+    [RegularExpression(@"^v[0-9]+\.[0-9]+\.[0-9]+$")]
+    [Description("Qdrant version (image tag), for example v1.19.0.")]
+    public string Version { get; set; } = "v1.19.0";
+
+    [Description("Secret key holding the Qdrant API key; shards require it and the operator and routers send it.")]
+    public SecretKeySelector? ApiKeySecretRef { get; set; }
+}
+
+public sealed class RouterSpec
+{
+    [Range(1, 100)]
+    [Description("Router pods.")]
+    public int Replicas { get; set; } = 2;
+
+    [Description("Compute resources of each router container.")]
+    public ResourceRequirements? Resources { get; set; }
+
+    [Description("Router image; defaults to the operator's own router image.")]
+    public string? Image { get; set; }
+
+    [Description("Secret key holding the API key clients must send to the router (header api-key or Authorization: Bearer).")]
+    public SecretKeySelector? ApiKeySecretRef { get; set; }
+
+    [Range(10, 60000)]
+    [Description("Deadline of one fan-out search, in milliseconds.")]
+    public int SearchTimeoutMs { get; set; } = 2000;
+}
+
+public sealed class RebalanceSpec
+{
+    [Range(1, 10000)]
+    [Description("Points per scroll/upsert batch while streaming cells between shards.")]
+    public int BatchSize { get; set; } = 256;
+
+    [Range(0, 10000000)]
+    [Description("Upper bound on points copied per second across the migration; 0 means unlimited.")]
+    public int MaxPointsPerSecond { get; set; }
+}

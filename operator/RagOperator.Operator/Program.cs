@@ -1,0 +1,8 @@
+using System.CommandLine;
+using RagOperator.Operator.Cli;
+
+var root = new RootCommand("RagOperator: runs sharded Qdrant collections for retrieval on Kubernetes.")
+{
+    ManifestsCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();
