@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace RagOperator.Kubernetes.Models;
@@ -34,6 +35,10 @@ public sealed class ObjectMeta
     public IList<OwnerReference>? OwnerReferences { get; set; }
     public IList<string>? Finalizers { get; set; }
     public IList<System.Text.Json.Nodes.JsonObject>? ManagedFields { get; set; }
+
+    /// <summary>Fields this model does not name survive a read-modify-write.</summary>
+    [JsonExtensionData]
+    public IDictionary<string, JsonElement>? ExtensionData { get; set; }
 }
 
 public sealed class OwnerReference
@@ -44,6 +49,9 @@ public sealed class OwnerReference
     public string Uid { get; set; } = "";
     public bool? Controller { get; set; }
     public bool? BlockOwnerDeletion { get; set; }
+
+    [JsonExtensionData]
+    public IDictionary<string, JsonElement>? ExtensionData { get; set; }
 }
 
 /// <summary>The Kubernetes Condition shape (metav1.Condition).</summary>

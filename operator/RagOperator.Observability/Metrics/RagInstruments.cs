@@ -1,0 +1,124 @@
+namespace RagOperator.Observability.Metrics;
+
+/// <summary>
+/// The instruments the operator and the router publish, with the Prometheus names they become. The Grafana
+/// dashboard in <c>charts/rag-operator</c> queries exactly these names (a test checks it), so code that
+/// records a metric the dashboard shows should take its name, unit and tags from here.
+/// </summary>
+public static class RagInstruments
+{
+    /// <summary>Fan-out width counts shards, not seconds.</summary>
+    public static readonly IReadOnlyList<double> FanOutBuckets = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
+
+    /// <summary>Migration batches copy up to thousands of points; their sizes get their own buckets.</summary>
+    public static readonly IReadOnlyList<double> BatchSizeBuckets = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+
+    // RagOperator.Kubernetes
+    public static readonly InstrumentSpec ApiRequests = new(RagMeters.Kubernetes, "kubernetes_api_requests_total", null, InstrumentKind.Counter,
+        "Kubernetes API requests by verb, resource and HTTP status code.", ["verb", "resource", "code"]);
+
+    public static readonly InstrumentSpec LeaderIsLeader = new(RagMeters.Kubernetes, "leader_is_leader", null, InstrumentKind.Gauge,
+        "1 while this replica holds the leader-election lease, else 0.", ["lease"]);
+
+    // RagOperator.Controller
+    public static readonly InstrumentSpec Reconciles = new(RagMeters.Controller, "ragoperator_reconcile_total", null, InstrumentKind.Counter,
+        "Reconciles by kind and result (success, requeue, error).", ["kind", "result"]);
+
+    public static readonly InstrumentSpec ReconcileErrors = new(RagMeters.Controller, "ragoperator_reconcile_errors_total", null, InstrumentKind.Counter,
+        "Reconciles that ended in an error, by kind.", ["kind"]);
+
+    public static readonly InstrumentSpec ReconcileDuration = new(RagMeters.Controller, "ragoperator_reconcile_duration", "s", InstrumentKind.Histogram,
+        "Time spent in one reconcile, by kind.", ["kind"]);
+
+    public static readonly InstrumentSpec WorkQueueDepth = new(RagMeters.Controller, "ragoperator_workqueue_depth", null, InstrumentKind.Gauge,
+        "Keys waiting in the work queue.", ["queue"]);
+
+    public static readonly InstrumentSpec WorkQueueLatency = new(RagMeters.Controller, "ragoperator_workqueue_latency", "s", InstrumentKind.Histogram,
+        "Time a key waited in the work queue before a worker took it.", ["queue"]);
+
+    // RagOperator.Qdrant
+    public static readonly InstrumentSpec QdrantRequests = new(RagMeters.Qdrant, "qdrant_client_requests_total", null, InstrumentKind.Counter,
+        "Operator calls to Qdrant by operation and outcome.", ["operation", "outcome"]);
+
+    public static readonly InstrumentSpec QdrantRequestDuration = new(RagMeters.Qdrant, "qdrant_client_request_duration", "s", InstrumentKind.Histogram,
+        "Latency of operator calls to Qdrant by operation.", ["operation"]);
+
+    // RagOperator.Operator (per collection)
+    public static readonly InstrumentSpec ShardsReady = new(RagMeters.Operator, "ragoperator_collection_shards_ready", null, InstrumentKind.Gauge,
+        "Shards of the collection whose StatefulSet has every replica ready.", ["namespace", "collection"]);
+
+    public static readonly InstrumentSpec ShardsDesired = new(RagMeters.Operator, "ragoperator_collection_shards_desired", null, InstrumentKind.Gauge,
+        "Shards the collection's spec asks for.", ["namespace", "collection"]);
+
+    public static readonly InstrumentSpec Points = new(RagMeters.Operator, "ragoperator_collection_points", null, InstrumentKind.Gauge,
+        "Points stored per shard, as Qdrant last reported them.", ["namespace", "collection", "shard"]);
+
+    public static readonly InstrumentSpec RoutingVersion = new(RagMeters.Operator, "ragoperator_collection_routing_version", null, InstrumentKind.Gauge,
+        "Active routing-table version published for the collection.", ["namespace", "collection"]);
+
+    // RagOperator.Migration
+    public static readonly InstrumentSpec MigrationPhase = new(RagMeters.Migration, "ragoperator_migration_phase", null, InstrumentKind.Gauge,
+        "1 for the migration phase the collection is in (label phase), 0 for the others.", ["namespace", "collection", "phase"]);
+
+    public static readonly InstrumentSpec PointsCopied = new(RagMeters.Migration, "ragoperator_migration_points_copied_total", null, InstrumentKind.Counter,
+        "Points copied between shards by stream migrations; rate() of it is the copy rate.", ["namespace", "collection"]);
+
+    public static readonly InstrumentSpec MigrationBatchSize = new(RagMeters.Migration, "ragoperator_migration_batch_size", "{point}", InstrumentKind.Histogram,
+        "Points per copy batch.", ["namespace", "collection"]);
+
+    // RagOperator.Router
+    public static readonly InstrumentSpec RouterRequestDuration = new(RagMeters.Router, "ragrouter_request_duration", "s", InstrumentKind.Histogram,
+        "Router request latency by endpoint and status code.", ["collection", "endpoint", "code"]);
+
+    public static readonly InstrumentSpec RouterShardRequestDuration = new(RagMeters.Router, "ragrouter_shard_request_duration", "s", InstrumentKind.Histogram,
+        "Latency of the router's calls to each shard by operation and outcome.", ["collection", "shard", "operation", "outcome"]);
+
+    public static readonly InstrumentSpec RouterFanOut = new(RagMeters.Router, "ragrouter_fanout_width", "{shard}", InstrumentKind.Histogram,
+        "Shards one search fanned out to.", ["collection"]);
+
+    public static readonly InstrumentSpec RouterPartialResults = new(RagMeters.Router, "ragrouter_partial_results_total", null, InstrumentKind.Counter,
+        "Searches answered with partial: true because a shard was missing.", ["collection"]);
+
+    public static readonly InstrumentSpec RouterErrors = new(RagMeters.Router, "ragrouter_errors_total", null, InstrumentKind.Counter,
+        "Router errors by kind (bad_request, shard_unavailable, deadline, internal...).", ["collection", "kind"]);
+
+    public static readonly InstrumentSpec RouterRoutingVersion = new(RagMeters.Router, "ragrouter_routing_version", null, InstrumentKind.Gauge,
+        "Routing-table version this router serves.", ["collection"]);
+
+    /// <summary>Every instrument above, in declaration order.</summary>
+    public static IReadOnlyList<InstrumentSpec> All { get; } =
+    [
+        ApiRequests, LeaderIsLeader, Reconciles, ReconcileErrors, ReconcileDuration, WorkQueueDepth, WorkQueueLatency,
+        QdrantRequests, QdrantRequestDuration, ShardsReady, ShardsDesired, Points, RoutingVersion, MigrationPhase,
+        PointsCopied, MigrationBatchSize, RouterRequestDuration, RouterShardRequestDuration, RouterFanOut,
+        RouterPartialResults, RouterErrors, RouterRoutingVersion,
+    ];
+
+    /// <summary>Buckets for the catalogue's histograms that do not measure seconds.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<double>> HistogramBuckets { get; } =
+        new Dictionary<string, IReadOnlyList<double>>(StringComparer.Ordinal)
+        {
+            [RouterFanOut.Name] = FanOutBuckets,
+            [MigrationBatchSize.Name] = BatchSizeBuckets,
+        };
+}
+
+/// <summary>What kind of Prometheus family an instrument becomes (gauges include up-down counters and observables).</summary>
+public enum InstrumentKind
+{
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+/// <summary>One instrument of the catalogue: meter, instrument name, UCUM unit, kind, help text and tag keys.</summary>
+public sealed record InstrumentSpec(string Meter, string Name, string? Unit, InstrumentKind Kind, string Description, IReadOnlyList<string> Tags)
+{
+    /// <summary>The family name the exporter writes for it.</summary>
+    public string PrometheusName => PrometheusNaming.FamilyName(Name, Unit, Kind switch
+    {
+        InstrumentKind.Counter => PrometheusMetricType.Counter,
+        InstrumentKind.Gauge => PrometheusMetricType.Gauge,
+        _ => PrometheusMetricType.Histogram,
+    });
+}

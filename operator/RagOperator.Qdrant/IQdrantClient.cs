@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+using RagOperator.Qdrant.Filters;
+using RagOperator.Qdrant.Models;
+
+namespace RagOperator.Qdrant;
+
+/// <summary>
+/// The Qdrant REST operations this project uses, against one shard (one Qdrant service). Failures raise
+/// <see cref="QdrantException"/>; transient ones have already been retried when they surface.
+/// </summary>
+public interface IQdrantClient
+{
+    /// <summary>The shard's base URI.</summary>
+    Uri BaseUri { get; }
+
+    // Service
+    Task<VersionInfo> GetVersionAsync(CancellationToken cancellationToken = default);
+
+    /// <summary><c>GET /healthz</c>; false on any failure (never throws for an unhealthy shard).</summary>
+    Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default);
+
+    /// <summary><c>GET /readyz</c>: all shards of the instance are ready.</summary>
+    Task<bool> IsReadyAsync(CancellationToken cancellationToken = default);
+
+    /// <summary><c>GET /livez</c>.</summary>
+    Task<bool> IsLiveAsync(CancellationToken cancellationToken = default);
+
+    // Collections
+    Task CreateCollectionAsync(string collection, CreateCollectionRequest request, CancellationToken cancellationToken = default);
+
+    Task<CollectionInfo> GetCollectionAsync(string collection, CancellationToken cancellationToken = default);
+
+    Task<bool> CollectionExistsAsync(string collection, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns false when the collection did not exist.</summary>
+    Task<bool> DeleteCollectionAsync(string collection, CancellationToken cancellationToken = default);
+
+    /// <summary><c>PATCH /collections/{name}</c>: HNSW, quantization, optimizer or replication parameters.</summary>
+    Task UpdateCollectionAsync(string collection, UpdateCollectionRequest request, CancellationToken cancellationToken = default);
+
+    Task<UpdateResult> CreatePayloadIndexAsync(
+        string collection, string fieldName, PayloadSchemaType schema, WriteOptions? options = null, CancellationToken cancellationToken = default);
+
+    // Points
+    Task<UpdateResult> UpsertAsync(
+        string collection, IReadOnlyList<PointStruct> points, WriteOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Points that exist among <paramref name="ids"/>; missing ids are skipped.</summary>
+    Task<IReadOnlyList<RetrievedPoint>> RetrieveAsync(
+        string collection, IReadOnlyList<PointId> ids, bool withPayload = true, bool withVector = false, CancellationToken cancellationToken = default);
+
+    Task<ScrollResult> ScrollAsync(string collection, ScrollRequest request, CancellationToken cancellationToken = default);
+
+    Task<UpdateResult> DeleteAsync(
+        string collection, IReadOnlyList<PointId> ids, WriteOptions? options = null, CancellationToken cancellationToken = default);
+
+    Task<UpdateResult> DeleteByFilterAsync(
+        string collection, Filter filter, WriteOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Exact count of the points matching <paramref name="filter"/> (all points when null).</summary>
+    Task<ulong> CountAsync(string collection, Filter? filter = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Nearest neighbours, through <c>POST /points/query</c> (the search endpoint is deprecated upstream).</summary>
+    Task<IReadOnlyList<ScoredPoint>> SearchAsync(string collection, SearchRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Several searches in one round trip (<c>POST /points/query/batch</c>); results in request order.</summary>
+    Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> SearchBatchAsync(
+        string collection, IReadOnlyList<SearchRequest> requests, CancellationToken cancellationToken = default);
+
+    Task<QueryResponse> QueryAsync(string collection, QueryRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Merges <paramref name="payload"/> into the selected points (by ids, or by filter when ids is null).</summary>
+    Task<UpdateResult> SetPayloadAsync(
+        string collection, JsonObject payload, IReadOnlyList<PointId>? ids, Filter? filter = null,
+        WriteOptions? options = null, CancellationToken cancellationToken = default);
+}
