@@ -42,8 +42,13 @@ public interface IQdrantClient
         string collection, string fieldName, PayloadSchemaType schema, WriteOptions? options = null, CancellationToken cancellationToken = default);
 
     // Points
+    /// <summary>
+    /// Inserts or replaces points. With <paramref name="updateFilter"/>, an existing point is replaced only when it
+    /// matches the filter (e.g. its stored version is older); points that do not exist yet are always inserted.
+    /// </summary>
     Task<UpdateResult> UpsertAsync(
-        string collection, IReadOnlyList<PointStruct> points, WriteOptions? options = null, CancellationToken cancellationToken = default);
+        string collection, IReadOnlyList<PointStruct> points, WriteOptions? options = null, Filter? updateFilter = null,
+        CancellationToken cancellationToken = default);
 
     /// <summary>Points that exist among <paramref name="ids"/>; missing ids are skipped.</summary>
     Task<IReadOnlyList<RetrievedPoint>> RetrieveAsync(

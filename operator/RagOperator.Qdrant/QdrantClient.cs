@@ -104,9 +104,11 @@ public sealed class QdrantClient : IQdrantClient, IDisposable
     // ---- Points ----
 
     public Task<UpdateResult> UpsertAsync(
-        string collection, IReadOnlyList<PointStruct> points, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        string collection, IReadOnlyList<PointStruct> points, WriteOptions? options = null, Filter? updateFilter = null,
+        CancellationToken cancellationToken = default) =>
         SendAsync(
-            "upsert_points", HttpMethod.Put, CollectionPath(collection) + "/points" + WriteQuery(options), new PointsList(points),
+            "upsert_points", HttpMethod.Put, CollectionPath(collection) + "/points" + WriteQuery(options),
+            new PointsList(points) { UpdateFilter = updateFilter },
             ParseResult<UpdateResult>, retry: true, cancellationToken);
 
     public async Task<IReadOnlyList<RetrievedPoint>> RetrieveAsync(
@@ -300,7 +302,7 @@ public sealed class QdrantClient : IQdrantClient, IDisposable
         }
         finally
         {
-            QdrantMetrics.Record(state.Operation, outcome, Stopwatch.GetElapsedTime(started));
+            QdrantMetrics.Record(state.Operation, outcome, BaseUri.Authority, Stopwatch.GetElapsedTime(started));
         }
     }
 
@@ -362,7 +364,8 @@ public sealed class QdrantClient : IQdrantClient, IDisposable
                 OnRetry = args =>
                 {
                     var operation = args.Context.Properties.GetValue(OperationKey, "unknown");
-                    QdrantMetrics.Retries.Add(1, new KeyValuePair<string, object?>("operation", operation));
+                    QdrantMetrics.Retries.Add(
+                        1, new KeyValuePair<string, object?>("operation", operation), new KeyValuePair<string, object?>("server.address", shard.Authority));
                     options.OnRetry?.Invoke(new QdrantRetryEvent(
                         operation, shard, args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception));
                     return default;

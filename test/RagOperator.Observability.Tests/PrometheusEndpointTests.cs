@@ -26,7 +26,7 @@ public sealed class PrometheusEndpointTests
         await app.StartAsync();
         using var meter = new Meter(prefix + ".Router");
         meter.CreateHistogram<double>("ragrouter_request_duration", "s").Record(0.02, new KeyValuePair<string, object?>("endpoint", "search"));
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         using var client = new HttpClient { BaseAddress = new Uri(address) };
 
         using var response = await client.GetAsync(new Uri("/metrics", UriKind.Relative));

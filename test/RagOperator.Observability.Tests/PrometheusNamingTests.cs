@@ -14,7 +14,7 @@ public sealed class PrometheusNamingTests
     [InlineData("throughput", "By/s", PrometheusMetricType.Gauge, "throughput_bytes_per_second")]
     [InlineData("copy_rate", "{point}/s", PrometheusMetricType.Gauge, "copy_rate_per_second")]
     [InlineData("fanout", "{shard}", PrometheusMetricType.Histogram, "fanout")]
-    [InlineData("cpu_utilization", "1", PrometheusMetricType.Gauge, "cpu_utilization_ratio")]
+    [InlineData("leader_is_leader", "1", PrometheusMetricType.Gauge, "leader_is_leader")]
     [InlineData("restarts", "1", PrometheusMetricType.Counter, "restarts_total")]
     [InlineData("2xx-responses", null, PrometheusMetricType.Gauge, "_2xx_responses")]
     [InlineData("a..b//c", null, PrometheusMetricType.Gauge, "a_b_c")]
@@ -47,6 +47,6 @@ public sealed class PrometheusNamingTests
         names.Should().OnlyContain(name => PrometheusNaming.IsValidMetricName(name));
         names.Should().OnlyHaveUniqueItems();
         RagInstruments.All.Where(s => s.Kind == InstrumentKind.Counter).Should().OnlyContain(s => s.PrometheusName.EndsWith("_total"));
-        RagInstruments.ReconcileDuration.PrometheusName.Should().Be("ragoperator_reconcile_duration_seconds");
+        RagInstruments.QdrantRequestDuration.PrometheusName.Should().Be("qdrant_client_request_duration_seconds");
     }
 }

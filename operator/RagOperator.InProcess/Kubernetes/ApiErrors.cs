@@ -3,11 +3,21 @@ using System.Globalization;
 namespace RagOperator.InProcess.Kubernetes;
 
 /// <summary>One invalid field, in the shape of apimachinery's field.Error.</summary>
-internal sealed record FieldViolation(string Field, string Type, string Detail, string? BadValue)
+/// <param name="Field">Field path, e.g. spec.dimension.</param>
+/// <param name="Type">Cause type, e.g. FieldValueInvalid.</param>
+/// <param name="Detail">The explanation after the type and value.</param>
+/// <param name="BadValue">The value as printed (strings quoted), or null.</param>
+/// <param name="RenderedBody">A body already rendered by the schema validator, used as is.</param>
+internal sealed record FieldViolation(string Field, string Type, string Detail, string? BadValue, string? RenderedBody = null)
 {
     /// <summary>The error body without the field path, as field.Error.ErrorBody() renders it.</summary>
     public string Body()
     {
+        if (RenderedBody is not null)
+        {
+            return RenderedBody;
+        }
+
         var typeText = Type switch
         {
             "FieldValueRequired" => "Required value",

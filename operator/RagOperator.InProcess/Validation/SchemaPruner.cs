@@ -17,6 +17,9 @@ public static class SchemaPruner
         PruneNode(obj, schema, isResource: true);
     }
 
+    /// <summary>Prunes a value that is not a resource (a default, a nested object): no apiVersion/kind/metadata exemption at its top.</summary>
+    internal static void PruneValue(StructuralSchema schema, JsonNode value) => PruneNode(value, schema, isResource: false);
+
     private static void PruneNode(JsonNode? node, StructuralSchema? schema, bool isResource)
     {
         switch (node)

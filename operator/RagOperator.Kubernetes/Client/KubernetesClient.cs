@@ -151,8 +151,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         var path = resource.ItemPath(NamespaceFor(resource, obj.Metadata.Namespace), RequireName(obj))
                    + (subresource is null ? "" : "/" + subresource)
                    + new QueryBuilder().Add("fieldManager", options.FieldManager);
-        var verb = subresource is null ? "update" : "update";
-        var request = new ApiRequest(HttpMethod.Put, path, verb, Tag(resource, subresource), Idempotent: true, Body: KubernetesJson.Serialize(obj));
+        var request = new ApiRequest(HttpMethod.Put, path, "update", Tag(resource, subresource), Idempotent: true, Body: KubernetesJson.Serialize(obj));
         return SendForObjectAsync<T>(request, cancellationToken);
     }
 

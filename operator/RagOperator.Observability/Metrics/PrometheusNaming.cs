@@ -5,7 +5,7 @@ namespace RagOperator.Observability.Metrics;
 /// <summary>
 /// Maps <see cref="System.Diagnostics.Metrics"/> instrument names, units and tag keys to Prometheus names,
 /// following the OpenTelemetry → Prometheus compatibility rules: invalid characters become <c>_</c>, the unit
-/// becomes a suffix (<c>s</c> → <c>_seconds</c>, <c>By</c> → <c>_bytes</c>, <c>{request}</c> → nothing) and counters
+/// becomes a suffix (<c>s</c> → <c>_seconds</c>, <c>By</c> → <c>_bytes</c>, <c>{request}</c> and <c>1</c> → nothing) and counters
 /// end in <c>_total</c>. Pure functions, so the dashboard and the tests can compute the same names.
 /// </summary>
 public static class PrometheusNaming
@@ -63,7 +63,7 @@ public static class PrometheusNaming
             name = name[..^"_total".Length];
         }
 
-        var suffix = UnitSuffix(unit, type);
+        var suffix = UnitSuffix(unit);
         if (suffix.Length > 0 && !EndsWithToken(name, suffix))
         {
             name = $"{name}_{suffix}";
@@ -73,7 +73,7 @@ public static class PrometheusNaming
     }
 
     /// <summary>The unit as a Prometheus name suffix; empty when the unit adds nothing (annotations such as <c>{shard}</c>).</summary>
-    public static string UnitSuffix(string? unit, PrometheusMetricType type)
+    public static string UnitSuffix(string? unit)
     {
         if (string.IsNullOrWhiteSpace(unit))
         {
@@ -83,8 +83,9 @@ public static class PrometheusNaming
         unit = StripAnnotations(unit.Trim());
         if (unit == "1")
         {
-            // A dimensionless gauge is a ratio by convention; a dimensionless counter just counts.
-            return type == PrometheusMetricType.Gauge ? "ratio" : string.Empty;
+            // Dimensionless. OpenTelemetry's exporter would call a gauge "_ratio", but most "1" gauges here are
+            // flags and counts (leader_is_leader), where that suffix would mislead.
+            return string.Empty;
         }
 
         var slash = unit.IndexOf('/', StringComparison.Ordinal);

@@ -4,6 +4,10 @@ namespace RagOperator.Observability.Metrics;
 /// The instruments the operator and the router publish, with the Prometheus names they become. The Grafana
 /// dashboard in <c>charts/rag-operator</c> queries exactly these names (a test checks it), so code that
 /// records a metric the dashboard shows should take its name, unit and tags from here.
+/// <para>
+/// A collection's namespace is the tag <c>collection_namespace</c>, never <c>namespace</c>: Prometheus attaches
+/// the scraped pod's own <c>namespace</c> label and would rename a clashing one to <c>exported_namespace</c>.
+/// </para>
 /// </summary>
 public static class RagInstruments
 {
@@ -13,58 +17,67 @@ public static class RagInstruments
     /// <summary>Migration batches copy up to thousands of points; their sizes get their own buckets.</summary>
     public static readonly IReadOnlyList<double> BatchSizeBuckets = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
-    // RagOperator.Kubernetes
-    public static readonly InstrumentSpec ApiRequests = new(RagMeters.Kubernetes, "kubernetes_api_requests_total", null, InstrumentKind.Counter,
-        "Kubernetes API requests by verb, resource and HTTP status code.", ["verb", "resource", "code"]);
+    // RagOperator.Kubernetes (the API client)
+    public static readonly InstrumentSpec ApiRequests = new(RagMeters.Kubernetes, "kubernetes_api_requests_total", "{request}", InstrumentKind.Counter,
+        "Kubernetes API requests by verb, resource and response code.", ["verb", "resource", "code"]);
 
-    public static readonly InstrumentSpec LeaderIsLeader = new(RagMeters.Kubernetes, "leader_is_leader", null, InstrumentKind.Gauge,
-        "1 while this replica holds the leader-election lease, else 0.", ["lease"]);
+    // RagOperator.Controller (controller runtime; names follow controller-runtime so familiar dashboards carry over)
+    public static readonly InstrumentSpec Reconciles = new(RagMeters.Controller, "controller_runtime_reconcile_total", "{reconcile}", InstrumentKind.Counter,
+        "Reconciles by controller, kind and result (success, requeue, requeue_after, error, cancelled).", ["controller", "kind", "result"]);
 
-    // RagOperator.Controller
-    public static readonly InstrumentSpec Reconciles = new(RagMeters.Controller, "ragoperator_reconcile_total", null, InstrumentKind.Counter,
-        "Reconciles by kind and result (success, requeue, error).", ["kind", "result"]);
+    public static readonly InstrumentSpec ReconcileErrors = new(RagMeters.Controller, "controller_runtime_reconcile_errors_total", "{reconcile}", InstrumentKind.Counter,
+        "Reconciles that failed, by controller and kind.", ["controller", "kind"]);
 
-    public static readonly InstrumentSpec ReconcileErrors = new(RagMeters.Controller, "ragoperator_reconcile_errors_total", null, InstrumentKind.Counter,
-        "Reconciles that ended in an error, by kind.", ["kind"]);
+    public static readonly InstrumentSpec ReconcileDuration = new(RagMeters.Controller, "controller_runtime_reconcile_time_seconds", "s", InstrumentKind.Histogram,
+        "Duration of one reconcile, by controller and kind.", ["controller", "kind"]);
 
-    public static readonly InstrumentSpec ReconcileDuration = new(RagMeters.Controller, "ragoperator_reconcile_duration", "s", InstrumentKind.Histogram,
-        "Time spent in one reconcile, by kind.", ["kind"]);
+    public static readonly InstrumentSpec WorkQueueDepth = new(RagMeters.Controller, "workqueue_depth", "{item}", InstrumentKind.Gauge,
+        "Items waiting in a work queue.", ["name"]);
 
-    public static readonly InstrumentSpec WorkQueueDepth = new(RagMeters.Controller, "ragoperator_workqueue_depth", null, InstrumentKind.Gauge,
-        "Keys waiting in the work queue.", ["queue"]);
+    public static readonly InstrumentSpec WorkQueueLatency = new(RagMeters.Controller, "workqueue_queue_duration_seconds", "s", InstrumentKind.Histogram,
+        "Time an item waits in a work queue before a worker takes it.", ["name"]);
 
-    public static readonly InstrumentSpec WorkQueueLatency = new(RagMeters.Controller, "ragoperator_workqueue_latency", "s", InstrumentKind.Histogram,
-        "Time a key waited in the work queue before a worker took it.", ["queue"]);
+    public static readonly InstrumentSpec WorkQueueAdds = new(RagMeters.Controller, "workqueue_adds_total", "{item}", InstrumentKind.Counter,
+        "Items added to a work queue.", ["name"]);
 
-    // RagOperator.Qdrant
-    public static readonly InstrumentSpec QdrantRequests = new(RagMeters.Qdrant, "qdrant_client_requests_total", null, InstrumentKind.Counter,
-        "Operator calls to Qdrant by operation and outcome.", ["operation", "outcome"]);
+    public static readonly InstrumentSpec WorkQueueRetries = new(RagMeters.Controller, "workqueue_retries_total", "{item}", InstrumentKind.Counter,
+        "Rate-limited re-adds to a work queue.", ["name"]);
 
-    public static readonly InstrumentSpec QdrantRequestDuration = new(RagMeters.Qdrant, "qdrant_client_request_duration", "s", InstrumentKind.Histogram,
-        "Latency of operator calls to Qdrant by operation.", ["operation"]);
+    public static readonly InstrumentSpec LeaderIsLeader = new(RagMeters.Controller, "leader_is_leader", "1", InstrumentKind.Gauge,
+        "1 while this process holds the leader-election lease, else 0.", ["name"]);
+
+    // RagOperator.Qdrant (the operator's Qdrant client)
+    public static readonly InstrumentSpec QdrantRequests = new(RagMeters.Qdrant, "qdrant.client.requests", "{request}", InstrumentKind.Counter,
+        "Qdrant HTTP requests by operation and outcome.", ["operation", "outcome"]);
+
+    public static readonly InstrumentSpec QdrantRequestDuration = new(RagMeters.Qdrant, "qdrant.client.request.duration", "s", InstrumentKind.Histogram,
+        "Qdrant HTTP request latency by operation and outcome.", ["operation", "outcome"]);
+
+    public static readonly InstrumentSpec QdrantRetries = new(RagMeters.Qdrant, "qdrant.client.retries", "{retry}", InstrumentKind.Counter,
+        "Qdrant requests retried after a transient failure.", ["operation"]);
 
     // RagOperator.Operator (per collection)
     public static readonly InstrumentSpec ShardsReady = new(RagMeters.Operator, "ragoperator_collection_shards_ready", null, InstrumentKind.Gauge,
-        "Shards of the collection whose StatefulSet has every replica ready.", ["namespace", "collection"]);
+        "Shards of the collection whose StatefulSet has every replica ready.", ["collection_namespace", "collection"]);
 
     public static readonly InstrumentSpec ShardsDesired = new(RagMeters.Operator, "ragoperator_collection_shards_desired", null, InstrumentKind.Gauge,
-        "Shards the collection's spec asks for.", ["namespace", "collection"]);
+        "Shards the collection's spec asks for.", ["collection_namespace", "collection"]);
 
     public static readonly InstrumentSpec Points = new(RagMeters.Operator, "ragoperator_collection_points", null, InstrumentKind.Gauge,
-        "Points stored per shard, as Qdrant last reported them.", ["namespace", "collection", "shard"]);
+        "Points stored per shard, as Qdrant last reported them.", ["collection_namespace", "collection", "shard"]);
 
     public static readonly InstrumentSpec RoutingVersion = new(RagMeters.Operator, "ragoperator_collection_routing_version", null, InstrumentKind.Gauge,
-        "Active routing-table version published for the collection.", ["namespace", "collection"]);
+        "Active routing-table version published for the collection.", ["collection_namespace", "collection"]);
 
     // RagOperator.Migration
     public static readonly InstrumentSpec MigrationPhase = new(RagMeters.Migration, "ragoperator_migration_phase", null, InstrumentKind.Gauge,
-        "1 for the migration phase the collection is in (label phase), 0 for the others.", ["namespace", "collection", "phase"]);
+        "1 for the migration phase the collection is in (label phase), 0 for the others.", ["collection_namespace", "collection", "phase"]);
 
     public static readonly InstrumentSpec PointsCopied = new(RagMeters.Migration, "ragoperator_migration_points_copied_total", null, InstrumentKind.Counter,
-        "Points copied between shards by stream migrations; rate() of it is the copy rate.", ["namespace", "collection"]);
+        "Points copied between shards by stream migrations; rate() of it is the copy rate.", ["collection_namespace", "collection"]);
 
     public static readonly InstrumentSpec MigrationBatchSize = new(RagMeters.Migration, "ragoperator_migration_batch_size", "{point}", InstrumentKind.Histogram,
-        "Points per copy batch.", ["namespace", "collection"]);
+        "Points per copy batch.", ["collection_namespace", "collection"]);
 
     // RagOperator.Router
     public static readonly InstrumentSpec RouterRequestDuration = new(RagMeters.Router, "ragrouter_request_duration", "s", InstrumentKind.Histogram,
@@ -88,8 +101,8 @@ public static class RagInstruments
     /// <summary>Every instrument above, in declaration order.</summary>
     public static IReadOnlyList<InstrumentSpec> All { get; } =
     [
-        ApiRequests, LeaderIsLeader, Reconciles, ReconcileErrors, ReconcileDuration, WorkQueueDepth, WorkQueueLatency,
-        QdrantRequests, QdrantRequestDuration, ShardsReady, ShardsDesired, Points, RoutingVersion, MigrationPhase,
+        ApiRequests, Reconciles, ReconcileErrors, ReconcileDuration, WorkQueueDepth, WorkQueueLatency, WorkQueueAdds,
+        WorkQueueRetries, LeaderIsLeader, QdrantRequests, QdrantRequestDuration, QdrantRetries, ShardsReady, ShardsDesired, Points, RoutingVersion, MigrationPhase,
         PointsCopied, MigrationBatchSize, RouterRequestDuration, RouterShardRequestDuration, RouterFanOut,
         RouterPartialResults, RouterErrors, RouterRoutingVersion,
     ];

@@ -122,7 +122,10 @@ public sealed record QueryResponse
 
 internal sealed record QueryBatchRequest(IReadOnlyList<QueryRequest> Searches);
 
-internal sealed record PointsList(IReadOnlyList<PointStruct> Points);
+internal sealed record PointsList(IReadOnlyList<PointStruct> Points)
+{
+    public Filter? UpdateFilter { get; init; }
+}
 
 internal sealed record PointIdsList(IReadOnlyList<PointId> Points);
 

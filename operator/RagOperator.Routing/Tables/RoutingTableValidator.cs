@@ -92,7 +92,7 @@ internal static class RoutingTableValidator
             return;
         }
 
-        var owned = shards.ToDictionary(s => s.Id, s => s.Cells);
+        var owned = shards.GroupBy(s => s.Id).ToDictionary(g => g.Key, g => g.First().Cells);
         for (var i = 0; i < migration.Moves.Length; i++)
         {
             var move = migration.Moves[i];

@@ -14,10 +14,10 @@ internal abstract class PayloadValue
 
     public static PayloadValue From(JsonElement element) => element.ValueKind switch
     {
-        JsonValueKind.Object => PayloadObject.From(element),
+        JsonValueKind.Object => PayloadObject.FromElement(element),
         JsonValueKind.Array => new PayloadArray(element.EnumerateArray().Select(From).ToArray()),
         JsonValueKind.String => new PayloadString(element.GetString()!),
-        JsonValueKind.Number => PayloadNumber.From(element),
+        JsonValueKind.Number => PayloadNumber.FromElement(element),
         JsonValueKind.True => PayloadBool.True,
         JsonValueKind.False => PayloadBool.False,
         _ => PayloadNull.Instance,
@@ -58,7 +58,7 @@ internal sealed class PayloadNumber(string raw, double value, long? integer) : P
     public double Double { get; } = value;
     public long? Integer { get; } = integer;
 
-    public static PayloadNumber From(JsonElement element)
+    public static PayloadNumber FromElement(JsonElement element)
     {
         var raw = element.GetRawText();
         long? integer = raw.AsSpan().IndexOfAny(".eE") < 0 && element.TryGetInt64(out var parsed) ? parsed : null;
@@ -105,7 +105,7 @@ internal sealed class PayloadObject : PayloadValue
 
     public IEnumerable<KeyValuePair<string, PayloadValue>> Entries => _entries;
 
-    public static PayloadObject From(JsonElement element)
+    public static PayloadObject FromElement(JsonElement element)
     {
         // Duplicate keys: the last one wins, at the first one's position (as serde_json's map does).
         var entries = new List<KeyValuePair<string, PayloadValue>>();

@@ -12,7 +12,6 @@ internal static class VectorMath
     public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         var sum = Vector<float>.Zero;
-        var i = 0;
         var va = MemoryMarshal.Cast<float, Vector<float>>(a);
         var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
         for (var v = 0; v < va.Length; v++)
@@ -20,9 +19,8 @@ internal static class VectorMath
             sum += va[v] * vb[v];
         }
 
-        i = va.Length * Vector<float>.Count;
         var total = Vector.Sum(sum);
-        for (; i < a.Length; i++)
+        for (var i = va.Length * Vector<float>.Count; i < a.Length; i++)
         {
             total += a[i] * b[i];
         }

@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Text.Json;
+using RagOperator.InProcess.Qdrant.Storage;
+
+namespace RagOperator.InProcess.Qdrant.Handlers;
+
+/// <summary>Reading request bodies the way Qdrant's serde models do, with Qdrant's error wording.</summary>
+internal static class RequestJson
+{
+    public static JsonElement RequireObject(JsonElement element, string what)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw QdrantHttpError.Format($"invalid type: {Describe(element)}, expected struct {what}");
+        }
+
+        return element;
+    }
+
+    public static bool TryGet(JsonElement obj, string name, out JsonElement value)
+    {
+        if (obj.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        value = default;
+        return false;
+    }
+
+    public static JsonElement Require(JsonElement obj, string name) =>
+        TryGet(obj, name, out var value) ? value : throw QdrantHttpError.Format($"missing field `{name}`");
+
+    /// <summary>An optional unsigned integer; below <paramref name="minimum"/> is Qdrant's 422 validation error.</summary>
+    public static ulong? OptionalUnsigned(JsonElement obj, string name, string path, ulong minimum = 0)
+    {
+        if (!TryGet(obj, name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !IsIntegerLiteral(value))
+        {
+            throw QdrantHttpError.Format($"invalid type: {Describe(value)}, expected usize");
+        }
+
+        if (!value.TryGetUInt64(out var number))
+        {
+            throw QdrantHttpError.Format($"invalid value: integer `{value.GetRawText()}`, expected usize");
+        }
+
+        if (number < minimum)
+        {
+            throw QdrantHttpError.Validation(Join(path, name), $"value {number} invalid, must be {minimum} or larger");
+        }
+
+        return number;
+    }
+
+    public static bool? OptionalBool(JsonElement obj, string name)
+    {
+        if (!TryGet(obj, name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? value.GetBoolean()
+            : throw QdrantHttpError.Format($"invalid type: {Describe(value)}, expected a boolean");
+    }
+
+    public static double? OptionalDouble(JsonElement obj, string name)
+    {
+        if (!TryGet(obj, name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Number
+            ? value.GetDouble()
+            : throw QdrantHttpError.Format($"invalid type: {Describe(value)}, expected f64");
+    }
+
+    public static string? OptionalString(JsonElement obj, string name)
+    {
+        if (!TryGet(obj, name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : throw QdrantHttpError.Format($"invalid type: {Describe(value)}, expected a string");
+    }
+
+    /// <summary>A dense vector. Non-numeric elements are a format error, as in Qdrant.</summary>
+    public static float[] ReadDenseVector(JsonElement vector)
+    {
+        if (vector.ValueKind != JsonValueKind.Array)
+        {
+            if (vector.ValueKind == JsonValueKind.Object)
+            {
+                throw QdrantHttpError.Unsupported("Named, sparse or inference vectors");
+            }
+
+            throw QdrantHttpError.Format("data did not match any variant of untagged enum VectorStruct");
+        }
+
+        var result = new float[vector.GetArrayLength()];
+        var i = 0;
+        foreach (var item in vector.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.Array)
+            {
+                throw QdrantHttpError.Unsupported("Multivectors");
+            }
+
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetSingle(out var value) || !float.IsFinite(value))
+            {
+                throw QdrantHttpError.Format("data did not match any variant of untagged enum VectorStruct");
+            }
+
+            result[i++] = value;
+        }
+
+        return result;
+    }
+
+    /// <summary>Qdrant's <c>with_payload</c>: bool, list of keys, or <c>{"include"|"exclude": [...]}</c>.</summary>
+    public static PayloadSelection ReadPayloadSelection(JsonElement obj, bool defaultValue)
+    {
+        if (!TryGet(obj, "with_payload", out var value))
+        {
+            return defaultValue ? PayloadSelection.All : PayloadSelection.None;
+        }
+
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.True:
+                return PayloadSelection.All;
+            case JsonValueKind.False:
+                return PayloadSelection.None;
+            case JsonValueKind.Array:
+                return new PayloadSelection(true, ReadKeys(value), Exclude: false);
+            case JsonValueKind.Object when value.TryGetProperty("include", out var include):
+                return new PayloadSelection(true, ReadKeys(include), Exclude: false);
+            case JsonValueKind.Object when value.TryGetProperty("exclude", out var exclude):
+                return new PayloadSelection(true, ReadKeys(exclude), Exclude: true);
+            default:
+                throw QdrantHttpError.Format("data did not match any variant of untagged enum WithPayloadInterface");
+        }
+    }
+
+    /// <summary>Qdrant's <c>with_vector</c>: bool, or a list of vector names (the unnamed vector is <c>""</c>).</summary>
+    public static bool ReadWithVector(JsonElement obj)
+    {
+        if (!TryGet(obj, "with_vector", out var value))
+        {
+            return false;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.Array => value.EnumerateArray().Any(name => name.ValueKind == JsonValueKind.String && name.GetString() == string.Empty),
+            _ => throw QdrantHttpError.Format("data did not match any variant of untagged enum WithVector"),
+        };
+    }
+
+    public static List<PointKey> ReadIds(JsonElement array, string name)
+    {
+        if (array.ValueKind != JsonValueKind.Array)
+        {
+            throw QdrantHttpError.Format($"invalid type: {Describe(array)}, expected a sequence for `{name}`");
+        }
+
+        return array.EnumerateArray().Select(PointKey.Read).ToList();
+    }
+
+    public static string Describe(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => $"string \"{element.GetString()}\"",
+        JsonValueKind.Number => string.Create(CultureInfo.InvariantCulture, $"number {element.GetRawText()}"),
+        JsonValueKind.True or JsonValueKind.False => $"boolean `{element.GetRawText()}`",
+        JsonValueKind.Array => "sequence",
+        JsonValueKind.Object => "map",
+        _ => "null",
+    };
+
+    private static HashSet<string> ReadKeys(JsonElement array) =>
+        array.ValueKind == JsonValueKind.Array
+            ? array.EnumerateArray().Select(key => key.GetString() ?? string.Empty).ToHashSet(StringComparer.Ordinal)
+            : throw QdrantHttpError.Format("data did not match any variant of untagged enum WithPayloadInterface");
+
+    private static bool IsIntegerLiteral(JsonElement number) => number.GetRawText().AsSpan().IndexOfAny(".eE") < 0;
+
+    private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
+}

@@ -1,0 +1,108 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using RagOperator.InProcess.Qdrant.Handlers;
+
+namespace RagOperator.InProcess.Qdrant;
+
+/// <summary>
+/// A Qdrant-compatible REST server in the test process (Kestrel on 127.0.0.1), standing in for one Qdrant shard.
+/// It follows Qdrant 1.19's REST API (<c>shared/reference/qdrant-openapi-1.19.0.json</c>) for the endpoints the
+/// project uses — paths, JSON shapes, status codes and error wording:
+/// <list type="bullet">
+/// <item><c>GET /</c>, <c>/healthz</c>, <c>/livez</c>, <c>/readyz</c> (open even with an API key, like Qdrant's whitelist).</item>
+/// <item>Collections: list, create (<c>PUT</c>), info, exists, update (<c>PATCH</c>), delete; payload index create/delete.</item>
+/// <item>Points: upsert (list and batch forms, <c>update_filter</c>, <c>update_mode</c>), retrieve, get by id, delete by ids or
+/// filter, set/overwrite payload, scroll (id order, inclusive <c>offset</c>, <c>next_page_offset</c>), count.</item>
+/// <item>Search: <c>/points/query</c> and <c>/points/query/batch</c> (plain vector or <c>{"nearest": vector}</c>), and the
+/// legacy <c>/points/search</c> and <c>/points/search/batch</c>, which Qdrant 1.19 still serves.</item>
+/// <item>Filters: must / should / must_not / min_should nesting; <c>match</c> value / any / except; numeric <c>range</c>;
+/// <c>has_id</c>; <c>is_empty</c>; <c>is_null</c>; <c>nested</c>; dotted and <c>[]</c> key paths.</item>
+/// <item>Scores: Cosine normalises vectors on upsert and scores by dot product; Dot scores by dot product (both
+/// higher-is-better); Euclid returns the L2 distance and Manhattan the L1 distance (lower-is-better);
+/// <c>score_threshold</c> is strict, as Qdrant's <c>check_threshold</c>.</item>
+/// <item>Authentication: the <c>api-key</c> header or <c>Authorization: Bearer</c>; 401 plain text when missing or wrong,
+/// 403 for a write with the read-only key.</item>
+/// </list>
+/// Where it departs from the real Qdrant:
+/// <list type="bullet">
+/// <item>No HNSW index: every search is exact (brute force, SIMD, parallel above ~1M vector components), so results are
+/// the true nearest neighbours; <c>indexed_vectors_count</c> is always 0. HNSW, quantization, optimizer and WAL
+/// settings are validated and echoed in the collection info but change nothing.</item>
+/// <item>Equal scores are ordered by ascending id (Qdrant leaves ties unordered).</item>
+/// <item>No persistence, snapshots, cluster mode, replication or shard transfer; a single local shard; collection
+/// status is always <c>green</c> and <c>segments_count</c> 1.</item>
+/// <item>Every write is applied before the reply: <c>wait=false</c> only changes the status to <c>acknowledged</c>;
+/// <c>ordering</c>, <c>timeout</c> and <c>consistency</c> are accepted and ignored.</item>
+/// <item>Only collections with one unnamed dense float32 vector. Named, sparse and multi vectors, datatypes,
+/// custom shard keys, query by point id, prefetch/fusion/recommend/discover/order_by/formula queries, MMR,
+/// <c>order_by</c> scrolling, geo / values_count / full-text / datetime conditions, <c>has_vector</c>, setting a
+/// payload under <c>key</c>, and queries without <c>query</c> answer 400 "Bad request: ... is not supported by the
+/// in-process Qdrant server".</item>
+/// <item>A key path <c>a.b</c> does not look through arrays (write <c>a[].b</c>); <c>with_payload</c> include/exclude
+/// lists select top-level keys only.</item>
+/// <item>Numbers in payloads are echoed with their original text (Qdrant re-serialises them).</item>
+/// <item>Content-Type is not checked; aliases, strict mode, metadata, facets, telemetry and metrics endpoints are absent
+/// (404).</item>
+/// <item>Validation messages for out-of-range values follow Qdrant's "Validation error in JSON body: [path: ...]" form,
+/// but the exact field path and wording may differ from Qdrant's for less common fields.</item>
+/// </list>
+/// Faults (<see cref="Faults"/>) can make it slow, erroring or unreachable while tests run.
+/// </summary>
+public sealed class InProcessQdrantServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private InProcessQdrantServer(WebApplication app, Uri baseUri, QdrantFaults faults, InProcessQdrantCollections collections)
+    {
+        _app = app;
+        BaseUri = baseUri;
+        Faults = faults;
+        Collections = collections;
+    }
+
+    /// <summary>Base URI ending in '/', e.g. <c>http://127.0.0.1:40123/</c>.</summary>
+    public Uri BaseUri { get; }
+
+    public QdrantFaults Faults { get; }
+
+    /// <summary>Direct, fault-free access to the stored data for assertions.</summary>
+    public InProcessQdrantCollections Collections { get; }
+
+    public static async Task<InProcessQdrantServer> StartAsync(
+        InProcessQdrantOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new InProcessQdrantOptions();
+        var faults = new QdrantFaults(options.Seed);
+        var collections = new InProcessQdrantCollections();
+        var api = new QdrantApi(options, faults, collections);
+
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(InProcessQdrantServer).Assembly.GetName().Name,
+        });
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+        });
+        var app = builder.Build();
+        app.Run(api.HandleAsync);
+        await app.StartAsync(cancellationToken);
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new InProcessQdrantServer(app, new Uri(address.TrimEnd('/') + "/"), faults, collections);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Collections.Dispose();
+    }
+}

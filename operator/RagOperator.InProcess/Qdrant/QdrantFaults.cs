@@ -1,0 +1,177 @@
+namespace RagOperator.InProcess.Qdrant;
+
+/// <summary>How a downed server refuses requests.</summary>
+public enum QdrantDownMode
+{
+    /// <summary>The connection is reset without a response, as when the pod behind the address is gone.</summary>
+    CloseConnection,
+
+    /// <summary>Every request, health checks included, gets 503 with a Qdrant error body.</summary>
+    ServiceUnavailable,
+}
+
+/// <summary>
+/// Fault injection for an <see cref="InProcessQdrantServer"/>; thread-safe, changeable while requests run.
+/// <see cref="Down"/> affects every endpoint; <see cref="Latency"/> delays every request; <see cref="ErrorRate"/> and
+/// <see cref="FailNext"/> affect the API endpoints but not the health endpoints (so probes stay meaningful).
+/// Injected errors use Qdrant's error envelope: 500 "Service internal error", 503 "Shard temporarily unavailable",
+/// 429 "Rate limiting exceeded".
+/// </summary>
+public sealed class QdrantFaults
+{
+    private readonly object _gate = new();
+    private readonly Random _random;
+    private readonly Queue<int> _scripted = new();
+    private double _errorRate;
+    private TimeSpan _latency;
+    private QdrantDownMode? _down;
+    private long _injectedErrors;
+
+    internal QdrantFaults(int seed)
+    {
+        _random = new Random(seed);
+    }
+
+    /// <summary>Fraction (0..1) of API requests answered with an injected 500 or 503.</summary>
+    public double ErrorRate
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _errorRate;
+            }
+        }
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 0.0);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1.0);
+            lock (_gate)
+            {
+                _errorRate = value;
+            }
+        }
+    }
+
+    /// <summary>Added before every request is handled.</summary>
+    public TimeSpan Latency
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _latency;
+            }
+        }
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            lock (_gate)
+            {
+                _latency = value;
+            }
+        }
+    }
+
+    public bool IsDown
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _down is not null;
+            }
+        }
+    }
+
+    /// <summary>Number of requests answered with an injected error so far.</summary>
+    public long InjectedErrors => Interlocked.Read(ref _injectedErrors);
+
+    public void Down(QdrantDownMode mode = QdrantDownMode.CloseConnection)
+    {
+        lock (_gate)
+        {
+            _down = mode;
+        }
+    }
+
+    public void Up()
+    {
+        lock (_gate)
+        {
+            _down = null;
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> API requests fail with <paramref name="statusCode"/>.</summary>
+    public void FailNext(int count, int statusCode = 503)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfLessThan(statusCode, 400);
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _scripted.Enqueue(statusCode);
+            }
+        }
+    }
+
+    /// <summary>Clears every fault.</summary>
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            _scripted.Clear();
+            _errorRate = 0;
+            _latency = TimeSpan.Zero;
+            _down = null;
+        }
+    }
+
+    internal QdrantDownMode? CurrentDownMode
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _down;
+            }
+        }
+    }
+
+    /// <summary>The status to inject for this API request, if any.</summary>
+    internal int? NextInjectedStatus()
+    {
+        int? status = null;
+        lock (_gate)
+        {
+            if (_scripted.Count > 0)
+            {
+                status = _scripted.Dequeue();
+            }
+            else if (_errorRate > 0 && _random.NextDouble() < _errorRate)
+            {
+                status = _random.Next(2) == 0 ? 500 : 503;
+            }
+        }
+
+        if (status is not null)
+        {
+            Interlocked.Increment(ref _injectedErrors);
+        }
+
+        return status;
+    }
+
+    internal static string InjectedMessage(int statusCode) => statusCode switch
+    {
+        500 => "Service internal error: injected fault",
+        503 => "Shard temporarily unavailable: injected fault",
+        429 => "Rate limiting exceeded: injected fault",
+        408 => "Timeout: injected fault",
+        404 => "Not found: injected fault",
+        403 => "Forbidden: injected fault",
+        _ => "Bad request: injected fault",
+    };
+}

@@ -1,0 +1,29 @@
+using RagOperator.Api.V1Alpha1;
+
+namespace RagOperator.Operator.Builders;
+
+/// <summary>
+/// Everything a builder may read: the collection (with schema defaults already applied by its C# initializers or
+/// by the API server), the node pool it names (null when it names none or the pool is missing) and the operator's
+/// own settings. Builders are pure functions of this record.
+/// </summary>
+public sealed record BuildInput(VectorCollection Collection, VectorNodePool? NodePool, OperatorSettings Settings)
+{
+    public string Name => Collection.Metadata.Name ?? throw new InvalidOperationException("the collection has no metadata.name");
+
+    public string Namespace => Collection.Metadata.Namespace ?? throw new InvalidOperationException($"collection {Name} has no metadata.namespace");
+
+    public VectorCollectionSpec Spec => Collection.Spec;
+}
+
+/// <summary>Operator-wide settings that shape the children (images, field manager).</summary>
+public sealed record OperatorSettings
+{
+    public const string DefaultRouterImage = "ghcr.io/ragoperator/rag-router:0.1.0";
+
+    /// <summary>The router image used when a collection does not name one (<c>--router-image</c>).</summary>
+    public string RouterImage { get; init; } = DefaultRouterImage;
+
+    /// <summary>The server-side-apply field manager of every child write.</summary>
+    public string FieldManager { get; init; } = "rag-operator";
+}

@@ -1,0 +1,99 @@
+using System.Globalization;
+using RagOperator.Kubernetes.Models;
+using RagOperator.Operator.Naming;
+
+namespace RagOperator.Operator.Builders;
+
+/// <summary>
+/// <c>&lt;collection&gt;-router</c>: the retrieval routers. They load the routing table through a watch on
+/// <c>&lt;collection&gt;-routing</c> (so the service account token is mounted, unlike the shard pods), authenticate to
+/// Qdrant with the collection's API key and to clients with the router's own key, both by <c>secretKeyRef</c>.
+/// Rolling updates surge one pod and keep every old pod until the new one is ready.
+/// </summary>
+public static class RouterDeploymentBuilder
+{
+    public const string ContainerName = "router";
+
+    /// <summary>Environment variable names the router reads (see the router's options loader).</summary>
+    public static class Env
+    {
+        public const string Collection = "COLLECTION";
+        public const string Namespace = "POD_NAMESPACE";
+        public const string RoutingConfigMap = "ROUTING_CONFIGMAP";
+        public const string QdrantApiKey = "QDRANT_API_KEY";
+        public const string RouterApiKey = "ROUTER_API_KEY";
+        public const string PodName = "POD_NAME";
+        public const string PodIp = "POD_IP";
+        public const string SearchTimeoutMs = "SEARCH_TIMEOUT_MS";
+        public const string Port = "PORT";
+    }
+
+    public static Deployment Build(BuildInput input)
+    {
+        var labels = Labels.ForRouter(input.Name);
+        var router = input.Spec.Router;
+        return new Deployment
+        {
+            Metadata = Owners.Metadata(input, ChildNames.Router(input.Name), labels),
+            Spec = new DeploymentSpec
+            {
+                Replicas = router.Replicas,
+                Selector = new LabelSelector { MatchLabels = Labels.RouterSelector(input.Name) },
+                Strategy = new DeploymentStrategy
+                {
+                    Type = "RollingUpdate",
+                    RollingUpdate = new RollingUpdateDeployment { MaxSurge = 1, MaxUnavailable = 0 },
+                },
+                Template = new PodTemplateSpec
+                {
+                    Metadata = new ObjectMeta { Labels = labels },
+                    Spec = new PodSpec
+                    {
+                        ServiceAccountName = ChildNames.Router(input.Name),
+                        AutomountServiceAccountToken = true,
+                        EnableServiceLinks = false,
+                        SecurityContext = SecurityDefaults.Pod(),
+                        TerminationGracePeriodSeconds = 30,
+                        Affinity = Placement.Affinity(null, Labels.RouterSelector(input.Name)),
+                        Containers = [Container(input)],
+                        Volumes = [new Volume { Name = "tmp", EmptyDir = new EmptyDirVolumeSource() }],
+                    },
+                },
+            },
+        };
+    }
+
+    private static Container Container(BuildInput input)
+    {
+        var router = input.Spec.Router;
+        var env = new List<EnvVar>
+        {
+            new() { Name = Env.Collection, Value = input.Name },
+            new() { Name = Env.Namespace, ValueFrom = new EnvVarSource { FieldRef = new ObjectFieldSelector { FieldPath = "metadata.namespace" } } },
+            new() { Name = Env.RoutingConfigMap, Value = ChildNames.RoutingConfigMap(input.Name) },
+            new() { Name = Env.PodName, ValueFrom = new EnvVarSource { FieldRef = new ObjectFieldSelector { FieldPath = "metadata.name" } } },
+            new() { Name = Env.PodIp, ValueFrom = new EnvVarSource { FieldRef = new ObjectFieldSelector { FieldPath = "status.podIP" } } },
+            new() { Name = Env.SearchTimeoutMs, Value = router.SearchTimeoutMs.ToString(CultureInfo.InvariantCulture) },
+            new() { Name = Env.Port, Value = Ports.Router.ToString(CultureInfo.InvariantCulture) },
+        };
+        if (input.Spec.Qdrant.ApiKeySecretRef is { } qdrantKey)
+            env.Add(new EnvVar { Name = Env.QdrantApiKey, ValueFrom = StatefulSetBuilder.SecretRef(qdrantKey) });
+        if (router.ApiKeySecretRef is { } routerKey)
+            env.Add(new EnvVar { Name = Env.RouterApiKey, ValueFrom = StatefulSetBuilder.SecretRef(routerKey) });
+
+        return new Container
+        {
+            Name = ContainerName,
+            Image = string.IsNullOrEmpty(router.Image) ? input.Settings.RouterImage : router.Image,
+            ImagePullPolicy = "IfNotPresent",
+            Env = env,
+            Ports = [new ContainerPort { Name = "http", Port = Ports.Router, Protocol = "TCP" }],
+            Resources = router.Resources,
+            // Ready only once a routing table is loaded, so the Service never sends traffic to an empty router.
+            ReadinessProbe = new Probe { HttpGet = new HttpGetAction { Path = "/readyz", Port = Ports.Router }, PeriodSeconds = 5 },
+            LivenessProbe = new Probe { HttpGet = new HttpGetAction { Path = "/healthz", Port = Ports.Router }, PeriodSeconds = 10, FailureThreshold = 3 },
+            SecurityContext = SecurityDefaults.Container(),
+            VolumeMounts = [new VolumeMount { Name = "tmp", MountPath = "/tmp" }],
+        };
+    }
+}

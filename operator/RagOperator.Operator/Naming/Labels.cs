@@ -1,0 +1,84 @@
+namespace RagOperator.Operator.Naming;
+
+/// <summary>
+/// The label contract of every child object. Selectors use only the immutable subset (instance, component,
+/// collection, shard) so that a label added later never orphans running pods.
+/// </summary>
+public static class Labels
+{
+    public const string Name = "app.kubernetes.io/name";
+    public const string Instance = "app.kubernetes.io/instance";
+    public const string Component = "app.kubernetes.io/component";
+    public const string ManagedBy = "app.kubernetes.io/managed-by";
+    public const string Collection = "ragoperator.io/collection";
+    public const string Shard = "ragoperator.io/shard";
+
+    public const string ManagedByValue = "rag-operator";
+    public const string QdrantName = "qdrant";
+    public const string RouterName = "rag-router";
+    public const string ShardComponent = "shard";
+    public const string RouterComponent = "router";
+    public const string RoutingComponent = "routing";
+
+    /// <summary>Selects every object the operator manages (informers filter on it).</summary>
+    public static string ManagedSelector => $"{ManagedBy}={ManagedByValue}";
+
+    /// <summary>Selects every object of one collection, for example its PVCs on deletion.</summary>
+    public static string CollectionSelector(string collection) => $"{Collection}={collection}";
+
+    public static Dictionary<string, string> ForShard(string collection, int shard) => new(StringComparer.Ordinal)
+    {
+        [Name] = QdrantName,
+        [Instance] = collection,
+        [Component] = ShardComponent,
+        [ManagedBy] = ManagedByValue,
+        [Collection] = collection,
+        [Shard] = shard.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>The pod selector of one shard: stable for the StatefulSet's lifetime.</summary>
+    public static Dictionary<string, string> ShardSelector(string collection, int shard) => new(StringComparer.Ordinal)
+    {
+        [Instance] = collection,
+        [Component] = ShardComponent,
+        [Shard] = shard.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Objects shared by all shards of a collection (the bootstrap script ConfigMap).</summary>
+    public static Dictionary<string, string> ForShards(string collection) => new(StringComparer.Ordinal)
+    {
+        [Name] = QdrantName,
+        [Instance] = collection,
+        [Component] = ShardComponent,
+        [ManagedBy] = ManagedByValue,
+        [Collection] = collection,
+    };
+
+    public static Dictionary<string, string> ForRouter(string collection) => new(StringComparer.Ordinal)
+    {
+        [Name] = RouterName,
+        [Instance] = collection,
+        [Component] = RouterComponent,
+        [ManagedBy] = ManagedByValue,
+        [Collection] = collection,
+    };
+
+    public static Dictionary<string, string> RouterSelector(string collection) => new(StringComparer.Ordinal)
+    {
+        [Instance] = collection,
+        [Component] = RouterComponent,
+    };
+
+    public static Dictionary<string, string> ForRouting(string collection) => new(StringComparer.Ordinal)
+    {
+        [Name] = RouterName,
+        [Instance] = collection,
+        [Component] = RoutingComponent,
+        [ManagedBy] = ManagedByValue,
+        [Collection] = collection,
+    };
+
+    /// <summary>Renders a selector map as the label-selector query string (<c>a=b,c=d</c>).</summary>
+    public static string ToSelector(IReadOnlyDictionary<string, string> labels) =>
+        string.Join(",", labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
+}

@@ -1,0 +1,10 @@
+namespace RagOperator.Operator.Naming;
+
+/// <summary>Ports of Qdrant (REST, gRPC, Raft peer-to-peer) and of the retrieval router.</summary>
+public static class Ports
+{
+    public const int QdrantHttp = 6333;
+    public const int QdrantGrpc = 6334;
+    public const int QdrantP2p = 6335;
+    public const int Router = 8080;
+}

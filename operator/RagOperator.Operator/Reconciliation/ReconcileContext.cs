@@ -1,0 +1,114 @@
+using Microsoft.Extensions.Logging;
+using RagOperator.Api.V1Alpha1;
+using RagOperator.Kubernetes.Models;
+using RagOperator.Operator.Builders;
+using RagOperator.Routing;
+
+namespace RagOperator.Operator.Reconciliation;
+
+/// <summary>
+/// The state of one reconcile of one collection: the object as read, what the steps found out (facts), and what
+/// they need to share (API keys, the routing table). Status is derived from the facts at the end of the chain by
+/// <see cref="StatusComputer"/>, whatever step the chain stopped at.
+/// </summary>
+public sealed class ReconcileContext(VectorCollection collection, OperatorServices services, string reconcileId, ILogger logger)
+{
+    public VectorCollection Collection { get; set; } = collection;
+
+    public OperatorServices Services { get; } = services;
+
+    public string ReconcileId { get; } = reconcileId;
+
+    public ILogger Logger { get; } = logger;
+
+    public string Name => Collection.Metadata.Name!;
+
+    public string Namespace => Collection.Metadata.Namespace!;
+
+    public VectorCollectionSpec Spec => Collection.Spec;
+
+    public VectorNodePool? NodePool { get; set; }
+
+    public BuildInput Input => new(Collection, NodePool, Services.Settings);
+
+    /// <summary>Qdrant API key value, read from the referenced Secret; never logged.</summary>
+    public string? QdrantApiKey { get; set; }
+
+    /// <summary>Router API key value, read from the referenced Secret; never logged.</summary>
+    public string? RouterApiKey { get; set; }
+
+    /// <summary>The published (active) routing table, null before the first publication.</summary>
+    public RoutingTable? Table { get; set; }
+
+    /// <summary>Shards that exist or must exist: max(spec.shards, shards in the routing table). A migration never loses one.</summary>
+    public int ShardCount => Math.Max(Spec.Shards, Table?.Shards.Length ?? 0);
+
+    public ReconcileFacts Facts { get; } = new();
+}
+
+/// <summary>What a reconcile found; the input of <see cref="StatusComputer"/>.</summary>
+public sealed class ReconcileFacts
+{
+    /// <summary>Problems that stop the chain before any child is written (bad spec, missing pool or Secret).</summary>
+    public List<Blocker> Blockers { get; } = [];
+
+    /// <summary>Children that exist but belong to something else; the operator leaves them alone.</summary>
+    public List<string> ChildConflicts { get; } = [];
+
+    /// <summary>Spec changes Qdrant or Kubernetes cannot apply to running shards.</summary>
+    public List<string> NotInPlace { get; } = [];
+
+    public List<ShardState> Shards { get; } = [];
+
+    public bool ShardsObserved { get; set; }
+
+    public RouterState? Router { get; set; }
+
+    public long? AcknowledgedVersion { get; set; }
+
+    /// <summary>Set by the migration seam while shard count and routing table disagree.</summary>
+    public string? RebalanceMessage { get; set; }
+
+    /// <summary>True while a stream migration runs (set by the migration step); phase becomes Rebalancing.</summary>
+    public bool Rebalancing { get; set; }
+
+    /// <summary>A step that failed this reconcile (API or network error); retried with backoff.</summary>
+    public string? StepError { get; set; }
+
+    /// <summary>Conditions a step states directly (the migration step states Rebalancing).</summary>
+    public List<Condition> ExtraConditions { get; } = [];
+}
+
+public sealed record Blocker(string Reason, string Message);
+
+/// <summary>One shard as observed in this reconcile.</summary>
+public sealed class ShardState(int index, string name)
+{
+    public int Index { get; } = index;
+
+    public string Name { get; } = name;
+
+    public bool Exists { get; set; }
+
+    public int Replicas { get; set; }
+
+    public int ReadyReplicas { get; set; }
+
+    /// <summary>Every desired pod ready and the StatefulSet controller caught up with the latest spec.</summary>
+    public bool WorkloadReady { get; set; }
+
+    public bool CollectionCreated { get; set; }
+
+    public long? Points { get; set; }
+
+    /// <summary>The last Qdrant error talking to this shard (message only, no credentials).</summary>
+    public string? Error { get; set; }
+
+    public bool Ready => WorkloadReady && CollectionCreated && Error is null;
+}
+
+/// <summary>The router Deployment as observed.</summary>
+public sealed record RouterState(int Replicas, int ReadyReplicas, string Service)
+{
+    public bool AllReady => ReadyReplicas >= Replicas;
+}

@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Logging;
+using RagOperator.Kubernetes.Client;
+using RagOperator.Kubernetes.Models;
+using RagOperator.Operator.Builders;
+using RagOperator.Operator.Naming;
+using RagOperator.Operator.Seams;
+using RagOperator.Routing;
+
+namespace RagOperator.Operator.Reconciliation.Steps;
+
+/// <summary>
+/// Publishes the routing table. The first table (version = one above any history copy, normally 1) gives shards
+/// 0..N-1 equal contiguous cell ranges; a stable table is republished with a new version only when a shard's
+/// endpoint changed. Shard-count changes are not handled here — the migration step owns them. Each version is
+/// written first as an immutable history copy, then as the active map; history beyond the last 10 is deleted.
+/// </summary>
+public sealed class RoutingTableStep : IReconcileStep
+{
+    public string Name => "routing-table";
+
+    public async Task<StepResult> RunAsync(ReconcileContext context, CancellationToken cancellationToken)
+    {
+        var input = context.Input;
+        string Endpoint(int shard) => context.Services.ShardEndpoints.Endpoint(context.Namespace, context.Name, shard);
+        var history = HistoryVersions(context);
+        var table = context.Table;
+        if (table is null)
+        {
+            var version = Math.Max(history.DefaultIfEmpty(0).Max(), 0) + 1;
+            table = RoutingTables.Initial(input, version, Endpoint);
+            await PublishAsync(context, table, $"Published routing table v{table.Version}: {table.Shards.Length} shards", cancellationToken);
+        }
+        else if (table.IsStable && !RoutingTables.EndpointsMatch(table, Endpoint))
+        {
+            var version = Math.Max(table.Version, history.DefaultIfEmpty(0).Max()) + 1;
+            table = RoutingTables.WithEndpoints(table, version, Endpoint);
+            await PublishAsync(context, table, $"Published routing table v{table.Version}: shard endpoints changed", cancellationToken);
+        }
+        else
+        {
+            // Keep the maps as the operator wrote them (labels, owner, history copy of the active version).
+            await ApplyAsync(context, table, cancellationToken);
+        }
+
+        context.Table = table;
+        await PruneHistoryAsync(context, cancellationToken);
+        return StepResult.Continue;
+    }
+
+    /// <summary>Publishes <paramref name="table"/>: history copy, then active map. The migration step publishes through this too.</summary>
+    public static async Task PublishAsync(ReconcileContext context, RoutingTable table, string note, CancellationToken cancellationToken)
+    {
+        await ApplyAsync(context, table, cancellationToken);
+        context.Table = table;
+        context.Logger.LogInformation("{Note}", note);
+        await context.Services.Events.PublishAsync(context.Collection, Event.Normal, "RoutingPublished", "PublishRouting", note, cancellationToken);
+    }
+
+    private static async Task ApplyAsync(ReconcileContext context, RoutingTable table, CancellationToken cancellationToken)
+    {
+        var input = context.Input;
+        await ShardWorkloadsStep.ApplyAsync(context, RoutingConfigMapBuilder.History(input, table), cancellationToken);
+        await ShardWorkloadsStep.ApplyAsync(context, RoutingConfigMapBuilder.Active(input, table), cancellationToken);
+    }
+
+    private static List<long> HistoryVersions(ReconcileContext context) =>
+        context.Services.View.List<ConfigMap>(context.Namespace)
+            .Where(map => Owners.IsControlledBy(map, context.Collection.Metadata.Uid))
+            .Select(map => ChildNames.HistoryVersion(context.Name, map.Metadata.Name ?? ""))
+            .OfType<long>()
+            .ToList();
+
+    private static async Task PruneHistoryAsync(ReconcileContext context, CancellationToken cancellationToken)
+    {
+        foreach (var version in RoutingConfigMapBuilder.HistoryToPrune(HistoryVersions(context)))
+        {
+            await context.Services.Client.DeleteIfExistsAsync<ConfigMap>(ChildNames.RoutingHistory(context.Name, version), context.Namespace,
+                cancellationToken: cancellationToken);
+            context.Logger.LogInformation("Deleted routing history v{Version} (keeping the last {Limit})", version, RoutingConfigMapBuilder.HistoryLimit);
+        }
+    }
+}

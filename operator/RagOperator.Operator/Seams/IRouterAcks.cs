@@ -1,0 +1,67 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace RagOperator.Operator.Seams;
+
+/// <summary>What each ready router reports it serves.</summary>
+public sealed record RouterAcknowledgements(IReadOnlyList<RouterAck> Routers)
+{
+    /// <summary>The lowest version every ready router serves; null when a router did not answer or none is ready.</summary>
+    public long? MinimumVersion => Routers.Count == 0 || Routers.Any(r => r.Version is null) ? null : Routers.Min(r => r.Version);
+
+    /// <summary>True when every ready router serves at least <paramref name="version"/> (vacuously true with no ready router:
+    /// a router that becomes ready later loads the newest table first).</summary>
+    public bool AllServe(long version) => Routers.All(r => r.Version >= version);
+}
+
+/// <summary>One router's answer: the version it serves, or the error that kept it from answering.</summary>
+public sealed record RouterAck(string PodName, long? Version, string? Error);
+
+/// <summary>
+/// Asks every ready router which routing version it serves (<c>GET /v1/routing</c> answers
+/// <c>{"collection": ..., "version": N, ...}</c>), so a migration step can wait until all of them switched.
+/// </summary>
+public interface IRouterAcks
+{
+    Task<RouterAcknowledgements> QueryAsync(string @namespace, string collection, string? routerApiKey, CancellationToken cancellationToken);
+
+    /// <summary>True when every ready router serves <paramref name="version"/> or newer.</summary>
+    async Task<bool> AllReadyRoutersServeAsync(string @namespace, string collection, long version, string? routerApiKey, CancellationToken cancellationToken) =>
+        (await QueryAsync(@namespace, collection, routerApiKey, cancellationToken)).AllServe(version);
+}
+
+/// <summary>Queries the routers the resolver names over HTTP, in parallel, each with a short timeout.</summary>
+public sealed class HttpRouterAcks(IRouterEndpointResolver resolver, HttpClient http, TimeSpan? timeout = null) : IRouterAcks
+{
+    private readonly TimeSpan perRouterTimeout = timeout ?? TimeSpan.FromSeconds(3);
+
+    public async Task<RouterAcknowledgements> QueryAsync(string @namespace, string collection, string? routerApiKey, CancellationToken cancellationToken)
+    {
+        var routers = await resolver.ResolveAsync(@namespace, collection, cancellationToken);
+        var acks = await Task.WhenAll(routers.Select(r => AskAsync(r, collection, routerApiKey, cancellationToken)));
+        return new RouterAcknowledgements(acks);
+    }
+
+    private async Task<RouterAck> AskAsync(RouterEndpoint router, string collection, string? apiKey, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(perRouterTimeout);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(router.BaseUri, "v1/routing"));
+            if (apiKey is not null) request.Headers.Add("api-key", apiKey);
+            using var response = await http.SendAsync(request, timeout.Token);
+            if (!response.IsSuccessStatusCode) return new RouterAck(router.PodName, null, $"HTTP {(int)response.StatusCode}");
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>(timeout.Token);
+            if (body.TryGetProperty("collection", out var name) && name.ValueKind == JsonValueKind.String && name.GetString() != collection)
+                return new RouterAck(router.PodName, null, $"serves collection {name.GetString()}, not {collection}");
+            return body.TryGetProperty("version", out var version) && version.TryGetInt64(out var served)
+                ? new RouterAck(router.PodName, served, null)
+                : new RouterAck(router.PodName, null, "no routing version in the answer");
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return new RouterAck(router.PodName, null, e.Message);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using System.Globalization;
+using RagOperator.Operator.Naming;
+
+namespace RagOperator.Operator.Seams;
+
+/// <summary>
+/// Where a shard's Qdrant REST API is reached. The routing table publishes these endpoints, and the operator's
+/// own Qdrant calls use them, so both always agree.
+/// </summary>
+public interface IShardEndpointResolver
+{
+    Uri Resolve(string @namespace, string collection, int shard);
+}
+
+/// <summary>In a cluster: the shard's client Service, <c>http://&lt;collection&gt;-shard-&lt;i&gt;.&lt;namespace&gt;.svc:6333</c>.</summary>
+public sealed class DefaultShardEndpointResolver : IShardEndpointResolver
+{
+    public Uri Resolve(string @namespace, string collection, int shard) =>
+        new($"http://{ChildNames.ShardService(collection, shard)}.{@namespace}.svc:{Ports.QdrantHttp.ToString(CultureInfo.InvariantCulture)}");
+}
+
+public static class ShardEndpointResolverExtensions
+{
+    /// <summary>The endpoint as the routing table spells it (no trailing slash).</summary>
+    public static string Endpoint(this IShardEndpointResolver resolver, string @namespace, string collection, int shard) =>
+        resolver.Resolve(@namespace, collection, shard).AbsoluteUri.TrimEnd('/');
+}

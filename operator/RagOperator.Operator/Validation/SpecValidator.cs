@@ -1,0 +1,87 @@
+using RagOperator.Api.V1Alpha1;
+using RagOperator.Operator.Naming;
+
+namespace RagOperator.Operator.Validation;
+
+/// <summary>
+/// Validation of the API objects without an API server: the schema's bounds and patterns (<see cref="SchemaRules"/>),
+/// the CRD's CEL rules that do not compare with an old object (written out here; a test keeps the list in step with
+/// the <c>[CelRule]</c> attributes), and the checks no schema can express that the reconciler also makes.
+/// </summary>
+public static class SpecValidator
+{
+    public static IReadOnlyList<SpecProblem> Validate(VectorCollection collection)
+    {
+        var problems = new List<SpecProblem>();
+        ValidateName(collection.Metadata.Name, problems);
+        SchemaRules.Check(collection.Spec, "spec", problems);
+        problems.AddRange(CelRules(collection.Spec));
+        problems.AddRange(BeyondSchema(collection));
+        return problems;
+    }
+
+    public static IReadOnlyList<SpecProblem> Validate(VectorNodePool pool)
+    {
+        var problems = new List<SpecProblem>();
+        if (string.IsNullOrEmpty(pool.Metadata.Name)) problems.Add(new SpecProblem("metadata.name", "Required value"));
+        SchemaRules.Check(pool.Spec, "spec", problems);
+        if (pool.Spec.Gpu is { ResourceName: not null, Count: <= 0 })
+            problems.Add(new SpecProblem("spec.gpu.count", "spec.gpu.count must be greater than 0 when spec.gpu.resourceName is set"));
+        return problems;
+    }
+
+    /// <summary>The CEL rules of the VectorCollection CRD that need no old object.</summary>
+    public static IEnumerable<SpecProblem> CelRules(VectorCollectionSpec spec)
+    {
+        if (spec.Sharding.Slots < spec.Shards)
+            yield return new SpecProblem("spec.sharding.slots", "spec.sharding.slots must be greater than or equal to spec.shards: every shard needs at least one cell");
+        if (spec.Quantization.Type != QuantizationType.Product && spec.Quantization.Compression is not null)
+            yield return new SpecProblem("spec.quantization.compression", "spec.quantization.compression applies only to type product");
+        if (spec.Quantization.Type != QuantizationType.Scalar && spec.Quantization.Quantile is not null)
+            yield return new SpecProblem("spec.quantization.quantile", "spec.quantization.quantile applies only to type scalar");
+    }
+
+    /// <summary>
+    /// What the schema cannot express; the reconciler reports these as a condition instead of applying anything.
+    /// </summary>
+    public static IEnumerable<SpecProblem> BeyondSchema(VectorCollection collection)
+    {
+        var spec = collection.Spec;
+        if (spec.Sharding.Strategy != ShardingStrategy.Hash)
+            yield return new SpecProblem("spec.sharding.strategy",
+                $"sharding strategy {spec.Sharding.Strategy.ToString().ToLowerInvariant()} is not supported by this operator version; use hash");
+        if (spec.Quantization.Type == QuantizationType.Product && spec.Quantization.Compression is null)
+            yield return new SpecProblem("spec.quantization.compression", "product quantization needs a compression ratio (x4, x8, x16, x32 or x64)");
+        if (spec.Qdrant.ApiKeySecretRef is { } qdrantKey && (qdrantKey.Name.Length == 0 || qdrantKey.Key.Length == 0))
+            yield return new SpecProblem("spec.qdrant.apiKeySecretRef", "both name and key of the Secret are required");
+        if (spec.Router.ApiKeySecretRef is { } routerKey && (routerKey.Name.Length == 0 || routerKey.Key.Length == 0))
+            yield return new SpecProblem("spec.router.apiKeySecretRef", "both name and key of the Secret are required");
+        if (collection.Metadata.Name is { Length: > 0 } name)
+        {
+            // Names grow with the shard count; check the longest one this spec produces.
+            var lastShard = Math.Max(spec.Shards - 1, 0);
+            var headless = ChildNames.ShardHeadless(name, lastShard);
+            if (headless.Length > ChildNames.MaxServiceNameLength)
+                yield return new SpecProblem("metadata.name",
+                    $"the collection name is too long: Service {headless} would exceed {ChildNames.MaxServiceNameLength} characters; use a shorter name");
+            var statefulSet = ChildNames.Shard(name, lastShard);
+            if (statefulSet.Length > ChildNames.MaxStatefulSetNameLength)
+                yield return new SpecProblem("metadata.name",
+                    $"the collection name is too long: StatefulSet {statefulSet} would exceed {ChildNames.MaxStatefulSetNameLength} characters; use a shorter name");
+        }
+    }
+
+    private static void ValidateName(string? name, List<SpecProblem> problems)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            problems.Add(new SpecProblem("metadata.name", "Required value"));
+            return;
+        }
+
+        // Child Services take the collection name as a prefix, and Service names are DNS-1035 labels.
+        if (!System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z]([-a-z0-9]*[a-z0-9])?$"))
+            problems.Add(new SpecProblem("metadata.name",
+                $"Invalid value: \"{name}\": a collection name must consist of lower case alphanumeric characters or '-', start with a letter and end with an alphanumeric character"));
+    }
+}

@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RagOperator.Observability.Metrics;
+using RagOperator.Router.Api;
+using RagOperator.Router.RoutingSource;
+using RagOperator.Router.Search;
+using RagOperator.Router.Shards;
+using RagOperator.Router.Telemetry;
+using RagOperator.Router.Writes;
+using RagOperator.Routing;
+
+namespace RagOperator.Router;
+
+/// <summary>Builds a router web application on a builder; shared by the container entry point and <see cref="RouterHost"/>.</summary>
+public static class RouterApplication
+{
+    public static WebApplication Build(WebApplicationBuilder builder, RouterOptions options, IRoutingSource source, IQdrantClientFactory? clients = null) =>
+        Build(builder, options, _ => source, clients);
+
+    /// <summary>Builds the router with a routing source made from the application's services (e.g. its Kubernetes client).</summary>
+    public static WebApplication Build(
+        WebApplicationBuilder builder, RouterOptions options, Func<IServiceProvider, IRoutingSource> source, IQdrantClientFactory? clients = null)
+    {
+        options.Validate();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.AllowSynchronousIO = false);
+        builder.Services.AddPrometheusMetrics();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<IRoutingSource>(source);
+        builder.Services.AddSingleton(_ => new RoutingTableHolder(options.Collection, options.Namespace));
+        builder.Services.AddSingleton(provider =>
+        {
+            var holder = provider.GetRequiredService<RoutingTableHolder>();
+            return new RouterMetrics(options.Collection, options.RouterName, () => holder.Version);
+        });
+        builder.Services.AddSingleton(provider => new RoutingFeed(
+            provider.GetRequiredService<RoutingTableHolder>(),
+            provider.GetRequiredService<RouterMetrics>(),
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger("RagOperator.Router.Routing")));
+        if (clients is null)
+        {
+            builder.Services.AddSingleton<IQdrantClientFactory>(_ => new QdrantClientFactory(options));
+        }
+        else
+        {
+            builder.Services.AddSingleton(clients);
+        }
+
+        builder.Services.AddSingleton(provider => new RouterRuntime(
+            options,
+            provider.GetRequiredService<RoutingTableHolder>(),
+            provider.GetRequiredService<RoutingFeed>(),
+            new WriteGate(provider.GetRequiredService<RoutingTableHolder>()),
+            new RequestParser(options),
+            new SearchFanOut(provider.GetRequiredService<IQdrantClientFactory>(), provider.GetRequiredService<RouterMetrics>()),
+            new WriteRouter(
+                provider.GetRequiredService<IQdrantClientFactory>(),
+                new HybridLogicalClock(options.EffectiveRouterId),
+                provider.GetRequiredService<RouterMetrics>(),
+                options.WriteTimeout),
+            provider.GetRequiredService<RouterMetrics>()));
+        builder.Services.AddHostedService<RoutingSourceService>();
+
+        var app = builder.Build();
+        app.MapRouter();
+        return app;
+    }
+}

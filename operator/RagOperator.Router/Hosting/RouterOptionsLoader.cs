@@ -1,0 +1,104 @@
+using System.Globalization;
+
+namespace RagOperator.Router;
+
+/// <summary>Process-level settings of the router container that are not router behaviour.</summary>
+public sealed record RouterProcessSettings(int Port, string LogFormat, string? Kubeconfig, string? KubeContext);
+
+/// <summary>
+/// Reads the router's settings from command-line flags and the environment (flags win). Pure: the environment is
+/// passed in.
+/// <code>
+/// flag                   environment            meaning
+/// --collection           COLLECTION             the VectorCollection served (required)
+/// --namespace            NAMESPACE, POD_NAMESPACE  its namespace (default "default")
+/// --routing-configmap    ROUTING_CONFIGMAP      the routing ConfigMap (default &lt;collection&gt;-routing)
+/// (secret)               ROUTER_API_KEY         key required on the data endpoints (unset: no auth)
+/// (secret)               QDRANT_API_KEY         api-key sent to the shards
+/// --router-name          POD_NAME               replica name; its hash is the write-version router id
+/// --router-id            ROUTER_ID              explicit router id 0..1023 instead of the hash
+/// --port                 PORT                   HTTP port (default 8080)
+/// --log-format           LOG_FORMAT             json (default) or text
+/// --kubeconfig           KUBECONFIG             kubeconfig outside a cluster (in a pod the service account is used)
+/// --context              KUBE_CONTEXT           kubeconfig context
+/// </code>
+/// Keys are read only from the environment, so they never appear in a process listing.
+/// </summary>
+public static class RouterOptionsLoader
+{
+    private static readonly Dictionary<string, string> FlagToVariable = new(StringComparer.Ordinal)
+    {
+        ["--collection"] = "COLLECTION",
+        ["--namespace"] = "NAMESPACE",
+        ["--routing-configmap"] = "ROUTING_CONFIGMAP",
+        ["--router-name"] = "POD_NAME",
+        ["--router-id"] = "ROUTER_ID",
+        ["--port"] = "PORT",
+        ["--log-format"] = "LOG_FORMAT",
+        ["--kubeconfig"] = "KUBECONFIG",
+        ["--context"] = "KUBE_CONTEXT",
+    };
+
+    /// <exception cref="ArgumentException">A flag is unknown or a value is invalid; the message names it.</exception>
+    public static (RouterOptions Options, RouterProcessSettings Process) Load(IReadOnlyList<string> args, Func<string, string?> environment)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            var equals = arg.IndexOf('=', StringComparison.Ordinal);
+            var flag = equals > 0 ? arg[..equals] : arg;
+            if (!FlagToVariable.TryGetValue(flag, out var variable))
+            {
+                throw new ArgumentException($"unknown flag '{flag}'; known flags: {string.Join(", ", FlagToVariable.Keys)}");
+            }
+
+            string value;
+            if (equals > 0)
+            {
+                value = arg[(equals + 1)..];
+            }
+            else if (i + 1 < args.Count)
+            {
+                value = args[++i];
+            }
+            else
+            {
+                throw new ArgumentException($"flag '{flag}' needs a value");
+            }
+
+            values[variable] = value;
+        }
+
+        string? Get(string name) => values.TryGetValue(name, out var v) ? v : NullIfEmpty(environment(name));
+
+        var collection = Get("COLLECTION") ?? throw new ArgumentException("the collection is not set: pass --collection or set COLLECTION");
+        var options = new RouterOptions
+        {
+            Collection = collection,
+            Namespace = Get("NAMESPACE") ?? NullIfEmpty(environment("POD_NAMESPACE")) ?? "default",
+            RoutingConfigMap = Get("ROUTING_CONFIGMAP"),
+            ApiKey = NullIfEmpty(environment("ROUTER_API_KEY")),
+            QdrantApiKey = NullIfEmpty(environment("QDRANT_API_KEY")),
+            RouterName = Get("POD_NAME") ?? Environment.MachineName,
+            RouterId = Get("ROUTER_ID") is { } id ? ParseInt(id, "ROUTER_ID") : null,
+        };
+        options.Validate();
+
+        var port = Get("PORT") is { } portText ? ParseInt(portText, "PORT") : 8080;
+        if (port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"PORT {port} is outside 1..65535");
+        }
+
+        var process = new RouterProcessSettings(port, Get("LOG_FORMAT") ?? "json", Get("KUBECONFIG"), Get("KUBE_CONTEXT"));
+        return (options, process);
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private static int ParseInt(string text, string name) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new ArgumentException($"{name} '{text}' is not an integer");
+}

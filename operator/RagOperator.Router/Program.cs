@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RagOperator.Kubernetes.Client;
+using RagOperator.Kubernetes.Configuration;
+using RagOperator.Observability.Logging;
+using RagOperator.Router;
+using RagOperator.Router.RoutingSource;
+
+// The router container: one collection, its routing table watched from the ConfigMap, HTTP on PORT (8080).
+RouterOptions options;
+RouterProcessSettings process;
+try
+{
+    (options, process) = RouterOptionsLoader.Load(args, Environment.GetEnvironmentVariable);
+}
+catch (ArgumentException error)
+{
+    await Console.Error.WriteLineAsync($"rag-router: {error.Message}");
+    return 2;
+}
+
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+builder.WebHost.UseUrls($"http://0.0.0.0:{process.Port}");
+builder.Logging.AddRagLogging(process.LogFormat);
+
+// In a pod: the service account (it may only read this collection's routing ConfigMap); elsewhere a kubeconfig.
+var kubeConfiguration = process.Kubeconfig is null && process.KubeContext is null
+    ? KubernetesClientConfiguration.Default()
+    : KubernetesClientConfiguration.FromKubeconfig(process.Kubeconfig, process.KubeContext);
+builder.Services.AddSingleton<IKubernetesClient>(provider => new KubernetesClient(
+    kubeConfiguration,
+    new KubernetesClientOptions { UserAgent = "rag-router", FieldManager = "rag-router" },
+    provider.GetRequiredService<ILogger<KubernetesClient>>()));
+
+var app = RouterApplication.Build(
+    builder,
+    options,
+    provider => new ConfigMapRoutingSource(
+        provider.GetRequiredService<IKubernetesClient>(),
+        options.Namespace,
+        options.ConfigMapName,
+        options.RoutingConfigMapKey,
+        logger: provider.GetRequiredService<ILoggerFactory>().CreateLogger("RagOperator.Router.ConfigMapRoutingSource")));
+app.Logger.LogInformation("Starting {Options}", options);
+await app.RunAsync();
+return 0;

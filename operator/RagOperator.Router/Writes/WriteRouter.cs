@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using RagOperator.Qdrant;
+using RagOperator.Qdrant.Models;
+using RagOperator.Router.Api;
+using RagOperator.Router.Search;
+using RagOperator.Router.Shards;
+using RagOperator.Router.Telemetry;
+using RagOperator.Routing;
+
+namespace RagOperator.Router.Writes;
+
+/// <summary>A shard that did not acknowledge its part of a write.</summary>
+public sealed record WriteFailure(int ShardId, string Endpoint, string Reason);
+
+/// <summary>The result of a routed write: how many points (or ids), the shards written, and those that failed.</summary>
+public sealed record WriteOutcome(int Count, IReadOnlyList<int> Shards, IReadOnlyList<WriteFailure> Failures, long RoutingVersion)
+{
+    public bool Acknowledged => Failures.Count == 0;
+}
+
+/// <summary>
+/// Routes upserts and deletes by cell. Each point gets its cell and a write version from the router's hybrid
+/// logical clock, stamped into the payload as <c>_rag_cell</c> and <c>_rag_v</c>; the points are grouped by the
+/// write targets of their cell (both owners of a moving cell under the write-both rules) and sent to every
+/// target in parallel with <c>wait=true</c>. The write is acknowledged only when every target acknowledged.
+/// <para>A failed write may have reached some targets; retrying the same request is safe, because an upsert
+/// replaces the point whole and a retry stamps a newer version, and deleting a missing point is a no-op.</para>
+/// <para>Deletes go to every write target too, so during a migration both owners lose the point. The copier never
+/// writes a point older than the one the target holds, and the verify pass deletes from the target what the
+/// source no longer has, so a point deleted during a copy is not resurrected.</para>
+/// </summary>
+public sealed class WriteRouter(IQdrantClientFactory clients, HybridLogicalClock clock, RouterMetrics metrics, TimeSpan timeout)
+{
+    private static readonly WriteOptions WaitForApply = new() { Wait = true };
+
+    public async Task<WriteOutcome> UpsertAsync(RoutingTable table, IReadOnlyList<WritePoint> points)
+    {
+        var groups = new SortedDictionary<int, List<PointStruct>>();
+        foreach (var point in points)
+        {
+            var cell = table.CellOf(point.Id, point.Vector);
+            var version = clock.Next();
+            var id = ToPointId(point.Id);
+            foreach (var target in table.WriteTargets(cell))
+            {
+                // Every target gets its own payload object: JSON nodes are not safe to serialise from two threads.
+                var payload = point.Payload?.DeepClone().AsObject() ?? [];
+                payload[PayloadFields.Cell] = cell;
+                payload[PayloadFields.Version] = version;
+                Group(groups, target).Add(new PointStruct(id, point.Vector, payload));
+            }
+        }
+
+        var failures = await SendAsync(table, groups, "upsert", (client, batch, token) =>
+            client.UpsertAsync(table.Collection, batch, WaitForApply, cancellationToken: token));
+        return new WriteOutcome(points.Count, [.. groups.Keys], failures, table.Version);
+    }
+
+    public async Task<WriteOutcome> DeleteAsync(RoutingTable table, IReadOnlyList<PointKey> ids)
+    {
+        var groups = new SortedDictionary<int, List<PointId>>();
+        foreach (var id in ids)
+        {
+            // A strategy whose cells depend on the vector cannot place an id alone: delete it everywhere.
+            var targets = table.Assigner.CellDependsOnVector
+                ? table.Shards.Select(s => s.Id)
+                : table.WriteTargets(table.CellOf(id));
+            foreach (var target in targets)
+            {
+                Group(groups, target).Add(ToPointId(id));
+            }
+        }
+
+        var failures = await SendAsync(table, groups, "delete", (client, batch, token) =>
+            client.DeleteAsync(table.Collection, batch, WaitForApply, cancellationToken: token));
+        return new WriteOutcome(ids.Count, [.. groups.Keys], failures, table.Version);
+    }
+
+    internal static PointId ToPointId(PointKey key) => key.IsInteger ? PointId.FromNumber(key.AsUlong) : PointId.FromUuid(key.AsGuid);
+
+    private static List<T> Group<T>(SortedDictionary<int, List<T>> groups, int shard)
+    {
+        if (!groups.TryGetValue(shard, out var list))
+        {
+            groups[shard] = list = [];
+        }
+
+        return list;
+    }
+
+    private async Task<IReadOnlyList<WriteFailure>> SendAsync<T>(
+        RoutingTable table, SortedDictionary<int, List<T>> groups, string operation,
+        Func<IQdrantClient, IReadOnlyList<T>, CancellationToken, Task<UpdateResult>> send)
+    {
+        // Not tied to the client's connection: once sent, a write runs to its end even if the client disconnects,
+        // so the router never stops halfway between the targets of one point by its own choice.
+        using var deadline = new CancellationTokenSource(timeout);
+        var results = await Task.WhenAll(groups.Select(async group =>
+        {
+            var shard = table.Shard(group.Key);
+            var started = Stopwatch.GetTimestamp();
+            var outcome = "success";
+            try
+            {
+                var result = await send(clients.For(shard.Id, shard.Endpoint), group.Value, deadline.Token);
+                if (result.Status != UpdateStatus.Completed)
+                {
+                    outcome = "not_completed";
+                    return new WriteFailure(shard.Id, shard.Endpoint, $"the shard answered status {result.Status}, not completed");
+                }
+
+                return null;
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            {
+                outcome = "deadline";
+                return new WriteFailure(shard.Id, shard.Endpoint, $"no acknowledgement within {timeout.TotalSeconds:0.###} s");
+            }
+            catch (QdrantException error)
+            {
+                outcome = error.StatusCode is null ? "unreachable" : "error";
+                return new WriteFailure(shard.Id, shard.Endpoint, SearchFanOut.Describe(error));
+            }
+            finally
+            {
+                metrics.ShardCall(shard.Id, operation, outcome, Stopwatch.GetElapsedTime(started));
+            }
+        }));
+        return [.. results.OfType<WriteFailure>()];
+    }
+}

@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using System.Net;
+
+namespace RagOperator.Qdrant.Tests.Support;
+
+/// <summary>One HTTP exchange as the client saw it: the request it sent and the response it got.</summary>
+public sealed record HttpExchange(
+    string Method, string Path, string Query, byte[]? RequestBody, HttpStatusCode? Status, string? ResponseContentType, byte[]? ResponseBody);
+
+/// <summary>Records every request the client sends (and the response), for contract checks and attempt counting.</summary>
+public sealed class RecordingHandler : DelegatingHandler
+{
+    private readonly ConcurrentQueue<HttpExchange> _exchanges = new();
+
+    public RecordingHandler()
+        : base(new SocketsHttpHandler())
+    {
+    }
+
+    public IReadOnlyList<HttpExchange> Exchanges => _exchanges.ToArray();
+
+    public int Count(string method, string pathSuffix) =>
+        _exchanges.Count(exchange => exchange.Method == method && exchange.Path.EndsWith(pathSuffix, StringComparison.Ordinal));
+
+    public void Clear() => _exchanges.Clear();
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken);
+        HttpResponseMessage response;
+        try
+        {
+            response = await base.SendAsync(request, cancellationToken);
+        }
+        catch
+        {
+            _exchanges.Enqueue(new HttpExchange(request.Method.Method, request.RequestUri!.AbsolutePath, request.RequestUri.Query, body, null, null, null));
+            throw;
+        }
+
+        var responseBody = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var replay = new ByteArrayContent(responseBody);
+        foreach (var header in response.Content.Headers)
+        {
+            replay.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        response.Content = replay;
+        _exchanges.Enqueue(new HttpExchange(
+            request.Method.Method, request.RequestUri!.AbsolutePath, request.RequestUri.Query, body, response.StatusCode,
+            response.Content.Headers.ContentType?.MediaType, responseBody));
+        return response;
+    }
+}
