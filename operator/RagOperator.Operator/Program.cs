@@ -3,6 +3,8 @@ using RagOperator.Operator.Cli;
 
 var root = new RootCommand("RagOperator: runs sharded Qdrant collections for retrieval on Kubernetes.")
 {
+    RunCommand.Create(),
+    RenderCommand.Create(),
     ManifestsCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -27,18 +27,14 @@ internal static class ValueRenderer
     public static string FormatNumber(JsonValue value) =>
         JsonNumbers.TryGetInt64(value, out var l) ? l.ToString(CultureInfo.InvariantCulture) : FormatDouble(JsonNumbers.GetDouble(value));
 
-    /// <summary>Integral values print as integers (as kube-apiserver prints schema bounds); others in shortest form.</summary>
-    public static string FormatDouble(double d)
-    {
-        if (double.IsFinite(d) && Math.Abs(d) < 1e21 && Math.Floor(d) == d)
-            return ((decimal)d).ToString(CultureInfo.InvariantCulture);
-        var text = d.ToString("R", CultureInfo.InvariantCulture);
-        var e = text.IndexOf('E', StringComparison.Ordinal);
-        if (e < 0) return text;
-        // Go writes exponents as e+06 / e-07: lower case, signed, at least two digits.
-        var exponent = int.Parse(text.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-        return text[..e] + "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
-    }
+    /// <summary>
+    /// Integral values print as integers (kube-openapi formats bounds and values of integers as int64); others as Go's
+    /// <c>%v</c> of a float64.
+    /// </summary>
+    public static string FormatDouble(double d) =>
+        double.IsFinite(d) && Math.Abs(d) < 1e21 && Math.Floor(d) == d
+            ? ((decimal)d).ToString(CultureInfo.InvariantCulture)
+            : Cel.CelValues.FormatDouble(d);
 
     /// <summary>Go's <c>%q</c>: double quotes, backslash escapes for quotes, backslashes and control characters.</summary>
     public static string Quote(string s)

@@ -5,14 +5,12 @@ namespace RagOperator.Kubernetes.Tests.Configuration;
 
 public sealed class KubeconfigTests : IDisposable
 {
-    private readonly TestCertificates certs = TestCertificates.Create();
-    private readonly TestCertificates otherCerts = TestCertificates.Create("staging-ca");
+    private readonly TestCertificates certs = TestCertificates.Shared;
+    private readonly TestCertificates otherCerts = TestCertificates.Other;
     private readonly string directory = Directory.CreateTempSubdirectory("kubeconfig-").FullName;
 
     public void Dispose()
     {
-        certs.Dispose();
-        otherCerts.Dispose();
         Directory.Delete(directory, recursive: true);
     }
 
@@ -22,7 +20,7 @@ public sealed class KubeconfigTests : IDisposable
         Directory.CreateDirectory(Path.Combine(directory, "certs"));
         File.WriteAllText(Path.Combine(directory, "certs", "staging-ca.crt"), otherCerts.CaPem);
         File.WriteAllText(Path.Combine(directory, "certs", "ci.crt"), certs.ClientCertificatePem);
-        File.WriteAllText(Path.Combine(directory, "certs", "ci.key"), certs.ClientKeyPem);
+        File.WriteAllText(Path.Combine(directory, "certs", "ci.key"), certs.ClientKeyPkcs8Pem);
         File.WriteAllText(Path.Combine(directory, "sa-token"), "token-from-file\n");
         var yaml = $"""
             apiVersion: v1
@@ -240,7 +238,7 @@ public sealed class KubeconfigTests : IDisposable
 
         var act = () => KubernetesClientConfiguration.FromKubeconfigYaml(yaml, sourcePath: "cfg");
 
-        act.Should().Throw<KubeconfigException>().WithMessage("kubeconfig cfg: line 5: context 'a' refers to unknown user 'nobody' (users: admin)");
+        act.Should().Throw<KubeconfigException>().WithMessage("kubeconfig cfg: line 6: context 'a' refers to unknown user 'nobody' (users: admin)");
     }
 
     [Fact]
@@ -273,7 +271,7 @@ public sealed class KubeconfigTests : IDisposable
 
         var act = () => KubernetesClientConfiguration.FromKubeconfigYaml(yaml);
 
-        act.Should().Throw<KubeconfigException>().WithMessage("*line 10: user 'admin' client-certificate-data is not valid base64*");
+        act.Should().Throw<KubeconfigException>().WithMessage("*line 9: user 'admin' client-certificate-data is not valid base64*");
     }
 
     [Fact]

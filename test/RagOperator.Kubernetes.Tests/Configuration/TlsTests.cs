@@ -17,8 +17,8 @@ namespace RagOperator.Kubernetes.Tests.Configuration;
 /// <summary>The TLS settings of a kubeconfig, exercised against a real HTTPS server on loopback.</summary>
 public sealed class TlsTests : IAsyncLifetime
 {
-    private readonly TestCertificates certs = TestCertificates.Create();
-    private readonly TestCertificates strangers = TestCertificates.Create("someone-else");
+    private readonly TestCertificates certs = TestCertificates.Shared;
+    private readonly TestCertificates strangers = TestCertificates.Other;
     private WebApplication? app;
     private Uri server = null!;
 
@@ -53,8 +53,6 @@ public sealed class TlsTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (app is not null) await app.DisposeAsync();
-        certs.Dispose();
-        strangers.Dispose();
     }
 
     private string Kubeconfig(string clusterExtra, string userExtra) => $"""

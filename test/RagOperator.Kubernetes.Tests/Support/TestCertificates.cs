@@ -6,6 +6,15 @@ namespace RagOperator.Kubernetes.Tests.Support;
 /// <summary>A throwaway CA with a server certificate for 127.0.0.1/localhost and a client certificate, all in memory.</summary>
 public sealed class TestCertificates : IDisposable
 {
+    private static readonly Lazy<TestCertificates> SharedInstance = new(() => Create());
+    private static readonly Lazy<TestCertificates> OtherInstance = new(() => Create("someone-else"));
+
+    /// <summary>Generated once per test run: RSA key generation is slow on small CI machines.</summary>
+    public static TestCertificates Shared => SharedInstance.Value;
+
+    /// <summary>A second, unrelated CA (and certificates) for negative tests.</summary>
+    public static TestCertificates Other => OtherInstance.Value;
+
     private TestCertificates(X509Certificate2 ca, X509Certificate2 server, X509Certificate2 client)
     {
         Ca = ca;
@@ -23,12 +32,17 @@ public sealed class TestCertificates : IDisposable
 
     public string CaPem => Ca.ExportCertificatePem();
     public string ClientCertificatePem => Client.ExportCertificatePem();
+    /// <summary>The client key as SEC1 (<c>EC PRIVATE KEY</c>), as kubeadm-style tools write it.</summary>
     public string ClientKeyPem { get; private init; } = "";
+
+    /// <summary>The client key as PKCS#8 (<c>PRIVATE KEY</c>), as cert-manager and openssl genpkey write it.</summary>
+    public string ClientKeyPkcs8Pem { get; private init; } = "";
 
     public static TestCertificates Create(string caName = "test-ca")
     {
-        using var caKey = RSA.Create(2048);
-        var caRequest = new CertificateRequest($"CN={caName}", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        // ECDSA keys: generating RSA keys takes seconds on a busy two-core machine.
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest($"CN={caName}", caKey, HashAlgorithmName.SHA256);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
@@ -48,13 +62,16 @@ public sealed class TestCertificates : IDisposable
         using var serverWithKey = serverPublic.CopyWithPrivateKey(serverKey);
         var server = X509CertificateLoader.LoadPkcs12(serverWithKey.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable);
 
-        using var clientKey = RSA.Create(2048);
-        var clientRequest = new CertificateRequest("CN=jane, O=system:masters", clientKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var clientRequest = new CertificateRequest("CN=jane, O=system:masters", clientKey, HashAlgorithmName.SHA256);
         clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
         using var clientPublic = clientRequest.Create(ca, now.AddDays(-1), now.AddDays(10), RandomNumberGenerator.GetBytes(8));
         var client = clientPublic.CopyWithPrivateKey(clientKey);
-        var keyPem = clientKey.ExportRSAPrivateKeyPem();
-        return new TestCertificates(ca, server, client) { ClientKeyPem = keyPem };
+        return new TestCertificates(ca, server, client)
+        {
+            ClientKeyPem = clientKey.ExportECPrivateKeyPem(),
+            ClientKeyPkcs8Pem = clientKey.ExportPkcs8PrivateKeyPem(),
+        };
     }
 
     public static string Base64(string pem) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(pem));

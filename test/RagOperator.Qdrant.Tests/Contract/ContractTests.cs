@@ -54,6 +54,7 @@ public sealed class ContractTests
         exchanges.Should().Contain(e => (int)e.Status! >= 400, "error envelopes are checked too");
     }
 
+    // The requests here are hand-written (one deliberately invalid); only the server's responses are checked.
     [Fact]
     public async Task Server_responses_to_requests_the_client_does_not_make_match_the_schemas()
     {
@@ -74,7 +75,7 @@ public sealed class ContractTests
         await Send(http, HttpMethod.Get, "collections/raw/points/9");
 
         var violations = harness.Recorder.Exchanges
-            .SelectMany(exchange => CheckExchange(exchange, _spec.MatchPath(exchange.Method, exchange.Path)!))
+            .SelectMany(exchange => CheckExchange(exchange, _spec.MatchPath(exchange.Method, exchange.Path)!, checkRequest: false))
             .ToList();
 
         violations.Should().BeEmpty();
@@ -112,10 +113,10 @@ public sealed class ContractTests
         _validator.Validate(document.RootElement, _spec.Schema(schema)).Should().BeEmpty();
     }
 
-    private IEnumerable<string> CheckExchange(HttpExchange exchange, string template)
+    private IEnumerable<string> CheckExchange(HttpExchange exchange, string template, bool checkRequest = true)
     {
         var label = $"{exchange.Method} {exchange.Path}";
-        if (exchange.RequestBody is { Length: > 0 } requestBody)
+        if (checkRequest && exchange.RequestBody is { Length: > 0 } requestBody)
         {
             var requestSchema = _spec.RequestSchema(template, exchange.Method);
             if (requestSchema is null)

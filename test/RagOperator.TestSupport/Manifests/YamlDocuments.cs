@@ -68,7 +68,7 @@ public static partial class YamlDocuments
     private static JsonNode? ConvertScalar(YamlScalarNode scalar)
     {
         var text = scalar.Value ?? string.Empty;
-        if (scalar.Style != ScalarStyle.Plain || scalar.Tag.Value == "tag:yaml.org,2002:str")
+        if (scalar.Style != ScalarStyle.Plain || (!scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value == "tag:yaml.org,2002:str"))
         {
             return JsonValue.Create(text);
         }

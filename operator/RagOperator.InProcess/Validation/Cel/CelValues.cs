@@ -90,7 +90,10 @@ public static class CelValues
         return c != 0 ? c : -Math.Sign(d - truncated);
     }
 
-    /// <summary>Formats a double as CEL's <c>string(double)</c> does (Go's shortest %g form).</summary>
+    /// <summary>
+    /// Formats a double as CEL's <c>string(double)</c> does: Go's <c>strconv.FormatFloat(d, 'g', -1, 64)</c>, the
+    /// shortest digits that round-trip, in exponent form when the exponent is below -4 or at least 6.
+    /// </summary>
     public static string FormatDouble(double d)
     {
         if (double.IsNaN(d)) return "NaN";
@@ -112,7 +115,7 @@ public static class CelValues
         digits = digits.TrimEnd('0');
         if (digits.Length == 0) return negative ? "-0" : "0";
         string body;
-        if (decimalExponent < -4 || decimalExponent >= 21)
+        if (decimalExponent < -4 || decimalExponent >= 6)
         {
             body = digits[..1] + (digits.Length > 1 ? "." + digits[1..] : "") + "e" + (decimalExponent < 0 ? "-" : "+")
                 + Math.Abs(decimalExponent).ToString("00", CultureInfo.InvariantCulture);

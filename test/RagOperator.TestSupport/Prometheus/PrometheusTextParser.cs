@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace RagOperator.Observability.Tests;
+namespace RagOperator.TestSupport.Prometheus;
 
 /// <summary>
 /// A strict parser for the Prometheus text exposition format 0.0.4, written from the format's specification so
@@ -14,6 +14,7 @@ namespace RagOperator.Observability.Tests;
 /// <c>+Inf</c>/<c>-Inf</c>/<c>NaN</c> and an optional integer timestamp; a final line feed; for counters
 /// non-negative values; for histograms <c>_bucket</c> samples with increasing <c>le</c>, cumulative counts,
 /// a <c>+Inf</c> bucket equal to <c>_count</c>, and <c>_sum</c>/<c>_count</c> for every series.
+/// Use it on any <c>/metrics</c> response: <c>PrometheusTextParser.Parse(body).Value("name_total", ("label", "v"))</c>.
 /// </summary>
 public static partial class PrometheusTextParser
 {

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using RagOperator.Kubernetes.Client;
+using RagOperator.Kubernetes.Configuration;
+using RagOperator.Observability.Logging;
+using RagOperator.Operator.Builders;
+using RagOperator.Operator.Hosting;
+
+namespace RagOperator.Operator.Cli;
+
+/// <summary><c>rag-operator run</c>: the operator process against a cluster (in-cluster config or a kubeconfig).</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var leaderElect = new Option<bool>("--leader-elect") { Description = "Run controllers only while holding the leader Lease (for more than one replica)." };
+        var metricsPort = new Option<int>("--metrics-port") { Description = "Port of /metrics.", DefaultValueFactory = _ => 8080 };
+        var healthPort = new Option<int>("--health-port") { Description = "Port of /healthz and /readyz.", DefaultValueFactory = _ => 8081 };
+        var routerImage = new Option<string>("--router-image") { Description = "Router image for collections that name none.", DefaultValueFactory = _ => OperatorSettings.DefaultRouterImage };
+        var logFormat = new Option<string>("--log-format") { Description = "json or text.", DefaultValueFactory = _ => "json" };
+        logFormat.AcceptOnlyFromAmong([.. RagLoggingExtensions.Formats]);
+        var watchNamespaces = new Option<string?>("--watch-namespaces") { Description = "Comma-separated namespaces to watch; all namespaces when empty." };
+        var otlpEndpoint = new Option<Uri?>("--otlp-endpoint") { Description = "OTLP (gRPC) collector for traces, for example http://otel-collector:4317." };
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Path to a kubeconfig; in-cluster config or $KUBECONFIG when unset." };
+        var context = new Option<string?>("--context") { Description = "kubeconfig context to use." };
+        var command = new Command("run", "Run the operator.")
+        {
+            leaderElect, metricsPort, healthPort, routerImage, logFormat, watchNamespaces, otlpEndpoint, kubeconfig, context,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var loggerFactory = LoggerFactory.Create(builder => builder.AddRagLogging(parse.GetValue(logFormat)!).SetMinimumLevel(LogLevel.Information));
+            var logger = loggerFactory.CreateLogger("RagOperator");
+            KubernetesClientConfiguration configuration;
+            try
+            {
+                var path = parse.GetValue(kubeconfig);
+                configuration = path is null
+                    ? KubernetesClientConfiguration.Default(parse.GetValue(context))
+                    : KubernetesClientConfiguration.FromKubeconfig(path, parse.GetValue(context));
+            }
+            catch (Exception e) when (e is KubeconfigException or IOException or InvalidOperationException)
+            {
+                logger.LogCritical("Cannot configure the Kubernetes client: {Error}", e.Message);
+                return 1;
+            }
+
+            using var client = new KubernetesClient(configuration, new KubernetesClientOptions(), loggerFactory.CreateLogger<KubernetesClient>());
+            var options = new OperatorHostOptions
+            {
+                LeaderElect = parse.GetValue(leaderElect),
+                MetricsPort = parse.GetValue(metricsPort),
+                HealthPort = parse.GetValue(healthPort),
+                RouterImage = parse.GetValue(routerImage)!,
+                WatchNamespaces = (parse.GetValue(watchNamespaces) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                OtlpEndpoint = parse.GetValue(otlpEndpoint),
+                PodName = Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName,
+                PodNamespace = Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? configuration.Namespace,
+            };
+            await using var host = await OperatorHost.StartAsync(options, client, loggerFactory: loggerFactory, cancellationToken: cancellationToken);
+            logger.LogInformation("rag-operator {Identity} started: watching {Namespaces}, metrics {Metrics}, health {Health}",
+                options.PodName, options.WatchNamespaces.Count == 0 ? "all namespaces" : string.Join(",", options.WatchNamespaces), host.MetricsUri, host.HealthUri);
+            try
+            {
+                await host.Completion.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                logger.LogInformation("Shutting down");
+                return 0;
+            }
+
+            // Completion without cancellation: leadership was lost; exit so the pod restarts as a standby.
+            logger.LogWarning("Leadership lost; exiting");
+            return host.Manager.LostLeadership ? 2 : 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,230 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RagOperator.Api.V1Alpha1;
+using RagOperator.Kubernetes.Client;
+using RagOperator.Kubernetes.LeaderElection;
+using RagOperator.Kubernetes.Models;
+using RagOperator.Kubernetes.Runtime;
+using RagOperator.Observability.Metrics;
+using RagOperator.Observability.Tracing;
+using RagOperator.Operator.Builders;
+using RagOperator.Operator.Naming;
+using RagOperator.Operator.Reconciliation;
+using RagOperator.Operator.Seams;
+
+namespace RagOperator.Operator.Hosting;
+
+/// <summary>
+/// The operator process, startable in-process: informers (per watched namespace for namespaced kinds, shared for
+/// nodes and node pools), the VectorCollection and VectorNodePool controllers, leader election, events, and the
+/// metrics (<c>/metrics</c>) and health (<c>/healthz</c>, <c>/readyz</c>) servers. <see cref="Completion"/> ends when
+/// the host is stopped or — with leader election — loses leadership (the process should then exit).
+/// </summary>
+public sealed class OperatorHost : IAsyncDisposable
+{
+    private readonly CancellationTokenSource stop = new();
+    private readonly List<WebApplication> servers = [];
+    private readonly List<IInformer> informers = [];
+    private readonly List<IDisposable> owned = [];
+
+    private OperatorHost(OperatorServices services, ControllerManager manager, VectorCollectionReconciler reconciler)
+    {
+        Services = services;
+        Manager = manager;
+        Reconciler = reconciler;
+    }
+
+    public OperatorServices Services { get; }
+
+    public ControllerManager Manager { get; }
+
+    public VectorCollectionReconciler Reconciler { get; }
+
+    public Uri? MetricsUri { get; private set; }
+
+    public Uri? HealthUri { get; private set; }
+
+    public Task Completion { get; private set; } = Task.CompletedTask;
+
+    public static async Task<OperatorHost> StartAsync(
+        OperatorHostOptions options, IKubernetesClient client, OperatorSeams? seams = null, ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default)
+    {
+        ApiRegistration.Register();
+        seams ??= new OperatorSeams();
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger("RagOperator.Operator");
+        var time = seams.Time ?? TimeProvider.System;
+        var view = new InformerClusterView();
+        var owned = new List<IDisposable>();
+
+        var qdrant = seams.Qdrant;
+        if (qdrant is null)
+        {
+            var factory = new CachingQdrantClientFactory();
+            owned.Add(factory);
+            qdrant = factory;
+        }
+
+        var routerAcks = seams.RouterAcks;
+        if (routerAcks is null)
+        {
+            var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            owned.Add(http);
+            routerAcks = new HttpRouterAcks(seams.RouterEndpoints ?? new PodRouterEndpointResolver(client), http);
+        }
+
+        var services = new OperatorServices(
+            client, view, new OperatorSettings { RouterImage = options.RouterImage },
+            seams.ShardEndpoints ?? new DefaultShardEndpointResolver(), qdrant, routerAcks,
+            seams.Events ?? new KubernetesEventSink(client, options.PodName, logger, time), time);
+        var metrics = new OperatorMetrics();
+        owned.Add(metrics);
+        var reconciler = new VectorCollectionReconciler(services, loggerFactory.CreateLogger<VectorCollectionReconciler>(), seams.Migration, metrics, options.HealthyResync);
+
+        LeaderElector? elector = null;
+        if (options.LeaderElect)
+        {
+            elector = new LeaderElector(client, new LeaderElectionOptions
+            {
+                LeaseName = options.LeaseName,
+                Namespace = options.PodNamespace,
+                Identity = options.PodName,
+                TimeProvider = time,
+            }, loggerFactory.CreateLogger<LeaderElector>());
+            owned.Add(elector);
+        }
+
+        var manager = new ControllerManager(loggerFactory, elector);
+        var host = new OperatorHost(services, manager, reconciler);
+        host.owned.AddRange(owned);
+        host.Wire(options, client, view, reconciler, loggerFactory, time);
+        await host.StartServersAsync(options, cancellationToken);
+        host.Completion = Task.Run(() => manager.RunAsync(host.stop.Token), CancellationToken.None);
+        return host;
+    }
+
+    /// <summary>Waits until every informer has listed its kind (the first reconciles run right after).</summary>
+    public Task WaitForSyncAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(informers.Select(i => i.WaitForSyncAsync(cancellationToken)));
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync();
+        try
+        {
+            await Completion;
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+
+        foreach (var server in servers)
+        {
+            await server.StopAsync();
+            await server.DisposeAsync();
+        }
+
+        foreach (var disposable in owned) disposable.Dispose();
+        stop.Dispose();
+    }
+
+    private void Wire(OperatorHostOptions options, IKubernetesClient client, InformerClusterView view, VectorCollectionReconciler reconciler,
+        ILoggerFactory loggerFactory, TimeProvider time)
+    {
+        var informerLogger = loggerFactory.CreateLogger("RagOperator.Informer");
+        Informer<T> Informer<T>(string? @namespace, string? labelSelector = null)
+            where T : class, IKubernetesObject
+        {
+            var informer = new Informer<T>(client, new InformerOptions { Namespace = @namespace, LabelSelector = labelSelector }, informerLogger);
+            view.Add(informer, @namespace);
+            informers.Add(informer);
+            return informer;
+        }
+
+        var pools = Informer<VectorNodePool>(null);
+        var nodes = Informer<Node>(null);
+        var controllerOptions = new ControllerOptions { Workers = options.Workers, TimeProvider = time };
+        var scopes = options.WatchNamespaces.Count == 0 ? [null] : options.WatchNamespaces.Select(n => (string?)n).ToList();
+        var collectionInformers = new List<Informer<VectorCollection>>();
+        foreach (var scope in scopes)
+        {
+            var collections = Informer<VectorCollection>(scope);
+            collectionInformers.Add(collections);
+            var managed = Labels.ManagedSelector;
+            var controller = new Controller<VectorCollection>(scope is null ? "vectorcollection" : $"vectorcollection-{scope}", collections, reconciler,
+                    controllerOptions, loggerFactory.CreateLogger("RagOperator.Controller.VectorCollection"))
+                .Owns(Informer<StatefulSet>(scope, managed))
+                .Owns(Informer<Deployment>(scope, managed))
+                .Owns(Informer<ConfigMap>(scope, managed))
+                .Owns(Informer<Service>(scope, managed))
+                .Owns(Informer<PodDisruptionBudget>(scope, managed))
+                .Owns(Informer<ServiceAccount>(scope, managed))
+                .Owns(Informer<Role>(scope, managed))
+                .Owns(Informer<RoleBinding>(scope, managed))
+                .Watches(pools, pool => CollectionsUsing(collections, pool.Metadata.Name))
+                .Watches(nodes, _ => collections.List().Where(c => c.Spec.NodePoolRef is not null).Select(Request));
+            Manager.AddController(controller);
+        }
+
+        var poolController = new Controller<VectorNodePool>("vectornodepool", pools,
+                new VectorNodePoolReconciler(view, Services.Status, time), controllerOptions, loggerFactory.CreateLogger("RagOperator.Controller.VectorNodePool"))
+            .Watches(nodes, _ => pools.List().Select(p => new ReconcileRequest(null, p.Metadata.Name!)));
+        foreach (var collections in collectionInformers)
+        {
+            poolController.Watches(collections, c => c.Spec.NodePoolRef is { } reference ? [new ReconcileRequest(null, reference.Name)] : []);
+        }
+
+        Manager.AddController(poolController);
+    }
+
+    private static IEnumerable<ReconcileRequest> CollectionsUsing(Informer<VectorCollection> collections, string? pool) =>
+        collections.List().Where(c => c.Spec.NodePoolRef?.Name == pool).Select(Request);
+
+    private static ReconcileRequest Request(VectorCollection collection) => new(collection.Metadata.Namespace, collection.Metadata.Name!);
+
+    private async Task StartServersAsync(OperatorHostOptions options, CancellationToken cancellationToken)
+    {
+        if (options.MetricsPort is { } metricsPort)
+        {
+            var app = Server(options.BindAddress, metricsPort, services =>
+            {
+                services.AddPrometheusMetrics();
+                services.AddRagTracing("rag-operator", options.OtlpEndpoint);
+            });
+            app.MapPrometheusMetrics();
+            MetricsUri = await StartAsync(app, cancellationToken);
+        }
+
+        if (options.HealthPort is { } healthPort)
+        {
+            var app = Server(options.BindAddress, healthPort, _ => { });
+            app.MapKubernetesHealth(Manager);
+            HealthUri = await StartAsync(app, cancellationToken);
+        }
+    }
+
+    private static WebApplication Server(string address, int port, Action<IServiceCollection> configure)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Parse(address), port));
+        configure(builder.Services);
+        return builder.Build();
+    }
+
+    private async Task<Uri> StartAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        await app.StartAsync(cancellationToken);
+        servers.Add(app);
+        var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+    }
+}

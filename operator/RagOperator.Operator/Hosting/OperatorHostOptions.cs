@@ -1,0 +1,63 @@
+using RagOperator.Operator.Builders;
+using RagOperator.Operator.Reconciliation.Steps;
+using RagOperator.Operator.Seams;
+
+namespace RagOperator.Operator.Hosting;
+
+/// <summary>Settings of one operator process (the flags of <c>rag-operator run</c>).</summary>
+public sealed record OperatorHostOptions
+{
+    public bool LeaderElect { get; init; }
+
+    /// <summary>Port of <c>/metrics</c>; null serves no metrics endpoint. 0 picks a free port (tests).</summary>
+    public int? MetricsPort { get; init; } = 8080;
+
+    /// <summary>Port of <c>/healthz</c> and <c>/readyz</c>; null serves none. 0 picks a free port (tests).</summary>
+    public int? HealthPort { get; init; } = 8081;
+
+    /// <summary>Address the metrics and health servers bind to (127.0.0.1 in-process).</summary>
+    public string BindAddress { get; init; } = "0.0.0.0";
+
+    public string RouterImage { get; init; } = OperatorSettings.DefaultRouterImage;
+
+    /// <summary>Namespaces to watch; empty watches all namespaces.</summary>
+    public IReadOnlyList<string> WatchNamespaces { get; init; } = [];
+
+    /// <summary>OTLP collector for traces; null disables tracing.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary>This replica's identity (leader-election holder, event reporting instance).</summary>
+    public string PodName { get; init; } = Environment.MachineName;
+
+    /// <summary>The namespace of the leader-election Lease.</summary>
+    public string PodNamespace { get; init; } = "default";
+
+    public string LeaseName { get; init; } = "rag-operator-leader";
+
+    /// <summary>Reconciles running at once per controller.</summary>
+    public int Workers { get; init; } = 4;
+
+    /// <summary>How often a healthy collection is looked at again (point counts, router acknowledgements).</summary>
+    public TimeSpan? HealthyResync { get; init; }
+}
+
+/// <summary>
+/// The seams between the operator and the world; null members get the in-cluster defaults. The Sandbox replaces
+/// them with loopback implementations.
+/// </summary>
+public sealed record OperatorSeams
+{
+    public IShardEndpointResolver? ShardEndpoints { get; init; }
+
+    public IRouterEndpointResolver? RouterEndpoints { get; init; }
+
+    public IQdrantClientFactory? Qdrant { get; init; }
+
+    public IRouterAcks? RouterAcks { get; init; }
+
+    public IMigrationStep? Migration { get; init; }
+
+    public IEventSink? Events { get; init; }
+
+    public TimeProvider? Time { get; init; }
+}
