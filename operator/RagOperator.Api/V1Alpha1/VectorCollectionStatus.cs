@@ -95,7 +95,15 @@ public sealed class MigrationStatus
     [Description("Completed verification passes and differences repaired in the last one.")]
     public int VerifyPasses { get; set; }
     public long LastVerifyRepairs { get; set; }
+    [Description("Differences repaired so far in the verification pass in progress.")]
+    public long PassRepairs { get; set; }
+    [Description("Differences repaired by every verification pass of this migration.")]
+    public long TotalRepairs { get; set; }
+    [Description("What the migration is doing or waiting for.")]
+    public string? Message { get; set; }
     public string? LastError { get; set; }
+    [Description("Failed attempts in a row of the current step (reset by a success); the retry backoff grows with it.")]
+    public int ConsecutiveFailures { get; set; }
 }
 
 public sealed class MigrationMove
@@ -104,11 +112,14 @@ public sealed class MigrationMove
     public string Cells { get; set; } = "";
     public int From { get; set; }
     public int To { get; set; }
-    [Description("Pending, Copying, Copied or Verified.")]
+    [Description("Pending, Copying, Copied, Verified (in the current verification pass), Cleaned (deleted from the source after the cut-over) or Reverted (deleted from the target by a rollback).")]
     public string State { get; set; } = "Pending";
+    [Description("Points read from the source and brought up to date on the target.")]
     public long PointsCopied { get; set; }
     [Description("Scroll offset (point id) after the last copied batch; a restart resumes here.")]
     public string? Checkpoint { get; set; }
+    [Description("Scroll offset (point id) where the verification pass in progress resumes for this move.")]
+    public string? VerifyCheckpoint { get; set; }
 }
 
 public sealed class MigrationProgress

@@ -50,6 +50,9 @@ internal sealed class WatchStream(ObjectStore store, InProcessApiServerOptions o
         context.Response.Headers.CacheControl = "no-cache, private";
         await context.Response.StartAsync(context.RequestAborted);
 
+        // Send the headers now: a client waits for them before it reads events, and there may be none for a while.
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+
         if (!subscribed)
         {
             var gone = ApiErrors.Expired($"too old resource version: {from} ({compacted})");

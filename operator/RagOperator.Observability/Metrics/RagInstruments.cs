@@ -5,8 +5,8 @@ namespace RagOperator.Observability.Metrics;
 /// dashboard in <c>charts/rag-operator</c> queries exactly these names (a test checks it), so code that
 /// records a metric the dashboard shows should take its name, unit and tags from here.
 /// <para>
-/// A collection's namespace is the tag <c>collection_namespace</c>, never <c>namespace</c>: Prometheus attaches
-/// the scraped pod's own <c>namespace</c> label and would rename a clashing one to <c>exported_namespace</c>.
+/// A collection's namespace is the tag <see cref="RagTags.CollectionNamespace"/>, never <c>namespace</c>: Prometheus
+/// attaches the scraped pod's own <c>namespace</c> label and would rename a clashing one to <c>exported_namespace</c>.
 /// </para>
 /// </summary>
 public static class RagInstruments
@@ -58,26 +58,26 @@ public static class RagInstruments
 
     // RagOperator.Operator (per collection)
     public static readonly InstrumentSpec ShardsReady = new(RagMeters.Operator, "ragoperator_collection_shards_ready", null, InstrumentKind.Gauge,
-        "Shards of the collection whose StatefulSet has every replica ready.", ["collection_namespace", "collection"]);
+        "Shards of the collection whose StatefulSet has every replica ready.", [RagTags.CollectionNamespace, RagTags.Collection]);
 
     public static readonly InstrumentSpec ShardsDesired = new(RagMeters.Operator, "ragoperator_collection_shards_desired", null, InstrumentKind.Gauge,
-        "Shards the collection's spec asks for.", ["collection_namespace", "collection"]);
+        "Shards the collection's spec asks for.", [RagTags.CollectionNamespace, RagTags.Collection]);
 
     public static readonly InstrumentSpec Points = new(RagMeters.Operator, "ragoperator_collection_points", null, InstrumentKind.Gauge,
-        "Points stored per shard, as Qdrant last reported them.", ["collection_namespace", "collection", "shard"]);
+        "Points stored per shard, as Qdrant last reported them.", [RagTags.CollectionNamespace, RagTags.Collection, RagTags.Shard]);
 
     public static readonly InstrumentSpec RoutingVersion = new(RagMeters.Operator, "ragoperator_collection_routing_version", null, InstrumentKind.Gauge,
-        "Active routing-table version published for the collection.", ["collection_namespace", "collection"]);
+        "Active routing-table version published for the collection.", [RagTags.CollectionNamespace, RagTags.Collection]);
 
     // RagOperator.Migration
     public static readonly InstrumentSpec MigrationPhase = new(RagMeters.Migration, "ragoperator_migration_phase", null, InstrumentKind.Gauge,
-        "1 for the migration phase the collection is in (label phase), 0 for the others.", ["collection_namespace", "collection", "phase"]);
+        "1 for the migration phase the collection is in (label phase), 0 for the others.", [RagTags.CollectionNamespace, RagTags.Collection, RagTags.Phase]);
 
     public static readonly InstrumentSpec PointsCopied = new(RagMeters.Migration, "ragoperator_migration_points_copied_total", null, InstrumentKind.Counter,
-        "Points copied between shards by stream migrations; rate() of it is the copy rate.", ["collection_namespace", "collection"]);
+        "Points copied between shards by stream migrations; rate() of it is the copy rate.", [RagTags.CollectionNamespace, RagTags.Collection]);
 
     public static readonly InstrumentSpec MigrationBatchSize = new(RagMeters.Migration, "ragoperator_migration_batch_size", "{point}", InstrumentKind.Histogram,
-        "Points per copy batch.", ["collection_namespace", "collection"]);
+        "Points per copy batch.", [RagTags.CollectionNamespace, RagTags.Collection]);
 
     // RagOperator.Router
     public static readonly InstrumentSpec RouterRequestDuration = new(RagMeters.Router, "ragrouter_request_duration", "s", InstrumentKind.Histogram,
@@ -101,10 +101,12 @@ public static class RagInstruments
     /// <summary>Every instrument above, in declaration order.</summary>
     public static IReadOnlyList<InstrumentSpec> All { get; } =
     [
-        ApiRequests, Reconciles, ReconcileErrors, ReconcileDuration, WorkQueueDepth, WorkQueueLatency, WorkQueueAdds,
-        WorkQueueRetries, LeaderIsLeader, QdrantRequests, QdrantRequestDuration, QdrantRetries, ShardsReady, ShardsDesired, Points, RoutingVersion, MigrationPhase,
-        PointsCopied, MigrationBatchSize, RouterRequestDuration, RouterShardRequestDuration, RouterFanOut,
-        RouterPartialResults, RouterErrors, RouterRoutingVersion,
+        ApiRequests,
+        Reconciles, ReconcileErrors, ReconcileDuration, WorkQueueDepth, WorkQueueLatency, WorkQueueAdds, WorkQueueRetries, LeaderIsLeader,
+        QdrantRequests, QdrantRequestDuration, QdrantRetries,
+        ShardsReady, ShardsDesired, Points, RoutingVersion,
+        MigrationPhase, PointsCopied, MigrationBatchSize,
+        RouterRequestDuration, RouterShardRequestDuration, RouterFanOut, RouterPartialResults, RouterErrors, RouterRoutingVersion,
     ];
 
     /// <summary>Buckets for the catalogue's histograms that do not measure seconds.</summary>

@@ -241,15 +241,15 @@ public sealed class KubernetesClientTests : IDisposable
         listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
         {
             var t = tags.ToArray().ToDictionary(k => k.Key, k => (string)k.Value!);
-            if (t["resource"] == "leases") lock (seen) seen.Add((value, t["verb"], t["code"], t["resource"]));
+            if (t["resource"] == "clusterrolebindings") lock (seen) seen.Add((value, t["verb"], t["code"], t["resource"]));
         });
         listener.Start();
         handler.Respond(HttpStatusCode.InternalServerError, FakeHttpHandler.StatusJson(500, "InternalError", "x"))
-            .Respond(HttpStatusCode.OK, """{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"l"},"spec":{}}""");
+            .Respond(HttpStatusCode.OK, """{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"l"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"r"}}""");
 
-        await client.GetAsync<Lease>("l");
+        await client.GetAsync<ClusterRoleBinding>("l");
 
-        seen.Should().Equal((1L, "get", "500", "leases"), (1L, "get", "200", "leases"));
+        seen.Should().Equal((1L, "get", "500", "clusterrolebindings"), (1L, "get", "200", "clusterrolebindings"));
     }
 
     [Fact]

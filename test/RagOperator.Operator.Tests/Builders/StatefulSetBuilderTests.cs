@@ -143,8 +143,8 @@ public sealed class StatefulSetBuilderTests
         container.Resources!.Requests.Should().Contain("cpu", "500m").And.Contain("memory", "1Gi");
         if (resource is null)
         {
-            container.Resources.Requests.Keys.Should().BeEquivalentTo(["cpu", "memory"], description);
-            container.Resources.Limits.Keys.Should().BeEquivalentTo(["memory"], description);
+            container.Resources.Requests!.Keys.Should().BeEquivalentTo(["cpu", "memory"], description);
+            container.Resources.Limits!.Keys.Should().BeEquivalentTo(["memory"], description);
         }
         else
         {
@@ -182,7 +182,7 @@ public sealed class StatefulSetBuilderTests
         preferred[0]!["podAffinityTerm"]!["labelSelector"]!["matchLabels"]!["ragoperator.io/shard"]!.GetValue<string>().Should().Be("2");
         spec.TopologySpreadConstraints![0]!["labelSelector"]!["matchLabels"]!["ragoperator.io/shard"]!.GetValue<string>().Should().Be("2");
         spec.TopologySpreadConstraints[1]!["labelSelector"]!["matchLabels"]!["custom"]!.GetValue<string>().Should().Be("x");
-        pool.Spec.TopologySpreadConstraints[0].ContainsKey("labelSelector").Should().BeFalse("the pool itself must stay untouched");
+        pool.Spec.TopologySpreadConstraints![0].ContainsKey("labelSelector").Should().BeFalse("the pool itself must stay untouched");
     }
 
     [Fact]

@@ -1,0 +1,143 @@
+using RagOperator.Qdrant;
+using RagOperator.Qdrant.Models;
+using RagOperator.Routing;
+
+namespace RagOperator.Operator.Migration;
+
+/// <summary>How a verify pass repaired one difference.</summary>
+public enum RepairKind
+{
+    /// <summary>Missing or older on the target: the source's copy was written to the target.</summary>
+    CopiedToTarget,
+
+    /// <summary>On the target but not on the source (deleted during the copy): deleted from the target.</summary>
+    DeletedFromTarget,
+
+    /// <summary>Newer on the target than on the source (a write that reached only the target): copied to the source.</summary>
+    CopiedToSource,
+}
+
+/// <summary>One difference a verify window found and repaired; versions are null where the point was absent.</summary>
+public sealed record Repair(PointId Id, RepairKind Kind, long? SourceVersion, long? TargetVersion);
+
+/// <summary>The outcome of one verify window: the points compared, the repairs, and where the next window starts.</summary>
+public sealed record VerifyWindow(int Compared, IReadOnlyList<Repair> Repairs, PointId? NextOffset)
+{
+    public bool Finished => NextOffset is null;
+}
+
+/// <summary>
+/// Compares the points of some cells on the source and the target by id and write version (no vectors) and repairs
+/// what differs (step 4 of the protocol). The cells are walked in id order in windows:
+/// <list type="number">
+/// <item>scroll the target, then the source, from the same offset with the same cell filter (ids and <c>_rag_v</c>
+/// only). The window ends at the lower of the two next-page offsets, so both sides are complete up to there; the
+/// rest is read again by the next window. The target is read first: a router write (which goes to both) that lands
+/// between the two reads is then seen on the source, never only on the target, so the race looks like "target
+/// older", whose repair is a guarded no-op, rather than "only on the target", whose repair is a delete.</item>
+/// <item>every id whose versions differ is read again (target, then source) with <c>has_id</c>, so that a write
+/// that was merely in flight during the scroll is not counted; what still differs is a difference.</item>
+/// <item>repair: missing or older on the target → copy from the source (guarded upsert, see
+/// <see cref="MigrationFilters.UnchangedSince"/>); on the target but not on the source → delete from the target with
+/// <c>has_id</c> AND <c>_rag_v</c> still the version seen (<see cref="MigrationFilters.StillAt"/>), so a concurrent newer
+/// write is never deleted; newer on the target than on the source (a write that reached only the target and was not
+/// acknowledged) → copy it to the source, guarded the same way.</item>
+/// </list>
+/// A pass over every move with no difference is clean; passes repeat until one is.
+/// </summary>
+public sealed class CellVerifier(IQdrantClient source, IQdrantClient target, string collection, CellSet cells, int windowSize = 512)
+{
+    private readonly Qdrant.Filters.Filter cellFilter = MigrationFilters.Cells(cells);
+
+    public CellSet Cells => cells;
+
+    /// <summary>Verifies and repairs the window starting at <paramref name="from"/> (null: the first point).</summary>
+    public async Task<VerifyWindow> VerifyWindowAsync(PointId? from, CancellationToken cancellationToken)
+    {
+        var onTarget = await ScanAsync(target, from, cancellationToken);
+        var onSource = await ScanAsync(source, from, cancellationToken);
+        var end = Lower(onTarget.NextPageOffset, onSource.NextPageOffset);
+        var targetVersions = Versions(onTarget, end);
+        var sourceVersions = Versions(onSource, end);
+
+        var suspects = targetVersions.Keys.Union(sourceVersions.Keys)
+            .Where(id => Differs(sourceVersions, targetVersions, id))
+            .Order()
+            .ToList();
+        var compared = targetVersions.Keys.Union(sourceVersions.Keys).Count();
+        if (suspects.Count == 0) return new VerifyWindow(compared, [], end);
+
+        // A second look at the suspects only: most scroll-time differences are writes that were in flight.
+        var targetNow = await CellCopier.ReadVersionsAsync(target, collection, suspects, cancellationToken);
+        var sourceNow = await CellCopier.ReadVersionsAsync(source, collection, suspects, cancellationToken);
+        var repairs = suspects
+            .Where(id => Differs(sourceNow, targetNow, id))
+            .Select(id => Classify(id, sourceNow, targetNow))
+            .ToList();
+        await RepairAsync(repairs, cancellationToken);
+        return new VerifyWindow(compared, repairs, end);
+    }
+
+    private async Task RepairAsync(IReadOnlyList<Repair> repairs, CancellationToken cancellationToken)
+    {
+        var toTarget = repairs.Where(r => r.Kind == RepairKind.CopiedToTarget).ToList();
+        var toSource = repairs.Where(r => r.Kind == RepairKind.CopiedToSource).ToList();
+        await CopyAsync(source, target, toTarget, r => r.TargetVersion, cancellationToken);
+        await CopyAsync(target, source, toSource, r => r.SourceVersion, cancellationToken);
+        foreach (var repair in repairs.Where(r => r.Kind == RepairKind.DeletedFromTarget))
+        {
+            await target.DeleteByFilterAsync(collection, MigrationFilters.StillAt(repair.Id, repair.TargetVersion), WriteOptions.Default, cancellationToken);
+        }
+    }
+
+    private async Task CopyAsync(
+        IQdrantClient from, IQdrantClient to, IReadOnlyList<Repair> repairs, Func<Repair, long?> seenOnDestination, CancellationToken cancellationToken)
+    {
+        if (repairs.Count == 0) return;
+        var points = await from.RetrieveAsync(collection, [.. repairs.Select(r => r.Id)], withPayload: true, withVector: true, cancellationToken);
+        var seen = repairs.ToDictionary(r => r.Id, seenOnDestination);
+
+        // A point the source lost since the second look is left alone: the next pass sees the new state.
+        var writes = points.Where(p => p.Vector is not null).Select(p => new PointStruct(p.Id, p.Vector!, p.Payload)).ToList();
+        if (writes.Count == 0) return;
+        await to.UpsertAsync(collection, writes, WriteOptions.Default,
+            MigrationFilters.UnchangedSince(writes.Select(w => (w.Id, seen[w.Id]))), cancellationToken);
+    }
+
+    private Task<ScrollResult> ScanAsync(IQdrantClient shard, PointId? from, CancellationToken cancellationToken) =>
+        shard.ScrollAsync(collection, new ScrollRequest
+        {
+            Filter = cellFilter,
+            Limit = (ulong)windowSize,
+            Offset = from,
+            WithPayload = PayloadSelector.Fields(PayloadFields.Version),
+            WithVector = false,
+        }, cancellationToken);
+
+    private static Dictionary<PointId, long?> Versions(ScrollResult page, PointId? end) =>
+        page.Points.Where(p => end is not { } limit || p.Id < limit).ToDictionary(p => p.Id, p => MigrationFilters.VersionOf(p.Payload));
+
+    private static PointId? Lower(PointId? a, PointId? b) => (a, b) switch
+    {
+        (null, _) => b,
+        (_, null) => a,
+        ({ } x, { } y) => x < y ? x : y,
+    };
+
+    private static bool Differs(Dictionary<PointId, long?> onSource, Dictionary<PointId, long?> onTarget, PointId id)
+    {
+        var inSource = onSource.TryGetValue(id, out var s);
+        var inTarget = onTarget.TryGetValue(id, out var t);
+        return inSource != inTarget || s != t;
+    }
+
+    private static Repair Classify(PointId id, Dictionary<PointId, long?> onSource, Dictionary<PointId, long?> onTarget)
+    {
+        var inSource = onSource.TryGetValue(id, out var s);
+        var inTarget = onTarget.TryGetValue(id, out var t);
+        var kind = !inSource ? RepairKind.DeletedFromTarget
+            : !inTarget || CellCopier.IsNewer(s, t) ? RepairKind.CopiedToTarget
+            : RepairKind.CopiedToSource;
+        return new Repair(id, kind, inSource ? s : null, inTarget ? t : null);
+    }
+}

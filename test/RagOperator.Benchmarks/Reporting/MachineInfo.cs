@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace RagOperator.Benchmarks.Reporting;
+
+/// <summary>The machine a run happened on, so figures from different runs are compared knowingly.</summary>
+public sealed record MachineInfo(
+    int ProcessorCount, string? CpuModel, long? MemoryBytes, string Os, string Runtime, string Architecture,
+    DateTimeOffset Date, string? GitCommit, bool GitDirty)
+{
+    public static MachineInfo Collect(string repositoryRoot) => new(
+        Environment.ProcessorCount,
+        ReadCpuModel(),
+        ReadMemoryBytes(),
+        RuntimeInformation.OSDescription,
+        RuntimeInformation.FrameworkDescription,
+        RuntimeInformation.ProcessArchitecture.ToString(),
+        DateTimeOffset.UtcNow,
+        Git(repositoryRoot, "rev-parse", "HEAD"),
+        !string.IsNullOrEmpty(Git(repositoryRoot, "status", "--porcelain", "--untracked-files=no")));
+
+    public IEnumerable<(string Name, string Value)> Rows()
+    {
+        yield return ("CPU", $"{ProcessorCount} logical processors{(CpuModel is null ? "" : $" ({CpuModel})")}");
+        yield return ("Memory", MemoryBytes is { } bytes ? $"{bytes / (1024.0 * 1024 * 1024):0.0} GiB" : "unknown");
+        yield return ("OS", Os);
+        yield return (".NET", $"{Runtime} ({Architecture})");
+        yield return ("Date", Date.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture));
+        yield return ("Git commit", GitCommit is null ? "unknown" : GitCommit + (GitDirty ? " (with uncommitted changes)" : ""));
+    }
+
+    private static string? ReadCpuModel()
+    {
+        try
+        {
+            if (!File.Exists("/proc/cpuinfo")) return null;
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line?[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static long? ReadMemoryBytes()
+    {
+        // The GC's view is what the process may use (it honours cgroup limits), which is what matters for these runs.
+        var total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        return total > 0 ? total : null;
+    }
+
+    /// <summary>Read-only git queries; null when git or the repository is missing.</summary>
+    private static string? Git(string directory, params string[] arguments)
+    {
+        try
+        {
+            var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in arguments) start.ArgumentList.Add(argument);
+            using var process = Process.Start(start);
+            if (process is null) return null;
+            var output = process.StandardOutput.ReadToEnd().Trim();
+            if (!process.WaitForExit(10_000)) return null;
+            return process.ExitCode == 0 ? output : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}

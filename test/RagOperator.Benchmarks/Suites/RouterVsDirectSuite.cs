@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using RagOperator.Benchmarks.Reporting;
+using RagOperator.Benchmarks.Support;
+using RagOperator.Qdrant;
+using RagOperator.Qdrant.Models;
+using RagOperator.Router;
+using RagOperator.Router.RoutingSource;
+using RagOperator.Workload;
+
+namespace RagOperator.Benchmarks.Suites;
+
+/// <summary>
+/// <c>router_vs_direct_p50/p99</c>: the latency of a search through the retrieval router over 4 shards, divided by
+/// an exact search sent straight to one shard that holds all the points. Same points (written through the router to
+/// the 4 shards and directly to the single shard), same queries, top-10 with payloads, one request at a time over
+/// loopback HTTP, router and direct calls interleaved so both see the same machine state.
+/// </summary>
+public sealed class RouterVsDirectSuite : IBenchmarkSuite
+{
+    private const string Collection = "bench";
+    private const int TopK = 10;
+    private const int LoadBatch = 256;
+
+    public string Name => "router_vs_direct";
+
+    public async Task<SuiteResult> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var sizes = context.Sizes;
+        await using var shards = await LoopbackShards.StartAsync(4, Collection, sizes.RouterDimension, cancellationToken);
+        await using var direct = await LoopbackShards.StartAsync(1, Collection, sizes.RouterDimension, cancellationToken);
+        await using var router = await RouterHost.StartAsync(
+            new RouterOptions { Collection = Collection, RouterName = "bench-router-0" }, new StaticRoutingSource(shards.StableTable()),
+            cancellationToken: cancellationToken);
+        await router.WaitForVersionAsync(1, TimeSpan.FromSeconds(30), cancellationToken);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var client = new RouterClient(http, [router.BaseUri], Collection, apiKey: null);
+        var single = direct.Clients[0];
+
+        context.Log.WriteLine($"  loading {sizes.RouterPoints:N0} points of dimension {sizes.RouterDimension}");
+        await LoadAsync(client, single, sizes, context.Seed, cancellationToken);
+        var stored = Enumerable.Range(0, 4).Sum(shards.PointCount);
+        if (stored != sizes.RouterPoints || direct.PointCount(0) != sizes.RouterPoints)
+        {
+            throw new InvalidOperationException($"expected {sizes.RouterPoints} points on both sides, found {stored} on the shards and {direct.PointCount(0)} on the single shard");
+        }
+
+        var random = new Random(context.Seed + 1);
+        for (var i = 0; i < sizes.RouterWarmupQueries; i++)
+        {
+            var vector = Vectors.Random(random, sizes.RouterDimension);
+            await RouterSearchAsync(client, vector, cancellationToken);
+            await DirectSearchAsync(single, vector, cancellationToken);
+        }
+
+        var routerLatency = new List<double>();
+        var directLatency = new List<double>();
+        var disagreements = 0;
+        context.Log.WriteLine($"  {sizes.RouterQueries:N0} queries each way");
+        for (var i = 0; i < sizes.RouterQueries; i++)
+        {
+            var vector = Vectors.Random(random, sizes.RouterDimension);
+            var (routed, routedMs) = await RouterSearchAsync(client, vector, cancellationToken);
+            var (exact, directMs) = await DirectSearchAsync(single, vector, cancellationToken);
+            routerLatency.Add(routedMs);
+            directLatency.Add(directMs);
+            if (!routed.SequenceEqual(exact)) disagreements++;
+        }
+
+        var r = LatencySummary.Of(routerLatency);
+        var d = LatencySummary.Of(directLatency);
+        var headlines = new List<Headline>
+        {
+            new("router_vs_direct_p50", Format.Ratio(r.P50 / d.P50), $"router {Format.Ms(r.P50)} vs direct {Format.Ms(d.P50)} (p50)"),
+            new("router_vs_direct_p99", Format.Ratio(r.P99 / d.P99), $"router {Format.Ms(r.P99)} vs direct {Format.Ms(d.P99)} (p99)"),
+        };
+        var section = new Section("Search latency: router over 4 shards vs one shard holding everything",
+            $"{sizes.RouterPoints:N0} points, dimension {sizes.RouterDimension}, Cosine, top-{TopK} with payload, {sizes.RouterQueries:N0} queries " +
+            $"after {sizes.RouterWarmupQueries} warm-up queries, sequential.",
+            ["path", "p50", "p99", "max", "queries"],
+            [
+                ["router (4 shards, fan-out + merge)", Format.Ms(r.P50), Format.Ms(r.P99), Format.Ms(r.Max), Format.Number(r.Count)],
+                ["direct (1 shard, exact)", Format.Ms(d.P50), Format.Ms(d.P99), Format.Ms(d.Max), Format.Number(d.Count)],
+                ["router / direct", Format.Ratio(r.P50 / d.P50), Format.Ratio(r.P99 / d.P99), Format.Ratio(r.Max / d.Max), ""],
+            ])
+        {
+            Notes =
+            [
+                $"Result check: the router's top-{TopK} ids equal the direct exact top-{TopK} for {sizes.RouterQueries - disagreements} of {sizes.RouterQueries} queries " +
+                "(a difference can only be a tie in score at the k-th place).",
+                "Shards are in-process Qdrant-compatible servers with exact (brute-force) search, so the direct side is exact by construction; " +
+                "with real Qdrant HNSW the per-shard search is cheaper and the router's fixed overhead weighs more.",
+            ],
+        };
+        return new SuiteResult(Name, headlines, [section], Stopwatch.GetElapsedTime(started));
+    }
+
+    private static async Task LoadAsync(RouterClient client, IQdrantClient single, BenchmarkSizes sizes, int seed, CancellationToken cancellationToken)
+    {
+        var random = new Random(seed);
+        for (var start = 0; start < sizes.RouterPoints; start += LoadBatch)
+        {
+            var batch = Enumerable.Range(start, Math.Min(LoadBatch, sizes.RouterPoints - start))
+                .Select(i => new RouterPoint((ulong)i + 1, Vectors.Random(random, sizes.RouterDimension), new JsonObject { ["text"] = $"document {i + 1}" }))
+                .ToList();
+            var result = await client.UpsertAsync(batch, cancellationToken);
+            if (!result.Acknowledged) throw new InvalidOperationException($"router upsert failed: {result.StatusCode} {result.Error}");
+            await single.UpsertAsync(Collection, batch.Select(p => new PointStruct(PointId.FromNumber(p.Id), p.Vector, (JsonObject)p.Payload.DeepClone())).ToList(),
+                cancellationToken: cancellationToken);
+        }
+    }
+
+    private static async Task<(List<string> Ids, double Ms)> RouterSearchAsync(RouterClient client, float[] vector, CancellationToken cancellationToken)
+    {
+        var result = await client.SearchAsync(vector, TopK, cancellationToken: cancellationToken);
+        if (!result.Succeeded) throw new InvalidOperationException($"router search failed: {result.StatusCode} {result.Error}");
+        return ([.. result.Hits.Select(h => h.Id)], result.Latency.TotalMilliseconds);
+    }
+
+    private static async Task<(List<string> Ids, double Ms)> DirectSearchAsync(IQdrantClient single, float[] vector, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var hits = await single.SearchAsync(Collection, new SearchRequest(vector, TopK) { WithPayload = true }, cancellationToken);
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return ([.. hits.Select(h => h.Id.ToString())], ms);
+    }
+}
