@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -19,7 +17,7 @@ namespace RagOperator.Qdrant;
 /// (<see cref="QdrantException.IsTransient"/>) are retried with exponential backoff and jitter; other errors
 /// surface at once. Writes default to <c>wait=true</c> so a returned write is applied.
 /// </summary>
-public sealed class QdrantClient : IQdrantClient, IDisposable
+public sealed partial class QdrantClient : IQdrantClient, IQdrantAdminClient, IDisposable
 {
     private static readonly ResiliencePropertyKey<string> OperationKey = new("qdrant.operation");
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
@@ -213,13 +211,26 @@ public sealed class QdrantClient : IQdrantClient, IDisposable
         }
     }
 
-    private async Task<T> SendAsync<T>(
+    private Task<T> SendAsync<T>(
         string operation, HttpMethod method, string relativePath, object? body, Func<byte[], T> parse, bool retry,
         CancellationToken cancellationToken)
     {
         // Serialised once, re-sent on every attempt.
         var payload = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), QdrantJson.Options);
-        var request = new AttemptState<T>(this, operation, method, new Uri(BaseUri, relativePath), payload, parse, cancellationToken);
+        Func<HttpContent>? content = payload is null ? null : () =>
+        {
+            var json = new ByteArrayContent(payload);
+            json.Headers.ContentType = JsonMediaType;
+            return json;
+        };
+        return SendContentAsync(operation, method, relativePath, content, parse, retry, cancellationToken);
+    }
+
+    private async Task<T> SendContentAsync<T>(
+        string operation, HttpMethod method, string relativePath, Func<HttpContent>? content, Func<byte[], T> parse, bool retry,
+        CancellationToken cancellationToken)
+    {
+        var request = new AttemptState<T>(this, operation, method, new Uri(BaseUri, relativePath), content, parse, cancellationToken);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(OperationKey, operation);
         try
@@ -246,10 +257,9 @@ public sealed class QdrantClient : IQdrantClient, IDisposable
         try
         {
             using var message = new HttpRequestMessage(state.Method, state.Uri);
-            if (state.Payload is not null)
+            if (state.Content is not null)
             {
-                message.Content = new ByteArrayContent(state.Payload);
-                message.Content.Headers.ContentType = JsonMediaType;
+                message.Content = state.Content();
             }
 
             if (!string.IsNullOrEmpty(_options.ApiKey))
@@ -382,6 +392,6 @@ public sealed class QdrantClient : IQdrantClient, IDisposable
     }
 
     private sealed record AttemptState<T>(
-        QdrantClient Client, string Operation, HttpMethod Method, Uri Uri, byte[]? Payload, Func<byte[], T> Parse,
+        QdrantClient Client, string Operation, HttpMethod Method, Uri Uri, Func<HttpContent>? Content, Func<byte[], T> Parse,
         CancellationToken CallerToken);
 }

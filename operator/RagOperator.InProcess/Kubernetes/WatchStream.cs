@@ -101,7 +101,7 @@ internal sealed class WatchStream(ObjectStore store, InProcessApiServerOptions o
                 await WriteLineAsync(context, Render(resource, message));
                 if (message.Type != "BOOKMARK" && dropAfterEvents is { } limit && ++delivered >= limit)
                 {
-                    context.Abort();
+                    await AbortAfterDrainAsync(context);
                     return;
                 }
             }
@@ -118,7 +118,23 @@ internal sealed class WatchStream(ObjectStore store, InProcessApiServerOptions o
 
         if (drop.IsCancellationRequested)
         {
-            // A dropped stream ends without the terminating chunk: the client sees a broken connection.
+            await AbortAfterDrainAsync(context);
+        }
+    }
+
+    /// <summary>
+    /// Cuts the connection without the terminating chunk, so the client sees a broken stream rather than an orderly
+    /// end. Kestrel drops output it has not yet handed to the socket when a connection aborts, so the events already
+    /// written get a moment to leave first.
+    /// </summary>
+    private static async Task AbortAfterDrainAsync(HttpContext context)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+        }
+        finally
+        {
             context.Abort();
         }
     }

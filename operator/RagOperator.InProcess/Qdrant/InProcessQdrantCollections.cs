@@ -69,6 +69,9 @@ public sealed class InProcessQdrantCollections : IDisposable
 
     internal bool TryAdd(InProcessCollection collection) => _collections.TryAdd(collection.Name, collection);
 
+    /// <summary>Puts a restored collection in place of any collection of the same name.</summary>
+    internal void Replace(InProcessCollection collection) => _collections[collection.Name] = collection;
+
     // Removed collections are not disposed: requests already holding them finish against the orphan.
     internal bool TryRemove(string name) => _collections.TryRemove(name, out _);
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using RagOperator.InProcess.Qdrant.Handlers;
+using RagOperator.InProcess.Qdrant.Storage;
 
 namespace RagOperator.InProcess.Qdrant;
 
@@ -24,6 +25,10 @@ namespace RagOperator.InProcess.Qdrant;
 /// <item>Scores: Cosine normalises vectors on upsert and scores by dot product; Dot scores by dot product (both
 /// higher-is-better); Euclid returns the L2 distance and Manhattan the L1 distance (lower-is-better);
 /// <c>score_threshold</c> is strict, as Qdrant's <c>check_threshold</c>.</item>
+/// <item>Cluster mode (<see cref="Cluster"/>): <c>GET /cluster</c>, <c>DELETE /cluster/peer/{id}</c>,
+/// <c>GET|POST /collections/{name}/cluster</c> (replicate_shard, move_shard, drop_replica, abort_transfer).</item>
+/// <item>Snapshots: create, list, download, delete, recover from a URL (<c>PUT .../snapshots/recover</c>) or an upload
+/// (<c>POST .../snapshots/upload</c>), with SHA-256 checksums.</item>
 /// <item>Authentication: the <c>api-key</c> header or <c>Authorization: Bearer</c>; 401 plain text when missing or wrong,
 /// 403 for a write with the read-only key.</item>
 /// </list>
@@ -33,8 +38,14 @@ namespace RagOperator.InProcess.Qdrant;
 /// the true nearest neighbours; <c>indexed_vectors_count</c> is always 0. HNSW, quantization, optimizer and WAL
 /// settings are validated and echoed in the collection info but change nothing.</item>
 /// <item>Equal scores are ordered by ascending id (Qdrant leaves ties unordered).</item>
-/// <item>No persistence, snapshots, cluster mode, replication or shard transfer; a single local shard; collection
-/// status is always <c>green</c> and <c>segments_count</c> 1.</item>
+/// <item>No persistence; collection status is always <c>green</c> and <c>segments_count</c> 1.</item>
+/// <item>Cluster mode is bookkeeping: peers are added by tests (<see cref="InProcessQdrantCluster.AddPeer"/>), every replica
+/// serves the server's one copy of the data, a transfer completes after <see cref="InProcessQdrantCluster.TransferDuration"/>,
+/// points are not split between shards (each shard reports a share of the count), and there is no Raft, no
+/// resharding, no custom shard keys. Cluster error messages are worded after Qdrant's but not verbatim.</item>
+/// <item>Snapshot files are this server's own JSON format, not Qdrant's tar archive, and are kept in memory; partial and
+/// shard-level snapshots, full-storage snapshots and <c>priority</c> handling are absent (a recovery always replaces the
+/// collection's data with the snapshot's).</item>
 /// <item>Every write is applied before the reply: <c>wait=false</c> only changes the status to <c>acknowledged</c>;
 /// <c>ordering</c>, <c>timeout</c> and <c>consistency</c> are accepted and ignored.</item>
 /// <item>Only collections with one unnamed dense float32 vector. Named, sparse and multi vectors, datatypes,
@@ -55,13 +66,18 @@ namespace RagOperator.InProcess.Qdrant;
 public sealed class InProcessQdrantServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly HttpClient _downloads;
 
-    private InProcessQdrantServer(WebApplication app, Uri baseUri, QdrantFaults faults, InProcessQdrantCollections collections)
+    private InProcessQdrantServer(
+        WebApplication app, Uri baseUri, QdrantFaults faults, InProcessQdrantCollections collections, InProcessQdrantCluster cluster,
+        HttpClient downloads)
     {
         _app = app;
         BaseUri = baseUri;
         Faults = faults;
         Collections = collections;
+        Cluster = cluster;
+        _downloads = downloads;
     }
 
     /// <summary>Base URI ending in '/', e.g. <c>http://127.0.0.1:40123/</c>.</summary>
@@ -72,13 +88,20 @@ public sealed class InProcessQdrantServer : IAsyncDisposable
     /// <summary>Direct, fault-free access to the stored data for assertions.</summary>
     public InProcessQdrantCollections Collections { get; }
 
+    /// <summary>The cluster this server is a peer of: peers, shard replicas and transfers (Qdrant's cluster mode).</summary>
+    public InProcessQdrantCluster Cluster { get; }
+
     public static async Task<InProcessQdrantServer> StartAsync(
         InProcessQdrantOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new InProcessQdrantOptions();
         var faults = new QdrantFaults(options.Seed);
         var collections = new InProcessQdrantCollections();
-        var api = new QdrantApi(options, faults, collections);
+        // Peer ids are large random numbers in Qdrant; here they derive from the seed so runs repeat.
+        var cluster = new InProcessQdrantCluster((ulong)new Random(options.Seed).NextInt64(1_000_000, 1L << 52));
+        var snapshots = new SnapshotStore(cluster.LocalPeerId, TimeProvider.System);
+        var downloads = new HttpClient { Timeout = TimeSpan.FromMinutes(1) };
+        var api = new QdrantApi(options, faults, collections, cluster, snapshots, downloads);
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
@@ -96,13 +119,16 @@ public sealed class InProcessQdrantServer : IAsyncDisposable
         await app.StartAsync(cancellationToken);
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new InProcessQdrantServer(app, new Uri(address.TrimEnd('/') + "/"), faults, collections);
+        var baseUri = new Uri(address.TrimEnd('/') + "/");
+        cluster.SetLocalUri(baseUri);
+        return new InProcessQdrantServer(app, baseUri, faults, collections, cluster, downloads);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _downloads.Dispose();
         Collections.Dispose();
     }
 }

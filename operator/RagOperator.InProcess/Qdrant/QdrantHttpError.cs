@@ -37,6 +37,9 @@ internal sealed class QdrantHttpError : Exception
     public static QdrantHttpError Unsupported(string feature) =>
         new(400, $"Bad request: {feature} is not supported by the in-process Qdrant server");
 
+    public static QdrantHttpError ChecksumMismatch(string expected, string actual) =>
+        new(400, $"Checksum mismatch: expected {expected}, actual {actual}");
+
     public static QdrantHttpError CollectionNotFound(string name) => NotFound($"Collection `{name}` doesn't exist!");
 
     public static QdrantHttpError DimensionMismatch(int expected, int got) =>

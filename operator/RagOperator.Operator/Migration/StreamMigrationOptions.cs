@@ -12,6 +12,12 @@ public sealed record StreamMigrationOptions
     /// <summary>Delay before asking the routers again whether they serve the published version.</summary>
     public TimeSpan AckPoll { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How long one reconcile keeps asking the routers for a version it just published before it requeues.</summary>
+    public TimeSpan AckWait { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>Pause between two questions to the routers within <see cref="AckWait"/>.</summary>
+    public TimeSpan AckWaitInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>Delay before looking again whether the new shards are ready.</summary>
     public TimeSpan ShardPoll { get; init; } = TimeSpan.FromMilliseconds(500);
 

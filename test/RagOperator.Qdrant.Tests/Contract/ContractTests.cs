@@ -79,7 +79,7 @@ public sealed class ContractTests
             .ToList();
 
         violations.Should().BeEmpty();
-        harness.Recorder.Exchanges.Should().HaveCount(13);
+        harness.Recorder.Exchanges.Should().HaveCount(12);
     }
 
     [Theory]

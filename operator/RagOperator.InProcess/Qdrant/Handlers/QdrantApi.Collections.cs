@@ -101,6 +101,8 @@ internal sealed partial class QdrantApi
             throw QdrantHttpError.AlreadyExists($"Collection `{name}` already exists!");
         }
 
+        _cluster.OnCollectionCreated(name, parameters.ShardNumber, parameters.ReplicationFactor);
+
         await QdrantResponses.WriteResultAsync(context, Seconds(started), writer => writer.WriteBooleanValue(true));
     }
 
@@ -184,6 +186,10 @@ internal sealed partial class QdrantApi
     private async Task DeleteCollectionAsync(HttpContext context, string name, long started)
     {
         var removed = collections.TryRemove(name);
+        if (removed)
+        {
+            _cluster.OnCollectionDeleted(name);
+        }
         await QdrantResponses.WriteResultAsync(context, Seconds(started), writer => writer.WriteBooleanValue(removed));
     }
 

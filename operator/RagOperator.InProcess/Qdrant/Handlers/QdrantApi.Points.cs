@@ -12,9 +12,7 @@ internal sealed partial class QdrantApi
     {
         var collection = Collection(name);
         var wait = ReadWait(context);
-        var sw = System.Diagnostics.Stopwatch.StartNew();
         using var document = await ReadBodyAsync(context);
-        System.Console.WriteLine($"  read {sw.ElapsedMilliseconds}");
         var body = RequestJson.RequireObject(document.RootElement, "PointInsertOperations");
         if (RequestJson.TryGet(body, "shard_key", out _))
         {
@@ -33,9 +31,7 @@ internal sealed partial class QdrantApi
             var other => throw QdrantHttpError.Format($"unknown variant `{other}`, expected one of `upsert`, `insert_only`, `update_only`"),
         };
 
-        System.Console.WriteLine($"  parsed {sw.ElapsedMilliseconds}");
         var operation = collection.Upsert(points, updateFilter, mode);
-        System.Console.WriteLine($"  stored {sw.ElapsedMilliseconds}");
         await QdrantResponses.WriteResultAsync(context, Seconds(started), writer => QdrantResponses.WriteUpdateResult(writer, operation, wait));
     }
 

@@ -12,9 +12,15 @@ namespace RagOperator.InProcess.Qdrant.Handlers;
 /// <c>/</c>, <c>/healthz</c>, <c>/readyz*</c>, <c>/livez*</c>), routing, and error envelopes. Unknown routes get
 /// 404 with an empty body, as from Qdrant's HTTP framework.
 /// </summary>
-internal sealed partial class QdrantApi(InProcessQdrantOptions options, QdrantFaults faults, InProcessQdrantCollections collections)
+internal sealed partial class QdrantApi(
+    InProcessQdrantOptions options, QdrantFaults faults, InProcessQdrantCollections collections, InProcessQdrantCluster cluster,
+    SnapshotStore snapshots, HttpClient downloads)
 {
     private static readonly JsonDocumentOptions BodyOptions = new() { MaxDepth = 128 };
+
+    private readonly InProcessQdrantCluster _cluster = cluster;
+    private readonly SnapshotStore _snapshots = snapshots;
+    private readonly HttpClient _downloads = downloads;
 
     private static readonly HashSet<string> ReadOnlyPostRoutes =
         ["points", "points/count", "points/scroll", "points/search", "points/search/batch", "points/query", "points/query/batch"];
@@ -69,6 +75,15 @@ internal sealed partial class QdrantApi(InProcessQdrantOptions options, QdrantFa
         catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             await QdrantResponses.WriteErrorAsync(context, 413, "Payload too large", Seconds(started));
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is nobody to answer.
+        }
+        catch (Exception unexpected) when (!context.Response.HasStarted)
+        {
+            // A bug in this stand-in still answers the way Qdrant reports internal errors.
+            await QdrantResponses.WriteErrorAsync(context, 500, "Service internal error: " + unexpected.Message, Seconds(started));
         }
     }
 
@@ -166,6 +181,12 @@ internal sealed partial class QdrantApi(InProcessQdrantOptions options, QdrantFa
 
     private async Task RouteAsync(HttpContext context, string method, string[] s, long started)
     {
+        if (s.Length >= 1 && s[0] == "cluster")
+        {
+            await RouteClusterAsync(context, method, s, started);
+            return;
+        }
+
         if (s.Length == 0 || s[0] != "collections")
         {
             context.Response.StatusCode = 404;
@@ -250,9 +271,49 @@ internal sealed partial class QdrantApi(InProcessQdrantOptions options, QdrantFa
             case ("GET", _) when s.Length == 4 && s[2] == "points":
                 await GetPointAsync(context, name, s[3], started);
                 return;
+            case ("GET", "cluster"):
+                await GetCollectionClusterAsync(context, name, started);
+                return;
+            case ("POST", "cluster"):
+                await UpdateCollectionClusterAsync(context, name, started);
+                return;
+            case ("POST", "snapshots"):
+                await CreateSnapshotAsync(context, name, started);
+                return;
+            case ("GET", "snapshots"):
+                await ListSnapshotsAsync(context, name, started);
+                return;
+            case ("PUT", "snapshots/recover"):
+                await RecoverSnapshotAsync(context, name, started);
+                return;
+            case ("POST", "snapshots/upload"):
+                await UploadSnapshotAsync(context, name, started);
+                return;
+            case ("GET", _) when s.Length == 4 && s[2] == "snapshots":
+                await DownloadSnapshotAsync(context, name, s[3]);
+                return;
+            case ("DELETE", _) when s.Length == 4 && s[2] == "snapshots":
+                await DeleteSnapshotAsync(context, name, s[3], started);
+                return;
             default:
                 context.Response.StatusCode = 404;
                 return;
+        }
+    }
+
+    private async Task RouteClusterAsync(HttpContext context, string method, string[] s, long started)
+    {
+        if (s.Length == 1 && method == HttpMethods.Get)
+        {
+            await GetClusterAsync(context, started);
+        }
+        else if (s.Length == 3 && s[1] == "peer" && method == HttpMethods.Delete)
+        {
+            await RemovePeerAsync(context, s[2], started);
+        }
+        else
+        {
+            context.Response.StatusCode = 404;
         }
     }
 

@@ -291,6 +291,28 @@ internal sealed class InProcessCollection : IDisposable
             return count;
         });
 
+    /// <summary>Loads points as they were stored (already pre-processed, versions kept), replacing nothing else.</summary>
+    public void Restore(IEnumerable<(PointKey Id, float[] Vector, PayloadObject Payload, ulong Version)> points, ulong lastOperationId) =>
+        Write(() =>
+        {
+            foreach (var (id, vector, payload, version) in points)
+            {
+                if (!_slotById.TryGetValue(id, out var slot))
+                {
+                    slot = AppendSlot(id);
+                }
+
+                vector.AsSpan().CopyTo(VectorSpan(slot));
+                _payloads[slot] = payload;
+                _versions[slot] = version;
+            }
+
+            _lastOperationId = Math.Max(_lastOperationId, lastOperationId);
+            return 0;
+        });
+
+    public ulong LastOperationId => Read(() => _lastOperationId);
+
     /// <summary>All points in id order (for test inspection).</summary>
     public IReadOnlyList<PointView> All() =>
         Read(() => (IReadOnlyList<PointView>)_orderedIds.Select(id => View(_slotById[id], withVector: true)).ToArray());

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using RagOperator.Api.V1Alpha1;
+using RagOperator.Demo.Measurement;
+using RagOperator.Demo.Output;
+using RagOperator.Kubernetes.Client;
+using RagOperator.Operator.Migration;
+using RagOperator.Sandbox;
+using RagOperator.Workload;
+
+namespace RagOperator.Demo;
+
+/// <summary>
+/// The demo, step by step: start the sandbox; create the Secrets the sample references (random keys, never printed);
+/// apply the sample and wait for Ready; load points through the routers while searching; scan the shards; patch
+/// spec.shards like a user would and follow the migration live while writers insert, update and delete and searchers
+/// search; when it is Done stop the workload, scan the shards again and check everything against the oracle. Every wait
+/// is bounded by <see cref="DemoOptions.StepTimeout"/>; a timeout or a broken invariant makes the exit code non-zero.
+/// </summary>
+public sealed class DemoRunner(DemoOptions options, IDemoView view)
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunStepsAsync(cancellationToken);
+        }
+        catch (DemoFailure failure)
+        {
+            view.Lines([$"demo failed: {failure.Message}"]);
+            return 1;
+        }
+        catch (TimeoutException timeout)
+        {
+            view.Lines([$"demo timed out: {timeout.Message}"]);
+            return 1;
+        }
+    }
+
+    private async Task<int> RunStepsAsync(CancellationToken cancellationToken)
+    {
+        var total = Stopwatch.GetTimestamp();
+        var samplePath = options.SamplePath ?? Path.Combine(AppContext.BaseDirectory, DemoOptions.DefaultSample);
+        var sample = SampleManifest.Load(samplePath, options);
+        if (sample.Shards == options.ToShards) throw new DemoFailure($"the collection already has {sample.Shards} shards; pass --to-shards with another count");
+
+        view.Step("Starting the sandbox: in-process Kubernetes API server, workload simulator, operator, Qdrant shards and routers");
+        await using var sandbox = await Sandbox.Sandbox.StartAsync(new SandboxOptions { Migration = () => new StreamMigrationStep() }, cancellationToken);
+        view.Info($"API server at {sandbox.ApiServer.BaseUri}, namespace {sandbox.Namespace}");
+
+        var routerKey = await CreateSecretsAsync(sandbox, sample, cancellationToken);
+        view.Step($"Applying {Path.GetFileName(samplePath)}: VectorCollection {sample.Name}, {sample.Shards} shards, dimension {sample.Dimension}, {sample.Routers} routers");
+        var readyWatch = Stopwatch.GetTimestamp();
+        await sandbox.ApplyYamlAsync(sample.ToYaml(), cancellationToken);
+        var ready = await sandbox.WaitForConditionAsync(sample.Name, "Ready", timeout: options.StepTimeout, cancellationToken: cancellationToken);
+        var readyAfter = Stopwatch.GetElapsedTime(readyWatch);
+        var cluster = new DemoCluster(sandbox, sample.Name, sample.QdrantSecret is null ? null : await SecretValueAsync(sandbox, sample.QdrantSecret.Value, cancellationToken));
+        var routers = await cluster.WaitForRoutersAsync(sample.Routers, ready.Status?.Routing?.ActiveVersion ?? 1, options.StepTimeout, cancellationToken);
+        view.Info(string.Create(CultureInfo.InvariantCulture,
+            $"Ready after {readyAfter.TotalSeconds:0.0} s: phase {ready.Status?.Phase}, routing v{ready.Status?.Routing?.ActiveVersion}, shards {Shards(ready)}"));
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var client = new RouterClient(http, [.. routers.Select(r => r.BaseUri)], sample.Name, routerKey);
+        var oracle = new AckOracle();
+        var driver = new WorkloadDriver(client, oracle, new WorkloadOptions
+        {
+            Dimension = sample.Dimension,
+            Writers = options.Writers,
+            Searchers = options.Searchers,
+            Seed = options.Seed,
+        });
+
+        view.Step(string.Create(CultureInfo.InvariantCulture, $"Writing {options.Points:N0} points through {routers.Count} routers while {options.Searchers} searchers search"));
+        var loadWatch = Stopwatch.GetTimestamp();
+        await LoadWhileSearchingAsync(driver, cancellationToken);
+        var loadDuration = Stopwatch.GetElapsedTime(loadWatch);
+        var loadSearches = driver.Stats.SearchLatency.TakeWindow();
+        if (driver.Stats.FailedWriteRequests > 0)
+        {
+            view.Info($"{driver.Stats.FailedWriteRequests} write requests were not acknowledged while loading (the oracle accounts for them)");
+        }
+
+        var before = await cluster.ScanAsync(cancellationToken);
+        view.Info($"scanned the shards: {DescribeScan(before)}");
+
+        view.Step($"Scaling {sample.Name} from {sample.Shards} to {options.ToShards} shards (merge patch of spec.shards) while writers insert, update and delete");
+        var writesBefore = driver.Stats.WriteRequests;
+        var failedWritesBefore = driver.Stats.FailedWriteRequests;
+        using var stopWorkload = new CancellationTokenSource();
+        var workload = Task.Run(() => driver.RunAsync(stopWorkload.Token), CancellationToken.None);
+        var migrationWatch = Stopwatch.GetTimestamp();
+        MigrationStatus finished;
+        try
+        {
+            await sandbox.Client.PatchAsync<VectorCollection>(sample.Name, sandbox.Namespace,
+                KubernetesPatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["shards"] = options.ToShards } }), cancellationToken);
+            finished = await view.ShowMigrationAsync(report => cluster.FollowMigrationAsync(options.ToShards, driver.Stats, report, options.StepTimeout, cancellationToken));
+        }
+        finally
+        {
+            await stopWorkload.CancelAsync();
+            await workload;
+        }
+
+        var migrationDuration = Stopwatch.GetElapsedTime(migrationWatch);
+        var migrationSearches = driver.Stats.SearchLatency.TakeWindow();
+        view.Info($"migration {finished.Id} Done: {finished.Progress?.PointsCopied:N0} points copied, {finished.VerifyPasses} verify passes");
+
+        view.Step("Stopped the workload; scanning every shard and checking it against the acknowledged-write oracle");
+        var finalTable = await cluster.StableTableAsync(options.ToShards, options.StepTimeout, cancellationToken);
+        var after = await cluster.ScanAsync(cancellationToken);
+        view.Info($"scanned the shards: {DescribeScan(after)}");
+        var report = InvariantReport.Check(oracle, finalTable, after, driver.Stats.FailedSearches);
+        var moved = MovedFraction.Measure(before, after);
+        foreach (var sampleFailure in driver.Stats.FailureSamples.Take(5)) view.Info($"not acknowledged: {sampleFailure}");
+
+        var figures = new DemoFigures
+        {
+            FromShards = sample.Shards,
+            ToShards = options.ToShards,
+            Routers = routers.Count,
+            ReadyAfter = readyAfter,
+            PointsLoaded = options.Points,
+            LoadDuration = loadDuration,
+            MigrationDuration = migrationDuration,
+            PointsCopied = finished.Progress?.PointsCopied ?? 0,
+            WriteRequestsDuringMigration = driver.Stats.WriteRequests - writesBefore,
+            FailedWriteRequests = driver.Stats.FailedWriteRequests - failedWritesBefore,
+            Searches = driver.Stats.Searches,
+            LoadSearchLatency = loadSearches,
+            MigrationSearchLatency = migrationSearches,
+            FinalRoutingVersion = finalTable.Version,
+            Total = Stopwatch.GetElapsedTime(total),
+        };
+        view.Lines([""]);
+        view.Lines(DemoSummary.HumanLines(figures));
+        view.Lines(DemoSummary.DiagnosticLines(report));
+        view.Lines(DemoSummary.FinalLines(report, moved, sample.Shards, options.ToShards));
+        return report.Holds ? 0 : 1;
+    }
+
+    private async Task LoadWhileSearchingAsync(WorkloadDriver driver, CancellationToken cancellationToken)
+    {
+        using var loaded = new CancellationTokenSource();
+        var searching = Task.Run(async () =>
+        {
+            // Short rounds, so searching stops soon after loading does.
+            while (!loaded.IsCancellationRequested && options.Searchers > 0) await driver.SearchOnlyAsync(5);
+        }, CancellationToken.None);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.StepTimeout);
+        try
+        {
+            await view.ShowProgressAsync("points written", options.Points, report => driver.LoadAsync(options.Points, options.LoadBatch, report, deadline.Token));
+        }
+        finally
+        {
+            await loaded.CancelAsync();
+            await searching;
+        }
+
+        if (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"loading {options.Points:N0} points took longer than {options.StepTimeout.TotalSeconds:0} s");
+        }
+    }
+
+    /// <summary>Creates the Secrets the sample references with fresh random keys; returns the router key for the client.</summary>
+    private async Task<string?> CreateSecretsAsync(Sandbox.Sandbox sandbox, SampleManifest sample, CancellationToken cancellationToken)
+    {
+        string? routerKey = null;
+        foreach (var (reference, isRouter) in new[] { (sample.QdrantSecret, false), (sample.RouterSecret, true) })
+        {
+            if (reference is not { } secret) continue;
+            var key = RandomNumberGenerator.GetHexString(64, lowercase: true);
+            await sandbox.CreateSecretAsync(secret.Name, secret.Key, key, cancellationToken: cancellationToken);
+            if (isRouter) routerKey = key;
+            view.Info($"created Secret {secret.Name} (key {secret.Key}: a random 256-bit API key, not shown)");
+        }
+
+        return routerKey;
+    }
+
+    private static async Task<string> SecretValueAsync(Sandbox.Sandbox sandbox, (string Name, string Key) reference, CancellationToken cancellationToken)
+    {
+        var secret = await sandbox.Client.GetAsync<RagOperator.Kubernetes.Models.Secret>(reference.Name, sandbox.Namespace, cancellationToken);
+        return System.Text.Encoding.UTF8.GetString(secret.Data![reference.Key]);
+    }
+
+    private static string Shards(VectorCollection collection) =>
+        string.Join(", ", collection.Status?.Shards?.Select(s => $"{s.Name} {(s.Ready ? "ready" : "not ready")}") ?? []);
+
+    private static string DescribeScan(IReadOnlyDictionary<ulong, List<PointCopy>> found) =>
+        string.Create(CultureInfo.InvariantCulture, $"{found.Count:N0} points; ") +
+        string.Join(", ", found.Values.SelectMany(c => c).GroupBy(c => c.Shard).OrderBy(g => g.Key)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"shard {g.Key}: {g.Count():N0}")));
+}
+
+/// <summary>A step of the demo could not complete; the message says which and why.</summary>
+public sealed class DemoFailure(string message) : Exception(message);

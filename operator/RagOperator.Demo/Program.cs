@@ -1,0 +1,3 @@
+using RagOperator.Demo;
+
+return await DemoProgram.RunAsync(args);

@@ -1,0 +1,255 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RagOperator.Api.Schema;
+using RagOperator.Api.V1Alpha1;
+using RagOperator.InProcess.Kubernetes;
+using RagOperator.InProcess.Qdrant;
+using RagOperator.Kubernetes.Client;
+using RagOperator.Kubernetes.Configuration;
+using RagOperator.Kubernetes.Models;
+using RagOperator.Operator.Hosting;
+using RagOperator.Operator.Rendering;
+using RagOperator.Router;
+
+namespace RagOperator.Sandbox;
+
+/// <summary>
+/// The whole product on loopback: an in-process Kubernetes API server with the generated CRDs, the workload
+/// simulator (StatefulSet/Deployment controllers, scheduler, kubelet), one in-process Qdrant server per shard
+/// StatefulSet, the operator talking to the API server through the real <see cref="KubernetesClient"/> over HTTP,
+/// and one in-process router per router pod. Used by the integration tests, <c>make demo</c> and benchmarks.
+/// <code>
+/// await using var sandbox = await Sandbox.StartAsync();
+/// await sandbox.ApplyYamlAsync(File.ReadAllText("config/samples/ragoperator_v1alpha1_vectorcollection.yaml"));
+/// var ready = await sandbox.WaitForConditionAsync("docs", "Ready");
+/// </code>
+/// </summary>
+public sealed class Sandbox : IAsyncDisposable
+{
+    public const string FieldManager = "sandbox";
+
+    private readonly SandboxOptions options;
+    private readonly ILoggerFactory loggerFactory;
+
+    private Sandbox(SandboxOptions options, InProcessKubernetesApiServer apiServer, WorkloadSimulator simulator, KubernetesClient client,
+        SandboxShards shards, SandboxRouters? routers)
+    {
+        this.options = options;
+        loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        ApiServer = apiServer;
+        Simulator = simulator;
+        Client = client;
+        Shards = shards;
+        Routers = routers;
+    }
+
+    public InProcessKubernetesApiServer ApiServer { get; }
+
+    public WorkloadSimulator Simulator { get; }
+
+    /// <summary>A client of the API server (the operator has its own, like a separate process).</summary>
+    public KubernetesClient Client { get; }
+
+    public SandboxShards Shards { get; }
+
+    /// <summary>Null when <see cref="SandboxOptions.StartRouters"/> is false.</summary>
+    public SandboxRouters? Routers { get; }
+
+    /// <summary>The running operator, or null while stopped.</summary>
+    public OperatorHost? Operator { get; private set; }
+
+    public string Namespace => options.Namespace;
+
+    public static async Task<Sandbox> StartAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new SandboxOptions();
+        ApiRegistration.Register();
+        var apiServer = await InProcessKubernetesApiServer.StartAsync(new InProcessApiServerOptions(), cancellationToken);
+        foreach (var (_, yaml) in CrdGenerator.GenerateAll()) apiServer.RegisterCustomResourceDefinitions(yaml);
+        foreach (var node in options.Nodes) apiServer.Seed("nodes", NodeJson(node));
+        if (options.Namespace != "default") apiServer.Seed("namespaces", new JsonObject { ["metadata"] = new JsonObject { ["name"] = options.Namespace } });
+
+        var simulator = WorkloadSimulator.Start(apiServer, options.Simulator);
+        var client = new KubernetesClient(KubernetesClientConfiguration.ForServer(apiServer.BaseUri, options.Namespace));
+        var shards = new SandboxShards(client, options.LoggerFactory?.CreateLogger<SandboxShards>());
+        var routers = options.StartRouters ? new SandboxRouters(client, options.LoggerFactory) : null;
+        var sandbox = new Sandbox(options, apiServer, simulator, client, shards, routers);
+        await shards.WaitForSyncAsync(cancellationToken);
+        if (routers is not null) await routers.WaitForSyncAsync(cancellationToken);
+        if (options.StartOperator) await sandbox.StartOperatorAsync(cancellationToken);
+        return sandbox;
+    }
+
+    /// <summary>Starts the operator (its own client, informers and fresh migration step, like a new process).</summary>
+    public async Task StartOperatorAsync(CancellationToken cancellationToken = default)
+    {
+        if (Operator is not null) throw new InvalidOperationException("the operator is already running");
+        var operatorClient = new KubernetesClient(KubernetesClientConfiguration.ForServer(ApiServer.BaseUri, options.Namespace));
+        var host = await OperatorHost.StartAsync(
+            new OperatorHostOptions
+            {
+                MetricsPort = 0,
+                HealthPort = 0,
+                BindAddress = "127.0.0.1",
+                LeaderElect = options.LeaderElect,
+                PodName = $"rag-operator-{Guid.NewGuid():N}"[..20],
+                PodNamespace = options.Namespace,
+                Workers = options.OperatorWorkers,
+                HealthyResync = options.HealthyResync,
+                RouterImage = options.RouterImage,
+            },
+            operatorClient,
+            new OperatorSeams { ShardEndpoints = Shards, RouterEndpoints = Routers, Migration = options.Migration?.Invoke() },
+            loggerFactory,
+            cancellationToken);
+        operatorClientHolder = operatorClient;
+        Operator = host;
+        await host.WaitForSyncAsync(cancellationToken);
+    }
+
+    private KubernetesClient? operatorClientHolder;
+
+    /// <summary>Stops the operator as if its process ended (in-flight reconciles are cancelled after the grace period).</summary>
+    public async Task StopOperatorAsync()
+    {
+        if (Operator is null) return;
+        await Operator.DisposeAsync();
+        operatorClientHolder?.Dispose();
+        operatorClientHolder = null;
+        Operator = null;
+    }
+
+    public async Task RestartOperatorAsync(CancellationToken cancellationToken = default)
+    {
+        await StopOperatorAsync();
+        await StartOperatorAsync(cancellationToken);
+    }
+
+    /// <summary>Server-side applies every document of a YAML manifest (VectorCollection, VectorNodePool, Secret, ConfigMap, Namespace, Node).</summary>
+    public async Task<IReadOnlyList<IKubernetesObject>> ApplyYamlAsync(string yaml, CancellationToken cancellationToken = default)
+    {
+        var applied = new List<IKubernetesObject>();
+        foreach (var (_, node) in YamlDocuments.Parse(yaml))
+        {
+            if (node is not JsonObject manifest) continue;
+            var kind = manifest["kind"]?.GetValue<string>();
+            applied.Add(kind switch
+            {
+                VectorCollection.KindName => (IKubernetesObject?)await ApplyAsync(Typed<VectorCollection>(manifest), cancellationToken),
+                VectorNodePool.KindName => await ApplyAsync(Typed<VectorNodePool>(manifest), cancellationToken),
+                "Secret" => await ApplyAsync(Typed<Secret>(manifest), cancellationToken),
+                "ConfigMap" => await ApplyAsync(Typed<ConfigMap>(manifest), cancellationToken),
+                "Namespace" => await ApplyAsync(Typed<Namespace>(manifest), cancellationToken),
+                "Node" => await ApplyAsync(Typed<Node>(manifest), cancellationToken),
+                "Kustomization" => null,
+                _ => throw new NotSupportedException($"the sandbox does not apply kind {kind}"),
+            } ?? throw new InvalidOperationException("nothing applied"));
+        }
+
+        return applied;
+    }
+
+    /// <summary>Server-side apply as a user would (field manager <see cref="FieldManager"/>), defaulting the namespace.</summary>
+    public Task<T> ApplyAsync<T>(T obj, CancellationToken cancellationToken = default)
+        where T : class, IKubernetesObject
+    {
+        if (Kubernetes.Resources.ResourceTypes.For<T>().Namespaced) obj.Metadata.Namespace ??= options.Namespace;
+        return Client.ApplyAsync(obj, new ApplyOptions(FieldManager, Force: true), cancellationToken);
+    }
+
+    /// <summary>Creates (or replaces) an Opaque Secret with one key.</summary>
+    public Task<Secret> CreateSecretAsync(string name, string key, string value, string? @namespace = null, CancellationToken cancellationToken = default) =>
+        ApplyAsync(new Secret
+        {
+            Metadata = new ObjectMeta { Name = name, Namespace = @namespace ?? options.Namespace },
+            Type = "Opaque",
+            Data = new Dictionary<string, byte[]> { [key] = System.Text.Encoding.UTF8.GetBytes(value) },
+        }, cancellationToken);
+
+    public Task<VectorCollection> GetCollectionAsync(string name, string? @namespace = null, CancellationToken cancellationToken = default) =>
+        Client.GetAsync<VectorCollection>(name, @namespace ?? options.Namespace, cancellationToken);
+
+    /// <summary>Waits until the collection has the condition with the status (and, when given, observed the current generation).</summary>
+    public Task<VectorCollection> WaitForConditionAsync(
+        string name, string type, string status = "True", TimeSpan? timeout = null, string? @namespace = null, CancellationToken cancellationToken = default) =>
+        WaitForCollectionAsync(name, c =>
+            c.Status?.ObservedGeneration == c.Metadata.Generation
+            && c.Status?.Conditions?.Any(x => x.Type == type && x.Status == status && x.ObservedGeneration == c.Metadata.Generation) == true,
+            $"condition {type}={status}", timeout, @namespace, cancellationToken);
+
+    /// <summary>Waits until <paramref name="predicate"/> holds for the collection; the timeout message shows its status.</summary>
+    public async Task<VectorCollection> WaitForCollectionAsync(
+        string name, Func<VectorCollection, bool> predicate, string what, TimeSpan? timeout = null, string? @namespace = null, CancellationToken cancellationToken = default)
+    {
+        VectorCollection? last = null;
+        try
+        {
+            return await WaitForAsync(async token =>
+            {
+                last = await Client.TryGetAsync<VectorCollection>(name, @namespace ?? options.Namespace, token);
+                return last is not null && predicate(last) ? last : null;
+            }, timeout ?? TimeSpan.FromSeconds(30), what, cancellationToken);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; last status of {name}: {JsonSerializer.Serialize(last?.Status, KubernetesJson.Options)}", e);
+        }
+    }
+
+    /// <summary>Polls <paramref name="probe"/> (every 50 ms) until it returns a value, or throws <see cref="TimeoutException"/>.</summary>
+    public static async Task<T> WaitForAsync<T>(Func<CancellationToken, Task<T?>> probe, TimeSpan timeout, string what, CancellationToken cancellationToken = default)
+        where T : class
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            while (true)
+            {
+                if (await probe(deadline.Token) is { } value) return value;
+                await Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#}s waiting for {what}");
+        }
+    }
+
+    /// <summary>The Qdrant server of a shard, or null before its StatefulSet exists.</summary>
+    public InProcessQdrantServer? Shard(string collection, int shard, string? @namespace = null) =>
+        Shards.Server(@namespace ?? options.Namespace, collection, shard);
+
+    /// <summary>The running in-process routers of a collection.</summary>
+    public IReadOnlyList<RouterHandle> RoutersOf(string collection, string? @namespace = null) =>
+        Routers?.Of(@namespace ?? options.Namespace, collection) ?? [];
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopOperatorAsync();
+        if (Routers is not null) await Routers.DisposeAsync();
+        await Shards.DisposeAsync();
+        await Simulator.DisposeAsync();
+        Client.Dispose();
+        await ApiServer.DisposeAsync();
+    }
+
+    private static T Typed<T>(JsonObject manifest) => manifest.Deserialize<T>(KubernetesJson.Options)!;
+
+    private static JsonObject NodeJson(SandboxNode node)
+    {
+        var labels = new JsonObject();
+        foreach (var (key, value) in node.Labels) labels[key] = value;
+        var json = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Node",
+            ["metadata"] = new JsonObject { ["name"] = node.Name, ["labels"] = labels },
+        };
+        if (node.Taints is { Count: > 0 } taints)
+            json["spec"] = new JsonObject { ["taints"] = JsonSerializer.SerializeToNode(taints, KubernetesJson.Options) };
+        return json;
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+using RagOperator.InProcess.Kubernetes;
+using RagOperator.Kubernetes.Models;
+using RagOperator.Operator.Reconciliation.Steps;
+
+namespace RagOperator.Sandbox;
+
+/// <summary>How the loopback product is put together.</summary>
+public sealed record SandboxOptions
+{
+    /// <summary>The namespace helpers default to.</summary>
+    public string Namespace { get; init; } = "default";
+
+    /// <summary>Node objects to create (the simulated scheduler binds pods to them). Empty: no nodes, pods run unbound.</summary>
+    public IReadOnlyList<SandboxNode> Nodes { get; init; } = SandboxNode.Zones(3);
+
+    /// <summary>Start the operator with the sandbox (otherwise call <see cref="Sandbox.StartOperatorAsync"/>).</summary>
+    public bool StartOperator { get; init; } = true;
+
+    /// <summary>Start one in-process router per ready router pod.</summary>
+    public bool StartRouters { get; init; } = true;
+
+    /// <summary>How often the operator re-looks at a healthy collection (short here so tests see point counts soon).</summary>
+    public TimeSpan HealthyResync { get; init; } = TimeSpan.FromSeconds(2);
+
+    public int OperatorWorkers { get; init; } = 4;
+
+    public bool LeaderElect { get; init; }
+
+    public WorkloadSimulatorOptions Simulator { get; init; } = new() { ReadyDelay = TimeSpan.FromMilliseconds(50) };
+
+    /// <summary>Logging of the operator and routers; null logs nothing.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>
+    /// Creates the migration step each time the operator starts (a restart gets a fresh one, as a new process would);
+    /// null uses the reconciler's default.
+    /// </summary>
+    public Func<IMigrationStep>? Migration { get; init; }
+
+    /// <summary>The router image put into Deployments (the sandbox runs the router in-process whatever it says).</summary>
+    public string RouterImage { get; init; } = "ghcr.io/ragoperator/rag-router:0.1.0";
+}
+
+/// <summary>A Node object of the simulated cluster.</summary>
+public sealed record SandboxNode(string Name, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<Taint>? Taints = null)
+{
+    /// <summary><paramref name="count"/> plain nodes spread over zones a, b, c.</summary>
+    public static IReadOnlyList<SandboxNode> Zones(int count) =>
+        Enumerable.Range(0, count).Select(i => new SandboxNode($"node-{i}", new Dictionary<string, string>
+        {
+            ["kubernetes.io/hostname"] = $"node-{i}",
+            ["topology.kubernetes.io/zone"] = $"zone-{(char)('a' + (i % 3))}",
+        })).ToList();
+}

@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RagOperator.InProcess.Qdrant;
+using RagOperator.Kubernetes.Client;
+using RagOperator.Kubernetes.Models;
+using RagOperator.Kubernetes.Runtime;
+using RagOperator.Kubernetes.Watching;
+using RagOperator.Operator.Builders;
+using RagOperator.Operator.Naming;
+using RagOperator.Operator.Seams;
+
+namespace RagOperator.Sandbox;
+
+/// <summary>
+/// Plays the Qdrant pods: one <see cref="InProcessQdrantServer"/> per shard StatefulSet, started when the set appears,
+/// with the API key its pods would get (the <c>QDRANT__SERVICE__API_KEY</c> secretKeyRef of the pod template, read
+/// from the Secret), and stopped when the set is deleted. Also the operator's <see cref="IShardEndpointResolver"/>:
+/// a shard's endpoint is reserved (a free loopback port) the first time it is asked for, so the routing table can be
+/// published before the server runs and never changes afterwards.
+/// <para>Differences from a real cluster: one server stands for all replicas of a shard (no Raft, no real
+/// replication); deleting a StatefulSet drops its data, as if its volumes were deleted too; a rotated Secret is not
+/// picked up by a running server.</para>
+/// </summary>
+public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
+{
+    private readonly IKubernetesClient client;
+    private readonly ILogger logger;
+    private readonly ConcurrentDictionary<string, int> ports = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, InProcessQdrantServer> servers = new(StringComparer.Ordinal);
+    private readonly Channel<string> changes = Channel.CreateUnbounded<string>();
+    private readonly Informer<StatefulSet> sets;
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task informerLoop;
+    private readonly Task worker;
+
+    public SandboxShards(IKubernetesClient client, ILogger? logger = null)
+    {
+        this.client = client;
+        this.logger = logger ?? NullLogger.Instance;
+        sets = new Informer<StatefulSet>(client, new InformerOptions { LabelSelector = $"{Labels.Component}={Labels.ShardComponent},{Labels.ManagedBy}={Labels.ManagedByValue}" });
+        sets.AddEventHandler(
+            onAdd: set => changes.Writer.TryWrite(ObjectKey.Of(set)),
+            onUpdate: (_, set) => changes.Writer.TryWrite(ObjectKey.Of(set)),
+            onDelete: set => changes.Writer.TryWrite(ObjectKey.Of(set)));
+        informerLoop = sets.RunAsync(stop.Token);
+        worker = Task.Run(() => WorkAsync(stop.Token));
+    }
+
+    /// <summary>The running shard servers by <c>namespace/&lt;collection&gt;-shard-&lt;i&gt;</c>.</summary>
+    public IReadOnlyDictionary<string, InProcessQdrantServer> Servers => servers;
+
+    public Task WaitForSyncAsync(CancellationToken cancellationToken) => sets.WaitForSyncAsync(cancellationToken);
+
+    public Uri Resolve(string @namespace, string collection, int shard)
+    {
+        var port = ports.GetOrAdd(Key(@namespace, ChildNames.Shard(collection, shard)), _ => FreePort());
+        return new Uri($"http://127.0.0.1:{port}");
+    }
+
+    /// <summary>The server of a shard, or null when its StatefulSet does not exist (yet).</summary>
+    public InProcessQdrantServer? Server(string @namespace, string collection, int shard) =>
+        servers.GetValueOrDefault(Key(@namespace, ChildNames.Shard(collection, shard)));
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync();
+        changes.Writer.TryComplete();
+        await Task.WhenAll(Quietly(informerLoop), Quietly(worker));
+        foreach (var server in servers.Values) await server.DisposeAsync();
+        servers.Clear();
+        stop.Dispose();
+    }
+
+    private async Task WorkAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var key in changes.Reader.ReadAllAsync(cancellationToken))
+        {
+            try
+            {
+                await ConvergeAsync(key, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning("Sandbox shard {Key}: {Error}; retrying", key, e.Message);
+                _ = RetryLaterAsync(key, cancellationToken);
+            }
+        }
+    }
+
+    private async Task RetryLaterAsync(string key, CancellationToken cancellationToken)
+    {
+        await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+        changes.Writer.TryWrite(key);
+    }
+
+    private async Task ConvergeAsync(string key, CancellationToken cancellationToken)
+    {
+        var set = sets.Get(key);
+        if (set is null)
+        {
+            if (servers.TryRemove(key, out var gone))
+            {
+                await gone.DisposeAsync();
+                logger.LogInformation("Sandbox stopped Qdrant for {Key}", key);
+            }
+
+            return;
+        }
+
+        if (servers.ContainsKey(key)) return;
+        var apiKey = await ApiKeyAsync(set, cancellationToken);
+        var port = ports.GetOrAdd(key, _ => FreePort());
+        InProcessQdrantServer server;
+        try
+        {
+            server = await InProcessQdrantServer.StartAsync(new InProcessQdrantOptions { Port = port, ApiKey = apiKey }, cancellationToken);
+        }
+        catch (IOException)
+        {
+            // The reserved port was taken in between; take another (the routing table follows the new endpoint).
+            ports[key] = FreePort();
+            throw;
+        }
+
+        servers[key] = server;
+        logger.LogInformation("Sandbox started Qdrant for {Key} at {Uri}", key, server.BaseUri);
+    }
+
+    /// <summary>The API key the shard's pods would see, from the template's secretKeyRef.</summary>
+    private async Task<string?> ApiKeyAsync(StatefulSet set, CancellationToken cancellationToken)
+    {
+        var reference = set.Spec.Template.Spec.Containers
+            .SelectMany(c => c.Env ?? [])
+            .FirstOrDefault(e => e.Name == "QDRANT__SERVICE__API_KEY")?.ValueFrom?.SecretKeyRef;
+        if (reference is null) return null;
+        var secret = await client.GetAsync<Secret>(reference.Name, set.Metadata.Namespace, cancellationToken);
+        return secret.Data?.TryGetValue(reference.Key, out var value) == true
+            ? Encoding.UTF8.GetString(value)
+            : throw new InvalidOperationException($"Secret {reference.Name} has no key {reference.Key}");
+    }
+
+    private static string Key(string @namespace, string name) => ObjectKey.Of(@namespace, name);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task Quietly(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+}

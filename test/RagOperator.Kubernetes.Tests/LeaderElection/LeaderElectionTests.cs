@@ -1,0 +1,185 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using RagOperator.Kubernetes.Client;
+using RagOperator.Kubernetes.LeaderElection;
+using RagOperator.Kubernetes.Models;
+using RagOperator.Kubernetes.Runtime;
+using RagOperator.Kubernetes.Tests.Support;
+
+namespace RagOperator.Kubernetes.Tests.LeaderElection;
+
+/// <summary>Leader election on a real Lease over HTTP, with short durations.</summary>
+public sealed class LeaderElectionTests : IAsyncLifetime
+{
+    private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan RenewDeadline = TimeSpan.FromSeconds(1.2);
+    private static readonly TimeSpan RetryPeriod = TimeSpan.FromMilliseconds(200);
+    private readonly TestCluster cluster = new();
+    private readonly string leaseName = "rag-operator-" + Guid.NewGuid().ToString("N")[..8];
+
+    public Task InitializeAsync() => cluster.InitializeAsync();
+    public Task DisposeAsync() => cluster.DisposeAsync();
+
+    private LeaderElector Elector(string identity, IKubernetesClient client) => new(client, new LeaderElectionOptions
+    {
+        LeaseName = leaseName,
+        Namespace = "rag",
+        Identity = identity,
+        LeaseDuration = LeaseDuration,
+        RenewDeadline = RenewDeadline,
+        RetryPeriod = RetryPeriod,
+    });
+
+    /// <summary>Runs an elector whose "work" lasts until its leadership token is cancelled, recording when it led.</summary>
+    private static (Task Run, CancellationTokenSource Stop, ConcurrentQueue<string> Log) Campaign(LeaderElector elector)
+    {
+        var stop = new CancellationTokenSource();
+        var log = new ConcurrentQueue<string>();
+        var run = Task.Run(() => elector.RunAsync(
+            async token =>
+            {
+                log.Enqueue("started");
+                await Task.Delay(Timeout.Infinite, token).ContinueWith(_ => { }, TaskScheduler.Default);
+                log.Enqueue("work-stopped");
+            },
+            () => log.Enqueue("stopped"),
+            stop.Token));
+        return (run, stop, log);
+    }
+
+    /// <summary>Samples both electors until stopped and counts moments when both claim leadership.</summary>
+    private static (Task Sampler, Func<int> Overlaps) WatchForTwoLeaders(LeaderElector a, LeaderElector b, CancellationToken stop)
+    {
+        var overlaps = 0;
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (a.IsLeader && b.IsLeader) Interlocked.Increment(ref overlaps);
+                await Task.Delay(2, CancellationToken.None);
+            }
+        }, CancellationToken.None);
+        return (sampler, () => Volatile.Read(ref overlaps));
+    }
+
+    [Fact]
+    public async Task A_partitioned_leader_steps_down_before_the_standby_takes_over_within_one_lease_duration()
+    {
+        var network = new PartitionableHandler();
+        using var a = Elector("replica-a", cluster.NewClient(network));
+        using var b = Elector("replica-b", cluster.NewClient());
+        using var stopSampling = new CancellationTokenSource();
+        var (sampler, overlaps) = WatchForTwoLeaders(a, b, stopSampling.Token);
+
+        var runA = Campaign(a);
+        await Eventually.TrueAsync(() => a.IsLeader, "replica-a leads");
+        var runB = Campaign(b);
+        await Eventually.TrueAsync(() => b.ObservedLeader == "replica-a", "replica-b sees replica-a holding the lease");
+        b.IsLeader.Should().BeFalse();
+
+        network.Partition();
+        var partitioned = Stopwatch.StartNew();
+        await Eventually.TrueAsync(() => !a.IsLeader, "replica-a steps down", TimeSpan.FromSeconds(10));
+        var steppedDown = partitioned.Elapsed;
+        await Eventually.TrueAsync(() => b.IsLeader, "replica-b takes over", TimeSpan.FromSeconds(10));
+        var tookOver = partitioned.Elapsed;
+
+        await stopSampling.CancelAsync();
+        await sampler;
+        overlaps().Should().Be(0, "there is never a moment with two leaders");
+        steppedDown.Should().BeLessThan(tookOver);
+        steppedDown.Should().BeLessThanOrEqualTo(RenewDeadline + TimeSpan.FromMilliseconds(100), "leadership ends at the renew deadline, whatever the network does");
+        (tookOver - steppedDown).Should().BeLessThan(LeaseDuration, "the standby takes over within one lease duration of the leader stepping down");
+        await runA.Run.WaitAsync(TimeSpan.FromSeconds(10));
+        runA.Log.Should().Equal("started", "work-stopped", "stopped");
+
+        var lease = await cluster.Client.GetAsync<Lease>(leaseName, "rag");
+        lease.Spec.HolderIdentity.Should().Be("replica-b");
+        lease.Spec.LeaseTransitions.Should().Be(1);
+        lease.Spec.LeaseDurationSeconds.Should().Be(2);
+        lease.Spec.AcquireTime.Should().NotBeNull();
+
+        await runB.Stop.CancelAsync();
+        await runB.Run.WaitAsync(TimeSpan.FromSeconds(10));
+        runA.Stop.Dispose();
+        runB.Stop.Dispose();
+    }
+
+    [Fact]
+    public async Task A_leader_shutting_down_gracefully_releases_the_lease_so_the_standby_takes_over_at_once()
+    {
+        using var a = Elector("replica-a", cluster.NewClient());
+        using var b = Elector("replica-b", cluster.NewClient());
+        using var stopSampling = new CancellationTokenSource();
+        var (sampler, overlaps) = WatchForTwoLeaders(a, b, stopSampling.Token);
+        var leaders = new Dictionary<string, int>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ControllerMetrics.MeterName && instrument.Name == "leader_is_leader") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
+        {
+            if (Equals(tags.ToArray().Single().Value, leaseName)) leaders[value == 1 ? "leader" : "standby"] = leaders.GetValueOrDefault(value == 1 ? "leader" : "standby") + 1;
+        });
+        listener.Start();
+
+        var runA = Campaign(a);
+        await Eventually.TrueAsync(() => a.IsLeader, "replica-a leads");
+        var runB = Campaign(b);
+        await Eventually.TrueAsync(() => b.ObservedLeader == "replica-a", "replica-b sees the leader");
+        listener.RecordObservableInstruments();
+        leaders.Should().BeEquivalentTo(new Dictionary<string, int> { ["leader"] = 1, ["standby"] = 1 });
+
+        var shutdown = Stopwatch.StartNew();
+        await runA.Stop.CancelAsync();
+        await runA.Run.WaitAsync(TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => b.IsLeader, "replica-b takes over", TimeSpan.FromSeconds(10));
+
+        shutdown.Elapsed.Should().BeLessThan(LeaseDuration, "a released lease is free at once; nobody waits for it to expire");
+        runA.Log.Should().Equal("started", "work-stopped", "stopped");
+        await stopSampling.CancelAsync();
+        await sampler;
+        overlaps().Should().Be(0);
+
+        await runB.Stop.CancelAsync();
+        await runB.Run.WaitAsync(TimeSpan.FromSeconds(10));
+        runA.Stop.Dispose();
+        runB.Stop.Dispose();
+    }
+
+    [Fact]
+    public async Task Of_several_candidates_exactly_one_leads()
+    {
+        var electors = Enumerable.Range(0, 3).Select(i => Elector($"replica-{i}", cluster.NewClient())).ToList();
+        var runs = electors.Select(Campaign).ToList();
+
+        await Eventually.TrueAsync(() => electors.Count(e => e.IsLeader) == 1, "one leader");
+        await Task.Delay(LeaseDuration + RetryPeriod);
+
+        electors.Count(e => e.IsLeader).Should().Be(1, "the leader keeps renewing and the others keep waiting");
+        var lease = await cluster.Client.GetAsync<Lease>(leaseName, "rag");
+        electors.Single(e => e.IsLeader).Identity.Should().Be(lease.Spec.HolderIdentity);
+
+        foreach (var run in runs) await run.Stop.CancelAsync();
+        await Task.WhenAll(runs.Select(r => r.Run)).WaitAsync(TimeSpan.FromSeconds(10));
+        foreach (var run in runs) run.Stop.Dispose();
+        foreach (var elector in electors) elector.Dispose();
+    }
+
+    [Fact]
+    public void The_renew_deadline_must_be_shorter_than_the_lease_so_leaders_never_overlap()
+    {
+        var act = () => new LeaderElector(cluster.Client, new LeaderElectionOptions
+        {
+            LeaseName = "l",
+            Namespace = "rag",
+            Identity = "x",
+            LeaseDuration = TimeSpan.FromSeconds(10),
+            RenewDeadline = TimeSpan.FromSeconds(10),
+        });
+
+        act.Should().Throw<ArgumentException>().WithMessage("*RenewDeadline*shorter than LeaseDuration*");
+    }
+}

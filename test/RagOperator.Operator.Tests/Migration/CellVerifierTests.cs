@@ -1,0 +1,169 @@
+using FluentAssertions;
+using RagOperator.Operator.Migration;
+using RagOperator.Qdrant;
+using RagOperator.Routing;
+using Xunit;
+
+namespace RagOperator.Operator.Tests.Migration;
+
+public sealed class CellVerifierTests : IAsyncLifetime
+{
+    private static readonly CellSet Moved = CellSet.FromRange(0, 4);
+    private QdrantShards shards = null!;
+
+    public async Task InitializeAsync() => shards = await QdrantShards.StartAsync(2);
+
+    public async Task DisposeAsync() => await shards.DisposeAsync();
+
+    private CellVerifier Verifier(IQdrantClient? source = null, IQdrantClient? target = null, int window = 512) =>
+        new(source ?? shards.Clients[0], target ?? shards.Clients[1], QdrantShards.Collection, Moved, window);
+
+    private async Task<List<Repair>> PassAsync(CellVerifier verifier)
+    {
+        var repairs = new List<Repair>();
+        PointId? offset = null;
+        for (var windows = 0; windows < 1000; windows++)
+        {
+            var window = await verifier.VerifyWindowAsync(offset, CancellationToken.None);
+            repairs.AddRange(window.Repairs);
+            if (window.Finished) return repairs;
+            offset = window.NextOffset;
+        }
+
+        throw new InvalidOperationException("the pass did not end");
+    }
+
+    [Fact]
+    public async Task A_pass_over_identical_copies_finds_no_difference()
+    {
+        var points = Enumerable.Range(1, 20).Select(i => QdrantShards.Point((ulong)i, i % 5, 100 + i, i)).ToArray();
+        await shards.WriteAsync(0, points);
+        await shards.WriteAsync(1, points);
+
+        (await PassAsync(Verifier())).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Verify_repairs_every_kind_of_difference_and_the_next_pass_is_clean()
+    {
+        await shards.WriteAsync(0,
+            QdrantShards.Point(1, 1, 10, seq: 1),
+            QdrantShards.Point(2, 2, 10, seq: 2),
+            QdrantShards.Point(3, 3, 20, seq: 3),
+            QdrantShards.Point(5, 0, 25, seq: 5));
+        await shards.WriteAsync(1,
+            QdrantShards.Point(1, 1, 10, seq: 1),      // same
+            QdrantShards.Point(3, 3, 15, seq: 30),     // older than the source
+            QdrantShards.Point(4, 4, 10, seq: 4),      // deleted on the source during the copy
+            QdrantShards.Point(5, 0, 30, seq: 50));    // newer than the source: a write that reached only the target
+
+        var repairs = await PassAsync(Verifier());
+
+        repairs.Select(r => (r.Id.Number, r.Kind)).Should().BeEquivalentTo(new[]
+        {
+            (2UL, RepairKind.CopiedToTarget),
+            (3UL, RepairKind.CopiedToTarget),
+            (4UL, RepairKind.DeletedFromTarget),
+            (5UL, RepairKind.CopiedToSource),
+        });
+        var source = await shards.ReadAsync(0);
+        var target = await shards.ReadAsync(1);
+        target.Should().BeEquivalentTo(source);
+        target.Keys.Should().BeEquivalentTo(new ulong[] { 1, 2, 3, 5 });
+        source[5].Seq.Should().Be(50);
+        (await PassAsync(Verifier())).Should().BeEmpty("the repairs made both sides equal");
+    }
+
+    [Fact]
+    public async Task A_point_deleted_on_both_owners_during_the_copy_is_deleted_from_the_target_again()
+    {
+        var points = Enumerable.Range(1, 30).Select(i => QdrantShards.Point((ulong)i, i % 5, 100 + i, i)).ToArray();
+        await shards.WriteAsync(0, points);
+
+        // The copier read points 7 and 8, then the router deleted them on both owners, then the copier wrote them.
+        var copy = new CellCopier(shards.Clients[0], new HookedQdrantClient(shards.Clients[1])
+        {
+            BeforeUpsert = async (_, _) =>
+            {
+                await shards.DeleteAsync(0, 7, 8);
+                await shards.DeleteAsync(1, 7, 8);
+            },
+        }, QdrantShards.Collection, Moved);
+        await copy.CopyAllAsync();
+        (await shards.ReadAsync(1)).Keys.Should().Contain([7UL, 8UL], "this is the resurrection the verify pass exists for");
+
+        var repairs = await PassAsync(Verifier());
+
+        repairs.Should().OnlyContain(r => r.Kind == RepairKind.DeletedFromTarget).And.HaveCount(2);
+        (await shards.ReadAsync(1)).Keys.Should().NotContain([7UL, 8UL]);
+    }
+
+    [Fact]
+    public async Task A_delete_repair_never_removes_a_newer_write_that_landed_in_between()
+    {
+        await shards.WriteAsync(1, QdrantShards.Point(4, 4, 10, seq: 4));
+        var target = new HookedQdrantClient(shards.Clients[1])
+        {
+            // Between the second look and the delete, the router writes the point again on both owners.
+            BeforeDeleteByFilter = async _ =>
+            {
+                await shards.WriteAsync(0, QdrantShards.Point(4, 4, 99, seq: 44));
+                await shards.WriteAsync(1, QdrantShards.Point(4, 4, 99, seq: 44));
+            },
+        };
+
+        var repairs = await PassAsync(Verifier(target: target));
+
+        repairs.Should().ContainSingle(r => r.Kind == RepairKind.DeletedFromTarget);
+        (await shards.ReadAsync(1))[4].Should().Be((99L, 44L, 4), "the guard names the version seen, so the newer write stays");
+    }
+
+    [Fact]
+    public async Task A_write_in_flight_during_the_scan_is_not_counted_as_a_difference()
+    {
+        var points = Enumerable.Range(1, 10).Select(i => QdrantShards.Point((ulong)i, i % 5, 100 + i, i)).ToArray();
+        await shards.WriteAsync(0, points);
+        await shards.WriteAsync(1, points);
+        var wrote = false;
+        var target = new HookedQdrantClient(shards.Clients[1])
+        {
+            // Right after the target's page was read, the router updates point 3 on both owners.
+            AfterScroll = async (request, _) =>
+            {
+                if (wrote || request.Filter?.Must is not null) return;
+                wrote = true;
+                await shards.WriteAsync(0, QdrantShards.Point(3, 3, 500, seq: 333));
+                await shards.WriteAsync(1, QdrantShards.Point(3, 3, 500, seq: 333));
+            },
+        };
+
+        var repairs = await PassAsync(Verifier(target: target));
+
+        wrote.Should().BeTrue();
+        repairs.Should().BeEmpty("the second look sees both owners agree");
+    }
+
+    [Fact]
+    public async Task Small_windows_cover_every_point_even_when_one_side_holds_more_than_the_other()
+    {
+        await shards.WriteAsync(0, [.. Enumerable.Range(1, 40).Where(i => i % 3 != 0).Select(i => QdrantShards.Point((ulong)i, i % 5, 100 + i, i))]);
+        await shards.WriteAsync(1, [.. Enumerable.Range(1, 40).Where(i => i % 4 != 0).Select(i => QdrantShards.Point((ulong)i, i % 5, 100 + i, i))]);
+
+        var repairs = await PassAsync(Verifier(window: 3));
+
+        var expectedCopies = Enumerable.Range(1, 40).Where(i => i % 3 != 0 && i % 4 == 0).Select(i => (ulong)i);
+        var expectedDeletes = Enumerable.Range(1, 40).Where(i => i % 3 == 0 && i % 4 != 0).Select(i => (ulong)i);
+        repairs.Where(r => r.Kind == RepairKind.CopiedToTarget).Select(r => r.Id.Number).Should().BeEquivalentTo(expectedCopies);
+        repairs.Where(r => r.Kind == RepairKind.DeletedFromTarget).Select(r => r.Id.Number).Should().BeEquivalentTo(expectedDeletes);
+        (await shards.ReadAsync(1)).Should().BeEquivalentTo(await shards.ReadAsync(0));
+    }
+
+    [Fact]
+    public async Task Points_of_cells_that_do_not_move_are_left_alone()
+    {
+        await shards.WriteAsync(1, QdrantShards.Point(9, 7, 10, seq: 9));
+
+        (await PassAsync(Verifier())).Should().BeEmpty();
+        (await shards.ReadAsync(1)).Keys.Should().Contain(9UL);
+    }
+}
