@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RagOperator.Observability.Metrics;
+using RagOperator.Qdrant;
 using RagOperator.Router.Api;
 using RagOperator.Router.RoutingSource;
 using RagOperator.Router.Search;
@@ -39,14 +40,7 @@ public static class RouterApplication
             provider.GetRequiredService<RoutingTableHolder>(),
             provider.GetRequiredService<RouterMetrics>(),
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("RagOperator.Router.Routing")));
-        if (clients is null)
-        {
-            builder.Services.AddSingleton<IQdrantClientFactory>(_ => new QdrantClientFactory(options));
-        }
-        else
-        {
-            builder.Services.AddSingleton(clients);
-        }
+        builder.Services.AddSingleton(_ => new ShardClients(options, clients));
 
         builder.Services.AddSingleton(provider => new RouterRuntime(
             options,
@@ -54,9 +48,9 @@ public static class RouterApplication
             provider.GetRequiredService<RoutingFeed>(),
             new WriteGate(provider.GetRequiredService<RoutingTableHolder>()),
             new RequestParser(options),
-            new SearchFanOut(provider.GetRequiredService<IQdrantClientFactory>(), provider.GetRequiredService<RouterMetrics>()),
+            new SearchFanOut(provider.GetRequiredService<ShardClients>(), provider.GetRequiredService<RouterMetrics>()),
             new WriteRouter(
-                provider.GetRequiredService<IQdrantClientFactory>(),
+                provider.GetRequiredService<ShardClients>(),
                 new HybridLogicalClock(options.EffectiveRouterId),
                 provider.GetRequiredService<RouterMetrics>(),
                 options.WriteTimeout),

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RagOperator.Router.RoutingSource;
-using RagOperator.Router.Shards;
+using RagOperator.Qdrant;
 using RagOperator.Routing;
 
 namespace RagOperator.Router;
@@ -14,6 +14,7 @@ namespace RagOperator.Router;
 /// </summary>
 public static class RouterHost
 {
+    /// <param name="clients">Makes the shard clients (e.g. to observe or fault them); by default real <see cref="QdrantClient"/>s.</param>
     /// <param name="logging">Configures logging; by default warnings and errors go to the console.</param>
     public static async Task<RouterHandle> StartAsync(
         RouterOptions options, IRoutingSource source, IQdrantClientFactory? clients = null,

@@ -16,7 +16,7 @@ namespace RagOperator.Router.Search;
 /// under one deadline; the shards' top-k lists are merged with <see cref="TopKMerger"/> in the distance's order.
 /// The table is the one the request captured when it started, so a routing swap never changes a search midway.
 /// </summary>
-public sealed class SearchFanOut(IQdrantClientFactory clients, RouterMetrics metrics)
+public sealed class SearchFanOut(ShardClients clients, RouterMetrics metrics)
 {
     public async Task<SearchOutcome> SearchAsync(RoutingTable table, SearchCall call, CancellationToken requestAborted)
     {

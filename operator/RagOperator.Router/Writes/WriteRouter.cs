@@ -30,7 +30,7 @@ public sealed record WriteOutcome(int Count, IReadOnlyList<int> Shards, IReadOnl
 /// writes a point older than the one the target holds, and the verify pass deletes from the target what the
 /// source no longer has, so a point deleted during a copy is not resurrected.</para>
 /// </summary>
-public sealed class WriteRouter(IQdrantClientFactory clients, HybridLogicalClock clock, RouterMetrics metrics, TimeSpan timeout)
+public sealed class WriteRouter(ShardClients clients, HybridLogicalClock clock, RouterMetrics metrics, TimeSpan timeout)
 {
     private static readonly WriteOptions WaitForApply = new() { Wait = true };
 

@@ -11,6 +11,7 @@ public static class Suites
         new MicroBenchmarkSuite(),
         new RouterVsDirectSuite(),
         new RoutingPropagationSuite(),
+        new MigrationVsPlainCopySuite(),
     ];
 
     /// <summary>The directory holding RagOperator.sln, searched upwards from the working directory and then from the binary.</summary>

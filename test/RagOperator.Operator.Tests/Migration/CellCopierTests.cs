@@ -57,7 +57,7 @@ public sealed class CellCopierTests : IAsyncLifetime
         var raced = false;
         target.AfterScroll = async (request, _) =>
         {
-            if (raced || request.Filter?.Must?.FirstOrDefault() is not Qdrant.Filters.HasIdCondition) return;
+            if (raced || request.Filter?.Must is not [Qdrant.Filters.HasIdCondition, ..]) return;
             raced = true;
 
             // The router writes both owners while the copier holds versions it has just read.

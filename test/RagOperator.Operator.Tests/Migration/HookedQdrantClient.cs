@@ -27,7 +27,7 @@ internal sealed class HookedQdrantClient(IQdrantClient inner) : IQdrantClient
 
     public async Task<ScrollResult> ScrollAsync(string collection, ScrollRequest request, CancellationToken cancellationToken = default)
     {
-        var kind = request.Filter?.Must?.FirstOrDefault() is HasIdCondition ? "versions" : "scroll";
+        var kind = request.Filter?.Must is [HasIdCondition, ..] ? "versions" : "scroll";
         Log.Enqueue($"{kind}-start {request.Offset?.ToString() ?? "-"}");
         var result = await inner.ScrollAsync(collection, request, cancellationToken);
         Log.Enqueue($"{kind}-end {request.Offset?.ToString() ?? "-"}");

@@ -48,7 +48,7 @@ internal sealed class QdrantShards : IAsyncDisposable
 
     public static async Task CreateCollectionAsync(IQdrantClient client)
     {
-        await client.CreateCollectionAsync(Collection, new CreateCollectionRequest(new VectorParams(Dimension, Distance.Dot)));
+        await client.CreateCollectionAsync(Collection, new CreateCollectionRequest(new VectorParams(Dimension, RagOperator.Qdrant.Models.Distance.Dot)));
         await client.CreatePayloadIndexAsync(Collection, PayloadFields.Cell, PayloadSchemaType.Integer);
         await client.CreatePayloadIndexAsync(Collection, PayloadFields.Version, PayloadSchemaType.Integer);
     }

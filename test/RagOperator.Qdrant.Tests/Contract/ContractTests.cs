@@ -82,6 +82,49 @@ public sealed class ContractTests
         harness.Recorder.Exchanges.Should().HaveCount(12);
     }
 
+    [Fact]
+    public async Task Cluster_and_snapshot_requests_and_responses_match_the_openapi_schemas()
+    {
+        await using var harness = await QdrantHarness.StartAsync();
+        var client = harness.Client;
+        var cluster = harness.Server.Cluster;
+        cluster.TransferDuration = TimeSpan.FromSeconds(30);
+        await client.CreateCollectionAsync("c", new CreateCollectionRequest(new VectorParams(2, Distance.Dot)) { ShardNumber = 2 });
+        await client.UpsertAsync("c", [new PointStruct(1, [1, 2]), new PointStruct(2, [3, 4])]);
+        var peer = cluster.AddPeer();
+        var other = cluster.AddPeer();
+
+        await client.GetClusterStatusAsync();
+        await client.ReplicateShardAsync("c", 0, cluster.LocalPeerId, peer, ShardTransferMethod.Snapshot);
+        await client.MoveShardAsync("c", 1, cluster.LocalPeerId, other);
+        await client.GetCollectionClusterInfoAsync("c");
+        await client.AbortTransferAsync("c", 0, cluster.LocalPeerId, peer);
+        await client.AbortTransferAsync("c", 1, cluster.LocalPeerId, other);
+        await FluentActions.Awaiting(() => client.DropReplicaAsync("c", 0, cluster.LocalPeerId)).Should().ThrowAsync<QdrantException>();
+        await client.RemovePeerAsync(other, force: true);
+        var snapshot = await client.CreateSnapshotAsync("c");
+        await client.ListSnapshotsAsync("c");
+        var bytes = await client.DownloadSnapshotAsync("c", snapshot.Name);
+        await client.RecoverSnapshotAsync("d", new SnapshotRecoverRequest(client.SnapshotUri("c", snapshot.Name)) { Checksum = snapshot.Checksum, Priority = SnapshotPriority.Replica });
+        await client.UploadSnapshotAsync("e", bytes, snapshot.Checksum, SnapshotPriority.NoSync);
+        await client.DeleteSnapshotAsync("c", snapshot.Name);
+
+        var violations = harness.Recorder.Exchanges
+            .Select(exchange => (exchange, Template: _spec.MatchPath(exchange.Method, exchange.Path)))
+            .SelectMany(pair => pair.Template is null
+                ? [$"{pair.exchange.Method} {pair.exchange.Path}: not in the OpenAPI document"]
+                : CheckExchange(pair.exchange, pair.Template))
+            .ToList();
+
+        violations.Should().BeEmpty();
+        harness.Recorder.Exchanges.Select(e => _spec.MatchPath(e.Method, e.Path)).Distinct().Should().Contain(
+        [
+            "/cluster", "/cluster/peer/{peer_id}", "/collections/{collection_name}/cluster", "/collections/{collection_name}/snapshots",
+            "/collections/{collection_name}/snapshots/{snapshot_name}", "/collections/{collection_name}/snapshots/recover",
+            "/collections/{collection_name}/snapshots/upload",
+        ]);
+    }
+
     [Theory]
     [InlineData("CreateCollection", """{"vectors": {"size": 4, "distance": "Cosinus"}}""")]
     [InlineData("CreateCollection", """{"vectors": {"size": -4, "distance": "Dot"}}""")]
@@ -116,7 +159,7 @@ public sealed class ContractTests
     private IEnumerable<string> CheckExchange(HttpExchange exchange, string template, bool checkRequest = true)
     {
         var label = $"{exchange.Method} {exchange.Path}";
-        if (checkRequest && exchange.RequestBody is { Length: > 0 } requestBody)
+        if (checkRequest && exchange.RequestBody is { Length: > 0 } requestBody && exchange.RequestContentType == "application/json")
         {
             var requestSchema = _spec.RequestSchema(template, exchange.Method);
             if (requestSchema is null)
@@ -138,9 +181,10 @@ public sealed class ContractTests
             yield break;
         }
 
-        if (exchange.ResponseContentType == "text/plain")
+        if (exchange.ResponseContentType != "application/json")
         {
-            // Health endpoints and authentication failures answer in plain text, as Qdrant does.
+            // Health endpoints and authentication failures answer in plain text and snapshot downloads in binary,
+            // as Qdrant does; the spec gives those no JSON schema.
             yield break;
         }
 

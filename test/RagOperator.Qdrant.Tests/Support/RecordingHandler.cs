@@ -5,7 +5,8 @@ namespace RagOperator.Qdrant.Tests.Support;
 
 /// <summary>One HTTP exchange as the client saw it: the request it sent and the response it got.</summary>
 public sealed record HttpExchange(
-    string Method, string Path, string Query, byte[]? RequestBody, HttpStatusCode? Status, string? ResponseContentType, byte[]? ResponseBody);
+    string Method, string Path, string Query, string? RequestContentType, byte[]? RequestBody, HttpStatusCode? Status,
+    string? ResponseContentType, byte[]? ResponseBody);
 
 /// <summary>Records every request the client sends (and the response), for contract checks and attempt counting.</summary>
 public sealed class RecordingHandler : DelegatingHandler
@@ -27,6 +28,7 @@ public sealed class RecordingHandler : DelegatingHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken);
+        var contentType = request.Content?.Headers.ContentType?.MediaType;
         HttpResponseMessage response;
         try
         {
@@ -34,7 +36,8 @@ public sealed class RecordingHandler : DelegatingHandler
         }
         catch
         {
-            _exchanges.Enqueue(new HttpExchange(request.Method.Method, request.RequestUri!.AbsolutePath, request.RequestUri.Query, body, null, null, null));
+            _exchanges.Enqueue(new HttpExchange(
+                request.Method.Method, request.RequestUri!.AbsolutePath, request.RequestUri.Query, contentType, body, null, null, null));
             throw;
         }
 
@@ -47,7 +50,7 @@ public sealed class RecordingHandler : DelegatingHandler
 
         response.Content = replay;
         _exchanges.Enqueue(new HttpExchange(
-            request.Method.Method, request.RequestUri!.AbsolutePath, request.RequestUri.Query, body, response.StatusCode,
+            request.Method.Method, request.RequestUri!.AbsolutePath, request.RequestUri.Query, contentType, body, response.StatusCode,
             response.Content.Headers.ContentType?.MediaType, responseBody));
         return response;
     }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using RagOperator.Router.RoutingSource;
-using RagOperator.Router.Shards;
+using RagOperator.Qdrant;
 using RagOperator.Routing;
 
 namespace RagOperator.Router.Tests.Support;

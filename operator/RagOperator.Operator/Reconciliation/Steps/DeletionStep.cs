@@ -10,7 +10,7 @@ namespace RagOperator.Operator.Reconciliation.Steps;
 /// A collection being deleted: its children go by owner-reference garbage collection; this step only does what GC
 /// cannot. PersistentVolumeClaims are created by the StatefulSets, not owned by the collection, so
 /// <c>storage.retainOnDelete</c> decides: true keeps them (re-creating a collection of the same name reattaches the
-/// data), false deletes every claim labelled for the collection and, first, drops the Qdrant collection on every
+/// data), false deletes every claim labelled for the collection (<c>app.kubernetes.io/instance=&lt;collection&gt;</c>, component shard) and, first, drops the Qdrant collection on every
 /// shard still reachable (best effort, so disks are freed even where a claim lingers). Then the finalizer goes.
 /// </summary>
 public sealed class DeletionStep : IReconcileStep
@@ -27,7 +27,13 @@ public sealed class DeletionStep : IReconcileStep
         if (!context.Spec.Storage.RetainOnDelete)
         {
             await DropQdrantCollectionsAsync(context, cancellationToken);
-            var selector = Labels.CollectionSelector(context.Name);
+            // Claims carry the StatefulSet selector's labels (instance = collection, component = shard) in every
+            // cluster; the template's other labels are added by the real controller but not by every simulator.
+            var selector = Labels.ToSelector(new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [Labels.Instance] = context.Name,
+                [Labels.Component] = Labels.ShardComponent,
+            });
             var claims = new List<PersistentVolumeClaim>();
             await foreach (var claim in client.ListAllAsync<PersistentVolumeClaim>(context.Namespace, new ListOptions { LabelSelector = selector }, cancellationToken: cancellationToken))
                 claims.Add(claim);

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using RagOperator.Api.V1Alpha1;
+using RagOperator.Demo.Output;
+using RagOperator.Kubernetes.Models;
+using RagOperator.Qdrant;
+using RagOperator.Router;
+using RagOperator.Routing;
+using RagOperator.Workload;
+
+namespace RagOperator.Demo;
+
+/// <summary>
+/// What the demo reads from the running product: the in-process routers of the collection, its shards (straight
+/// through Qdrant's REST API, with the shards' API key), its status and its published routing table.
+/// </summary>
+public sealed class DemoCluster(Sandbox.Sandbox sandbox, string collection, string? qdrantApiKey)
+{
+    /// <summary>Shard servers are looked for up to this index (far above any count the demo accepts).</summary>
+    private const int MaxShardIndex = 256;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Waits until <paramref name="replicas"/> routers run and every one serves at least <paramref name="version"/>.</summary>
+    public async Task<IReadOnlyList<RouterHandle>> WaitForRoutersAsync(int replicas, long version, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await Sandbox.Sandbox.WaitForAsync<IReadOnlyList<RouterHandle>>(_ =>
+        {
+            var routers = sandbox.RoutersOf(collection);
+            return Task.FromResult(routers.Count == replicas && routers.All(r => r.ServedVersion >= version) ? routers : null);
+        }, timeout, $"{replicas} routers of {collection} serving routing v{version}", cancellationToken);
+
+    /// <summary>Every point on every running shard of the collection.</summary>
+    public async Task<IReadOnlyDictionary<ulong, List<PointCopy>>> ScanAsync(CancellationToken cancellationToken)
+    {
+        var clients = new Dictionary<int, IQdrantClient>();
+        try
+        {
+            for (var shard = 0; shard < MaxShardIndex; shard++)
+            {
+                if (sandbox.Shard(collection, shard) is { } server)
+                {
+                    clients[shard] = new QdrantClient(new QdrantClientOptions { BaseUri = server.BaseUri, ApiKey = qdrantApiKey });
+                }
+            }
+
+            return await ShardScanner.ScanAsync(clients, collection, cancellationToken: cancellationToken);
+        }
+        finally
+        {
+            foreach (var client in clients.Values) ((IDisposable)client).Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Polls the collection until its migration to <paramref name="toShards"/> is Done for the current generation,
+    /// reporting a snapshot every poll. Throws <see cref="DemoFailure"/> when it rolls back and
+    /// <see cref="TimeoutException"/> (with the last status) when <paramref name="timeout"/> passes.
+    /// </summary>
+    public async Task<MigrationStatus> FollowMigrationAsync(
+        int toShards, WorkloadStats stats, Action<MigrationSnapshot> report, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        VectorCollection? last = null;
+        while (true)
+        {
+            last = await sandbox.GetCollectionAsync(collection, cancellationToken: cancellationToken);
+            var migration = last.Status?.Migration;
+            var current = migration is not null && migration.ToShards == toShards && migration.TargetGeneration == last.Metadata.Generation;
+            report(Snapshot(last, current ? migration : null, stats, Stopwatch.GetElapsedTime(started)));
+            if (current && migration!.Phase == MigrationPhase.Done) return migration;
+            if (current && migration!.Phase is MigrationPhase.RollingBack or MigrationPhase.RolledBack)
+            {
+                throw new DemoFailure($"migration {migration.Id} is {migration.Phase}: {migration.LastError ?? ConditionText(last)}");
+            }
+
+            if (Stopwatch.GetElapsedTime(started) > timeout)
+            {
+                throw new TimeoutException($"the migration to {toShards} shards did not reach Done within {timeout.TotalSeconds:0} s; " +
+                    $"last phase {migration?.Phase.ToString() ?? "none"}, last error {migration?.LastError ?? "none"}; conditions: {ConditionText(last)}");
+            }
+
+            await Task.Delay(PollInterval, cancellationToken);
+        }
+    }
+
+    /// <summary>The published routing table once it is stable with <paramref name="shards"/> owning shards.</summary>
+    public Task<RoutingTable> StableTableAsync(int shards, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Sandbox.Sandbox.WaitForAsync<RoutingTable>(async token =>
+        {
+            var configMap = await sandbox.Client.GetAsync<ConfigMap>($"{collection}-routing", sandbox.Namespace, token);
+            var table = configMap.Data is { } data && data.TryGetValue("routing.json", out var json) ? RoutingTable.Parse(json) : null;
+            return table is { IsStable: true } && table.Shards.Count(s => !s.Cells.IsEmpty) == shards ? table : null;
+        }, timeout, $"a stable routing table of {collection} with {shards} shards", cancellationToken);
+
+    private MigrationSnapshot Snapshot(VectorCollection collection, MigrationStatus? migration, WorkloadStats stats, TimeSpan elapsed) => new()
+    {
+        Phase = migration?.Phase.ToString() ?? "Pending",
+        PointsCopied = migration?.Progress?.PointsCopied ?? 0,
+        PointsEstimated = migration?.Progress?.PointsEstimated ?? 0,
+        PointsPerSecond = migration?.Progress?.PointsPerSecond ?? 0,
+        PublishedVersion = collection.Status?.Routing?.ActiveVersion ?? 0,
+        RouterVersions = [.. sandbox.RoutersOf(this.collection).Select(r => r.ServedVersion)],
+        WriteRequests = stats.WriteRequests,
+        FailedWriteRequests = stats.FailedWriteRequests,
+        Searches = stats.Searches,
+        FailedSearches = stats.FailedSearches,
+        Elapsed = elapsed,
+    };
+
+    private static string ConditionText(VectorCollection collection) =>
+        string.Join("; ", collection.Status?.Conditions?.Select(c => $"{c.Type}={c.Status} ({c.Reason}: {c.Message})") ?? []);
+}

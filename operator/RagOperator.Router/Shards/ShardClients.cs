@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using RagOperator.Qdrant;
+
+namespace RagOperator.Router.Shards;
+
+/// <summary>
+/// The router's shard clients: one per endpoint named by a routing table, made by an <see cref="IQdrantClientFactory"/>
+/// with the router's Qdrant API key and kept across routing versions, so a table swap opens no new connections.
+/// Without a factory from the host, it makes <see cref="QdrantClient"/>s over one shared connection pool with short
+/// retries: a search's deadline bounds it anyway, and a failed write is reported to the client, which may retry.
+/// </summary>
+public sealed class ShardClients : IDisposable
+{
+    private readonly IQdrantClientFactory factory;
+    private readonly string? apiKey;
+    private readonly HttpClient? ownedHttp;
+    private readonly ConcurrentDictionary<string, IQdrantClient> clients = new(StringComparer.Ordinal);
+
+    public ShardClients(RouterOptions options, IQdrantClientFactory? factory = null)
+    {
+        apiKey = options.QdrantApiKey;
+        if (factory is null)
+        {
+            ownedHttp = new HttpClient(new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+            })
+            {
+                // Deadlines come from the caller's cancellation token and the client's per-attempt timeout.
+                Timeout = Timeout.InfiniteTimeSpan,
+            };
+            factory = new QdrantClientFactory(ownedHttp, new QdrantClientOptions
+            {
+                BaseUri = new Uri("http://template.invalid/"),
+                MaxRetries = options.ShardRetries,
+                RetryBaseDelay = options.ShardRetryDelay,
+                MaxRetryDelay = TimeSpan.FromSeconds(1),
+                RequestTimeout = options.WriteTimeout,
+            });
+        }
+
+        this.factory = factory;
+    }
+
+    public IQdrantClient For(int shardId, string endpoint) =>
+        clients.GetOrAdd(endpoint, static (uri, self) => self.factory.Create(new Uri(uri), self.apiKey), this);
+
+    public void Dispose()
+    {
+        foreach (var client in clients.Values)
+        {
+            (client as IDisposable)?.Dispose();
+        }
+
+        ownedHttp?.Dispose();
+    }
+}
