@@ -6,6 +6,7 @@ using RagOperator.Qdrant;
 using RagOperator.Router;
 using RagOperator.Routing;
 using RagOperator.Workload;
+using MigrationPhase = RagOperator.Api.V1Alpha1.MigrationPhase;
 
 namespace RagOperator.Demo;
 
@@ -15,6 +16,8 @@ namespace RagOperator.Demo;
 /// </summary>
 public sealed class DemoCluster(Sandbox.Sandbox sandbox, string collection, string? qdrantApiKey)
 {
+    public string Collection => collection;
+
     /// <summary>Shard servers are looked for up to this index (far above any count the demo accepts).</summary>
     private const int MaxShardIndex = 256;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
@@ -51,7 +54,7 @@ public sealed class DemoCluster(Sandbox.Sandbox sandbox, string collection, stri
 
     /// <summary>
     /// Polls the collection until its migration to <paramref name="toShards"/> is Done for the current generation,
-    /// reporting a snapshot every poll. Throws <see cref="DemoFailure"/> when it rolls back and
+    /// reporting a snapshot every poll. Throws <see cref="DemoFailedException"/> when it rolls back and
     /// <see cref="TimeoutException"/> (with the last status) when <paramref name="timeout"/> passes.
     /// </summary>
     public async Task<MigrationStatus> FollowMigrationAsync(
@@ -68,7 +71,7 @@ public sealed class DemoCluster(Sandbox.Sandbox sandbox, string collection, stri
             if (current && migration!.Phase == MigrationPhase.Done) return migration;
             if (current && migration!.Phase is MigrationPhase.RollingBack or MigrationPhase.RolledBack)
             {
-                throw new DemoFailure($"migration {migration.Id} is {migration.Phase}: {migration.LastError ?? ConditionText(last)}");
+                throw new DemoFailedException($"migration {migration.Id} is {migration.Phase}: {migration.LastError ?? ConditionText(last)}");
             }
 
             if (Stopwatch.GetElapsedTime(started) > timeout)
@@ -90,14 +93,14 @@ public sealed class DemoCluster(Sandbox.Sandbox sandbox, string collection, stri
             return table is { IsStable: true } && table.Shards.Count(s => !s.Cells.IsEmpty) == shards ? table : null;
         }, timeout, $"a stable routing table of {collection} with {shards} shards", cancellationToken);
 
-    private MigrationSnapshot Snapshot(VectorCollection collection, MigrationStatus? migration, WorkloadStats stats, TimeSpan elapsed) => new()
+    private MigrationSnapshot Snapshot(VectorCollection current, MigrationStatus? migration, WorkloadStats stats, TimeSpan elapsed) => new()
     {
         Phase = migration?.Phase.ToString() ?? "Pending",
         PointsCopied = migration?.Progress?.PointsCopied ?? 0,
         PointsEstimated = migration?.Progress?.PointsEstimated ?? 0,
         PointsPerSecond = migration?.Progress?.PointsPerSecond ?? 0,
-        PublishedVersion = collection.Status?.Routing?.ActiveVersion ?? 0,
-        RouterVersions = [.. sandbox.RoutersOf(this.collection).Select(r => r.ServedVersion)],
+        PublishedVersion = current.Status?.Routing?.ActiveVersion ?? 0,
+        RouterVersions = [.. sandbox.RoutersOf(collection).Select(r => r.ServedVersion)],
         WriteRequests = stats.WriteRequests,
         FailedWriteRequests = stats.FailedWriteRequests,
         Searches = stats.Searches,

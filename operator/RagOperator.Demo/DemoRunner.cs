@@ -21,15 +21,13 @@ namespace RagOperator.Demo;
 /// </summary>
 public sealed class DemoRunner(DemoOptions options, IDemoView view)
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
-
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         try
         {
             return await RunStepsAsync(cancellationToken);
         }
-        catch (DemoFailure failure)
+        catch (DemoFailedException failure)
         {
             view.Lines([$"demo failed: {failure.Message}"]);
             return 1;
@@ -46,7 +44,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
         var total = Stopwatch.GetTimestamp();
         var samplePath = options.SamplePath ?? Path.Combine(AppContext.BaseDirectory, DemoOptions.DefaultSample);
         var sample = SampleManifest.Load(samplePath, options);
-        if (sample.Shards == options.ToShards) throw new DemoFailure($"the collection already has {sample.Shards} shards; pass --to-shards with another count");
+        if (sample.Shards == options.ToShards) throw new DemoFailedException($"the collection already has {sample.Shards} shards; pass --to-shards with another count");
 
         view.Step("Starting the sandbox: in-process Kubernetes API server, workload simulator, operator, Qdrant shards and routers");
         await using var sandbox = await Sandbox.Sandbox.StartAsync(new SandboxOptions { Migration = () => new StreamMigrationStep() }, cancellationToken);
@@ -201,4 +199,4 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
 }
 
 /// <summary>A step of the demo could not complete; the message says which and why.</summary>
-public sealed class DemoFailure(string message) : Exception(message);
+public sealed class DemoFailedException(string message) : Exception(message);

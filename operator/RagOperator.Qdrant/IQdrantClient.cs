@@ -26,6 +26,12 @@ public interface IQdrantClient
     Task<bool> IsLiveAsync(CancellationToken cancellationToken = default);
 
     // Collections
+
+    /// <summary>
+    /// <c>PUT /collections/{name}</c>. An existing collection is a conflict (<see cref="QdrantException.IsConflict"/>);
+    /// after a transient failure the retry may meet the collection the lost attempt created, so callers that
+    /// ensure a collection treat a conflict as success and compare the settings.
+    /// </summary>
     Task CreateCollectionAsync(string collection, CreateCollectionRequest request, CancellationToken cancellationToken = default);
 
     Task<CollectionInfo> GetCollectionAsync(string collection, CancellationToken cancellationToken = default);

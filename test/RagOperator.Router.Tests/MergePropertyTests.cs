@@ -35,7 +35,9 @@ public sealed class MergePropertyTests
             for (var trial = 0; trial < Trials; trial++)
             {
                 var random = new Random((1000 * (int)distance) + trial);
-                var table = RandomTable(random, cluster, version: trial + 1);
+                // Cycle through stable and each migration rule so that every kind of table is covered.
+                MigrationRule? rule = trial % 4 == 0 ? null : (MigrationRule)((trial % 4) - 1);
+                var table = RandomTable(random, cluster, version: trial + 1, rule);
                 var points = await PlaceRandomPointsAsync(random, table, clients, cluster, distance);
                 var verdict = await router.Source.PublishAsync(table);
                 verdict.Accepted.Should().BeTrue(verdict.Reason);
@@ -67,8 +69,8 @@ public sealed class MergePropertyTests
         }
     }
 
-    /// <summary>Random slots, random ownership (a shard may own nothing), and half the time a migration under a random rule.</summary>
-    private static RoutingTable RandomTable(Random random, ShardCluster cluster, long version)
+    /// <summary>Random slots and ownership (a shard may own nothing); with a rule, random cells move to other shards.</summary>
+    private static RoutingTable RandomTable(Random random, ShardCluster cluster, long version, MigrationRule? rule)
     {
         var slots = random.Next(1, 40);
         var owners = Enumerable.Range(0, slots).Select(_ => random.Next(cluster.Servers.Count)).ToArray();
@@ -76,7 +78,7 @@ public sealed class MergePropertyTests
             i, server.BaseUri.AbsoluteUri, CellSet.FromCells(Enumerable.Range(0, slots).Where(c => owners[c] == i)))).ToList();
         TableMigration? migration = null;
         var moves = new List<CellMove>();
-        if (random.Next(2) == 0)
+        if (rule is not null)
         {
             foreach (var cell in Enumerable.Range(0, slots).Where(_ => random.Next(3) == 0))
             {
@@ -87,7 +89,7 @@ public sealed class MergePropertyTests
 
         if (moves.Count > 0)
         {
-            migration = new TableMigration("prop", (MigrationRule)random.Next(3), [.. moves]);
+            migration = new TableMigration("prop", rule!.Value, [.. moves]);
         }
 
         return RoutingTable.Create(cluster.Collection, ShardCluster.Namespace, version, new HashCellAssigner(slots), cluster.Dimension, cluster.Distance, shards, migration);

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace RagOperator.InProcess.Kubernetes;
 
 /// <summary>One invalid field, in the shape of apimachinery's field.Error.</summary>
@@ -104,19 +102,6 @@ internal static class ApiErrors
 
     public static ApiStatusException ServiceUnavailable(string detail) =>
         new(503, "ServiceUnavailable", detail);
-
-    /// <summary>Renders a bad value the way Go's %#v does for the JSON scalars: strings quoted, numbers bare.</summary>
-    public static string RenderValue(System.Text.Json.Nodes.JsonNode? value) => value switch
-    {
-        null => "null",
-        System.Text.Json.Nodes.JsonValue v when v.TryGetValue<string>(out var s) => "\"" + s + "\"",
-        System.Text.Json.Nodes.JsonValue v when v.TryGetValue<bool>(out var b) => b ? "true" : "false",
-        System.Text.Json.Nodes.JsonValue v => v.ToJsonString(),
-        _ => value.ToJsonString(),
-    };
-
-    public static string Plural(int count, string singular) =>
-        count == 1 ? $"1 {singular}" : string.Create(CultureInfo.InvariantCulture, $"{count} {singular}s");
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

@@ -188,14 +188,12 @@ internal sealed partial class ApiOperations
 
             if (finalizers.Contains(ForegroundFinalizer))
             {
-                foreach (var (dependentKey, dependent) in Dependents(uid))
+                foreach (var dependentKey in Dependents(uid).Select(d => d.Key))
                 {
                     if (store.Find(dependentKey) is { } live && !Meta.IsTerminating(live) && registry.Find(dependentKey.Resource) is { } dependentDefinition)
                     {
                         DeleteObject(dependentDefinition, dependentKey, live, "Foreground");
                     }
-
-                    _ = dependent;
                 }
 
                 var blocking = Dependents(uid).Any(d => Meta.OwnerReferences(d.Object).Any(r => r.Uid == uid && r.BlockOwnerDeletion));
@@ -238,7 +236,7 @@ internal sealed partial class ApiOperations
     /// </summary>
     private void CollectGarbage(string ownerUid)
     {
-        foreach (var (dependentKey, dependent) in Dependents(ownerUid))
+        foreach (var dependentKey in Dependents(ownerUid).Select(d => d.Key))
         {
             if (store.Find(dependentKey) is not { } live)
             {
@@ -255,8 +253,6 @@ internal sealed partial class ApiOperations
             {
                 DeleteObject(definition, dependentKey, live, "Background");
             }
-
-            _ = dependent;
         }
     }
 

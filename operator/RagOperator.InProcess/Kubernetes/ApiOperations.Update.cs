@@ -171,7 +171,6 @@ internal sealed partial class ApiOperations
             {
                 candidate.Remove("status");
             }
-
         }
         else
         {

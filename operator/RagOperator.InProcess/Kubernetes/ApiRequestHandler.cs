@@ -96,6 +96,15 @@ internal sealed class ApiRequestHandler(
         {
             // The client went away.
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug in this server still answers as the real one does for internal errors: a Status, code 500.
+            record = record with { StatusCode = 500 };
+            if (!context.Response.HasStarted)
+            {
+                await WriteJsonAsync(context, 500, ApiErrors.InternalError($"{e.GetType().Name}: {e.Message}").ToStatus());
+            }
+        }
         finally
         {
             activity.Record(record, mutating);

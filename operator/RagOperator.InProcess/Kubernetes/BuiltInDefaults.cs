@@ -21,7 +21,7 @@ internal static class BuiltInDefaults
         switch (resource.GroupResource)
         {
             case "pods":
-                DefaultPodSpec(JsonTree.Child(obj, "spec"), isTemplate: false);
+                DefaultPodSpec(JsonTree.Child(obj, "spec"));
                 if (creating)
                 {
                     JsonTree.Child(obj, "status")["phase"] ??= "Pending";
@@ -43,7 +43,7 @@ internal static class BuiltInDefaults
             case "jobs.batch":
                 if (JsonTree.At(obj, "spec", "template", "spec") is JsonObject jobPod)
                 {
-                    DefaultPodSpec(jobPod, isTemplate: true);
+                    DefaultPodSpec(jobPod);
                 }
 
                 break;
@@ -122,13 +122,12 @@ internal static class BuiltInDefaults
     {
         if (JsonTree.At(spec, "template", "spec") is JsonObject podSpec)
         {
-            DefaultPodSpec(podSpec, isTemplate: true);
+            DefaultPodSpec(podSpec);
         }
     }
 
-    private static void DefaultPodSpec(JsonObject spec, bool isTemplate)
+    private static void DefaultPodSpec(JsonObject spec)
     {
-        _ = isTemplate;
         spec["restartPolicy"] ??= "Always";
         spec["dnsPolicy"] ??= "ClusterFirst";
         spec["schedulerName"] ??= "default-scheduler";

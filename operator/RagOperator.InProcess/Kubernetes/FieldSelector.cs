@@ -33,9 +33,6 @@ internal sealed class FieldSelector
 
     public bool IsEverything => Requirements.Count == 0;
 
-    /// <summary>The name this selector pins with metadata.name=..., if any (used by single-object watches).</summary>
-    public string? RequiredName => Requirements.FirstOrDefault(r => r.Field == "metadata.name" && r.Equal)?.Value;
-
     public static FieldSelector Parse(string? text, string resource)
     {
         if (string.IsNullOrWhiteSpace(text))

@@ -112,10 +112,6 @@ internal static partial class MetadataValidation
     public static bool IsLabelValue(string value) =>
         value.Length == 0 || (value.Length <= 63 && QualifiedNamePart().IsMatch(value));
 
-    public static bool IsDns1123Subdomain(string value) => value.Length is > 0 and <= 253 && Dns1123Subdomain().IsMatch(value);
-
-    public static bool IsDns1123Label(string value) => value.Length is > 0 and <= 63 && Dns1123Label().IsMatch(value);
-
     private static string Quote(string text) => "\"" + text + "\"";
 
     [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]

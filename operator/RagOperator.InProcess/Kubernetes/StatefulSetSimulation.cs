@@ -40,8 +40,9 @@ internal sealed class StatefulSetSimulation(SimulatorClient client, WorkloadSimu
         var replicas = (int)(JsonTree.GetLong(spec["replicas"]) ?? 1);
         var revision = $"{name}-{TemplateHash.Of(spec["template"])}";
         var parallel = JsonTree.GetString(spec["podManagementPolicy"]) == "Parallel";
+        var selector = LabelSelector.FromObject(spec["selector"] as JsonObject);
         var pods = allPods
-            .Where(p => Meta.Namespace(p) == ns && Meta.OwnerReferences(p).Any(r => r.Uid == uid && r.Controller))
+            .Where(p => Meta.Namespace(p) == ns && Meta.OwnerReferences(p).Any(r => r.Uid == uid && r.Controller) && selector.Matches(p))
             .Select(p => (Ordinal: OrdinalOf(name, Meta.Name(p)!), Pod: p))
             .Where(p => p.Ordinal >= 0)
             .ToDictionary(p => p.Ordinal, p => p.Pod);

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
 namespace RagOperator.InProcess.Kubernetes;
@@ -156,7 +155,4 @@ public sealed class WorkloadSimulator : IAsyncDisposable
         {
         }
     }
-
-    internal static JsonObject? Find(IEnumerable<JsonObject> objects, string ns, string name) =>
-        objects.FirstOrDefault(o => Meta.Namespace(o) == ns && Meta.Name(o) == name);
 }

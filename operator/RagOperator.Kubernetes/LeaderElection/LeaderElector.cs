@@ -138,7 +138,8 @@ public sealed class LeaderElector : IDisposable
             {
                 try
                 {
-                    leadership.CancelAfter(options.RenewDeadline - time.GetElapsedTime(start));
+                    var left = options.RenewDeadline - time.GetElapsedTime(start);
+                    leadership.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
                 }
                 catch (ObjectDisposedException)
                 {
@@ -172,7 +173,7 @@ public sealed class LeaderElector : IDisposable
                         LeaseTransitions = 0,
                     },
                 }, deadline.Token);
-                Observe(created, attemptStart, renewed: true);
+                Observe(created, attemptStart);
                 return true;
             }
 
@@ -203,7 +204,7 @@ public sealed class LeaderElector : IDisposable
                 lease.Spec.LeaseTransitions = (lease.Spec.LeaseTransitions ?? 0) + 1;
             }
             var updated = await client.UpdateAsync(lease, deadline.Token);
-            Observe(updated, attemptStart, renewed: true);
+            Observe(updated, attemptStart);
             return true;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -227,13 +228,14 @@ public sealed class LeaderElector : IDisposable
         }
     }
 
-    private void Observe(Lease lease, long attemptStart, bool renewed)
+    /// <summary>Records our own successful write: leadership is valid until RenewDeadline after the attempt began.</summary>
+    private void Observe(Lease lease, long attemptStart)
     {
         lock (gate)
         {
             observed = lease;
             observedAt = time.GetTimestamp();
-            if (renewed) validUntil = attemptStart + (long)(options.RenewDeadline.TotalSeconds * time.TimestampFrequency);
+            validUntil = attemptStart + (long)(options.RenewDeadline.TotalSeconds * time.TimestampFrequency);
         }
     }
 

@@ -103,8 +103,19 @@ public sealed class ControllerManager(ILoggerFactory? loggerFactory = null, Lead
         }
     }
 
-    private Task RunControllersAsync(List<IController> list, CancellationToken cancellationToken) =>
-        Task.WhenAll(list.Select(c => Guard($"controller {c.Name}", c.RunAsync(cancellationToken))));
+    /// <summary>Runs the controllers until cancelled; informers keep running even with no controller (or a crashed one).</summary>
+    private async Task RunControllersAsync(List<IController> list, CancellationToken cancellationToken)
+    {
+        await Task.WhenAll(list.Select(c => Guard($"controller {c.Name}", c.RunAsync(cancellationToken))));
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping (or leadership ended).
+        }
+    }
 
     private async Task Guard(string what, Task task)
     {

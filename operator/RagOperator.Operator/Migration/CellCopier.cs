@@ -140,7 +140,7 @@ public sealed class CellCopier(IQdrantClient source, IQdrantClient target, strin
         }
 
         if (toWrite.Count == 0) return 0;
-        await target.UpsertAsync(collection, toWrite, WriteOptions.Default, null, cancellationToken);
+        await target.UpsertAsync(collection, toWrite, WriteOptions.Default, MigrationFilters.UnchangedSince(seen), cancellationToken);
         return toWrite.Count;
     }
 

@@ -68,6 +68,8 @@ public sealed record ScrollResult
 public sealed record SearchRequest(float[] Vector, ulong Limit)
 {
     public Filter? Filter { get; init; }
+
+    /// <summary>Unset means no payload (the query API's default).</summary>
     public PayloadSelector? WithPayload { get; init; }
     public bool? WithVector { get; init; }
 
