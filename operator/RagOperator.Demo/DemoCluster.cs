@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RagOperator.Api.V1Alpha1;
+using RagOperator.Demo.Measurement;
 using RagOperator.Demo.Output;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Qdrant;
@@ -58,7 +59,7 @@ public sealed class DemoCluster(Sandbox.Sandbox sandbox, string collection, stri
     /// <see cref="TimeoutException"/> (with the last status) when <paramref name="timeout"/> passes.
     /// </summary>
     public async Task<MigrationStatus> FollowMigrationAsync(
-        int toShards, WorkloadStats stats, Action<MigrationSnapshot> report, TimeSpan timeout, CancellationToken cancellationToken)
+        int toShards, WorkloadStats stats, PhaseTimeline timeline, Action<MigrationSnapshot> report, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         VectorCollection? last = null;
@@ -67,7 +68,9 @@ public sealed class DemoCluster(Sandbox.Sandbox sandbox, string collection, stri
             last = await sandbox.GetCollectionAsync(collection, cancellationToken: cancellationToken);
             var migration = last.Status?.Migration;
             var current = migration is not null && migration.ToShards == toShards && migration.TargetGeneration == last.Metadata.Generation;
-            report(Snapshot(last, current ? migration : null, stats, Stopwatch.GetElapsedTime(started)));
+            var snapshot = Snapshot(last, current ? migration : null, stats, Stopwatch.GetElapsedTime(started));
+            timeline.Observe(snapshot.Phase, snapshot.Elapsed);
+            report(snapshot);
             if (current && migration!.Phase == MigrationPhase.Done) return migration;
             if (current && migration!.Phase is MigrationPhase.RollingBack or MigrationPhase.RolledBack)
             {

@@ -9,6 +9,7 @@ using RagOperator.Kubernetes.Client;
 using RagOperator.Operator.Migration;
 using RagOperator.Sandbox;
 using RagOperator.Workload;
+using MigrationPhase = RagOperator.Api.V1Alpha1.MigrationPhase;
 
 namespace RagOperator.Demo;
 
@@ -91,12 +92,13 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
         using var stopWorkload = new CancellationTokenSource();
         var workload = Task.Run(() => driver.RunAsync(stopWorkload.Token), CancellationToken.None);
         var migrationWatch = Stopwatch.GetTimestamp();
+        var timeline = new PhaseTimeline();
         MigrationStatus finished;
         try
         {
             await sandbox.Client.PatchAsync<VectorCollection>(sample.Name, sandbox.Namespace,
                 KubernetesPatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["shards"] = options.ToShards } }), cancellationToken);
-            finished = await view.ShowMigrationAsync(report => cluster.FollowMigrationAsync(options.ToShards, driver.Stats, report, options.StepTimeout, cancellationToken));
+            finished = await view.ShowMigrationAsync(report => cluster.FollowMigrationAsync(options.ToShards, driver.Stats, timeline, report, options.StepTimeout, cancellationToken));
         }
         finally
         {
@@ -107,6 +109,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
         var migrationDuration = Stopwatch.GetElapsedTime(migrationWatch);
         var migrationSearches = driver.Stats.SearchLatency.TakeWindow();
         view.Info($"migration {finished.Id} Done: {finished.Progress?.PointsCopied:N0} points copied, {finished.VerifyPasses} verify passes");
+        view.Info($"phases: {timeline}");
 
         view.Step("Stopped the workload; scanning every shard and checking it against the acknowledged-write oracle");
         var finalTable = await cluster.StableTableAsync(options.ToShards, options.StepTimeout, cancellationToken);
@@ -125,6 +128,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
             PointsLoaded = options.Points,
             LoadDuration = loadDuration,
             MigrationDuration = migrationDuration,
+            CopyDuration = timeline.DurationOf(nameof(MigrationPhase.Copying)),
             PointsCopied = finished.Progress?.PointsCopied ?? 0,
             WriteRequestsDuringMigration = driver.Stats.WriteRequests - writesBefore,
             FailedWriteRequests = driver.Stats.FailedWriteRequests - failedWritesBefore,

@@ -45,11 +45,18 @@ public sealed record SampleManifest(string Name, int Shards, int Dimension, int 
 
         return new SampleManifest(
             name,
-            spec["shards"]?.GetValue<int>() ?? 1,
-            spec["dimension"]?.GetValue<int>() ?? throw new InvalidOperationException($"{path}: spec.dimension is missing"),
-            spec["router"]?["replicas"]?.GetValue<int>() ?? 2,
+            Int(spec["shards"]) ?? 1,
+            Int(spec["dimension"]) ?? throw new InvalidOperationException($"{path}: spec.dimension is missing"),
+            Int(spec["router"]?["replicas"]) ?? 2,
             document);
     }
+
+    /// <summary>A YAML integer, whichever numeric type the parser chose for it.</summary>
+    private static int? Int(JsonNode? node) => node is JsonValue value
+        ? value.TryGetValue<long>(out var number) ? checked((int)number)
+        : value.TryGetValue<int>(out var small) ? small
+        : int.Parse(value.ToString(), System.Globalization.CultureInfo.InvariantCulture)
+        : null;
 
     private (string Name, string Key)? SecretRef(string section) =>
         Document["spec"]?[section]?["apiKeySecretRef"] is JsonObject reference

@@ -13,6 +13,8 @@ public sealed record DemoFigures
     public required long PointsLoaded { get; init; }
     public required TimeSpan LoadDuration { get; init; }
     public required TimeSpan MigrationDuration { get; init; }
+    /// <summary>How long the Copying phase lasted, as observed by polling status; null when it was not observed.</summary>
+    public TimeSpan? CopyDuration { get; init; }
     public required long PointsCopied { get; init; }
     public required long WriteRequestsDuringMigration { get; init; }
     public required long FailedWriteRequests { get; init; }
@@ -37,7 +39,7 @@ public static class DemoSummary
             string.Create(c, $"collection Ready after {figures.ReadyAfter.TotalSeconds:0.0} s ({figures.FromShards} shards, {figures.Routers} routers)"),
             string.Create(c, $"loaded {figures.PointsLoaded:N0} points in {figures.LoadDuration.TotalSeconds:0.0} s ({Rate(figures.PointsLoaded, figures.LoadDuration)} points/s through the routers)"),
             string.Create(c, $"search while loading: p50 {Ms(figures.LoadSearchLatency.P50)}, p99 {Ms(figures.LoadSearchLatency.P99)} ({figures.LoadSearchLatency.Count:N0} searches)"),
-            string.Create(c, $"migration {figures.FromShards} -> {figures.ToShards} shards: {figures.MigrationDuration.TotalSeconds:0.0} s, {figures.PointsCopied:N0} points copied ({Rate(figures.PointsCopied, figures.MigrationDuration)} points/s), routing v{figures.FinalRoutingVersion}"),
+            string.Create(c, $"migration {figures.FromShards} -> {figures.ToShards} shards: {figures.MigrationDuration.TotalSeconds:0.0} s to Done, routing v{figures.FinalRoutingVersion}; {figures.PointsCopied:N0} points copied{(figures.CopyDuration is { } copy ? $" in {copy.TotalSeconds:0.0} s ({Rate(figures.PointsCopied, copy)} points/s)" : "")}"),
             string.Create(c, $"during the migration: {figures.WriteRequestsDuringMigration:N0} write requests ({figures.FailedWriteRequests:N0} not acknowledged), search p50 {Ms(figures.MigrationSearchLatency.P50)}, p99 {Ms(figures.MigrationSearchLatency.P99)} ({figures.MigrationSearchLatency.Count:N0} searches)"),
             string.Create(c, $"total {figures.Total.TotalSeconds:0.0} s"),
         ];

@@ -149,8 +149,15 @@ public sealed class KubernetesClientConfiguration
     private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (SkipTlsVerify) return true;
-        if (CertificateAuthorities is null || CertificateAuthorities.Count == 0) return errors == SslPolicyErrors.None;
         if (certificate is null) return false;
+        using var leaf = new X509Certificate2(certificate);
+        if (TlsServerName is not null)
+        {
+            // The handler checks the URL's host; with tls-server-name the certificate must name that server instead.
+            if (!leaf.MatchesHostname(TlsServerName)) return false;
+            errors &= ~SslPolicyErrors.RemoteCertificateNameMismatch;
+        }
+        if (CertificateAuthorities is null || CertificateAuthorities.Count == 0) return errors == SslPolicyErrors.None;
         if ((errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0) return false;
 
         // Like kubectl with certificate-authority: trust exactly the configured roots, not the system store.
@@ -162,7 +169,6 @@ public sealed class KubernetesClientConfiguration
         {
             foreach (var element in chain.ChainElements) custom.ChainPolicy.ExtraStore.Add(element.Certificate);
         }
-        using var leaf = new X509Certificate2(certificate);
         return custom.Build(leaf);
     }
 }

@@ -42,24 +42,24 @@ public sealed class RouterMetrics : IDisposable
             RoutingRejectionsName, null, "Routing tables this router refused (malformed, stale, conflicting, other collection), by outcome.", tags);
         meter.CreateObservableGauge(
             RagInstruments.RouterRoutingVersion.Name,
-            () => new Measurement<long>(routingVersion(), new KeyValuePair<string, object?>("collection", collection)),
+            () => new Measurement<long>(routingVersion(), new KeyValuePair<string, object?>(RagTags.Collection, collection)),
             RagInstruments.RouterRoutingVersion.Unit, RagInstruments.RouterRoutingVersion.Description, tags);
     }
 
     public void Request(string endpoint, int code, TimeSpan elapsed) =>
-        requestDuration.Record(elapsed.TotalSeconds, new("collection", collection), new("endpoint", endpoint), new("code", code));
+        requestDuration.Record(elapsed.TotalSeconds, new(RagTags.Collection, collection), new(RagTags.Endpoint, endpoint), new(RagTags.Code, code));
 
     public void ShardCall(int shard, string operation, string outcome, TimeSpan elapsed) =>
-        shardDuration.Record(elapsed.TotalSeconds, new("collection", collection), new("shard", shard), new("operation", operation), new("outcome", outcome));
+        shardDuration.Record(elapsed.TotalSeconds, new(RagTags.Collection, collection), new(RagTags.Shard, shard), new(RagTags.Operation, operation), new(RagTags.Outcome, outcome));
 
-    public void FanOut(int shards) => fanOut.Record(shards, new KeyValuePair<string, object?>("collection", collection));
+    public void FanOut(int shards) => fanOut.Record(shards, new KeyValuePair<string, object?>(RagTags.Collection, collection));
 
-    public void PartialResult() => partial.Add(1, new KeyValuePair<string, object?>("collection", collection));
+    public void PartialResult() => partial.Add(1, new KeyValuePair<string, object?>(RagTags.Collection, collection));
 
-    public void Error(string kind) => errors.Add(1, new("collection", collection), new("kind", kind));
+    public void Error(string kind) => errors.Add(1, new(RagTags.Collection, collection), new(RagTags.Kind, kind));
 
     public void RoutingRejected(RoutingTableUpdateOutcome outcome) =>
-        rejections.Add(1, new("collection", collection), new("outcome", outcome.ToString()));
+        rejections.Add(1, new(RagTags.Collection, collection), new(RagTags.Outcome, outcome.ToString()));
 
     public void Dispose() => meter.Dispose();
 }

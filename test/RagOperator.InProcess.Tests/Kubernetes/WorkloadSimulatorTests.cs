@@ -98,7 +98,8 @@ public sealed class WorkloadSimulatorTests
         await Objects.EventuallyAsync(async () =>
         {
             var status = (await http.GetAsync($"{StatefulSets}/shard")).Body["status"]!;
-            return status["updatedReplicas"]!.GetValue<int>() == 2 && status["readyReplicas"]!.GetValue<int>() == 2
+            return status["observedGeneration"]!.GetValue<long>() == 2
+                && status["updatedReplicas"]!.GetValue<int>() == 2 && status["readyReplicas"]!.GetValue<int>() == 2
                 && Objects.Str(status["currentRevision"]) == Objects.Str(status["updateRevision"]);
         }, "rolled out");
         server.Store.List("pods", "default").Select(p => Objects.Str(p["spec"]!["containers"]![0]!["image"])).Should().AllBe("qdrant/qdrant:v1.20.0");

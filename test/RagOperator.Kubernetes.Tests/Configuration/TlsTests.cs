@@ -109,4 +109,20 @@ public sealed class TlsTests : IAsyncLifetime
         map.Data!["authorization"].Should().Be("Bearer abc.def");
         map.Data["subject"].Should().BeEmpty();
     }
+
+    [Theory]
+    [InlineData("kubernetes.default.svc", true)]
+    [InlineData("other.example", false)]
+    public async Task The_tls_server_name_is_what_the_server_certificate_must_name(string serverName, bool accepted)
+    {
+        var yaml = Kubeconfig(
+            Indent($"certificate-authority-data: {TestCertificates.Base64(certs.CaPem)}\ntls-server-name: {serverName}", 4),
+            Indent("token: t", 4));
+        using var client = new KubernetesClient(KubernetesClientConfiguration.FromKubeconfigYaml(yaml), new KubernetesClientOptions { MaxRetries = 0 });
+
+        var act = () => client.GetAsync<ConfigMap>("who", "default");
+
+        if (accepted) await act.Should().NotThrowAsync();
+        else await act.Should().ThrowAsync<HttpRequestException>();
+    }
 }
