@@ -11,6 +11,7 @@ using RagOperator.Kubernetes.Configuration;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Operator.Hosting;
 using RagOperator.Operator.Rendering;
+using RagOperator.Operator.Seams;
 using RagOperator.Router;
 
 namespace RagOperator.Sandbox;
@@ -73,7 +74,8 @@ public sealed class Sandbox : IAsyncDisposable
 
         var simulator = WorkloadSimulator.Start(apiServer, options.Simulator);
         var client = new KubernetesClient(KubernetesClientConfiguration.ForServer(apiServer.BaseUri, options.Namespace));
-        var shards = new SandboxShards(client, options.LoggerFactory?.CreateLogger<SandboxShards>());
+        var shared = options.SharedQdrant ? await InProcessQdrantServer.StartAsync(cancellationToken: cancellationToken) : null;
+        var shards = new SandboxShards(client, options.LoggerFactory?.CreateLogger<SandboxShards>(), shared);
         var routers = options.StartRouters ? new SandboxRouters(client, options.LoggerFactory) : null;
         var sandbox = new Sandbox(options, apiServer, simulator, client, shards, routers);
         await shards.WaitForSyncAsync(cancellationToken);
@@ -101,7 +103,15 @@ public sealed class Sandbox : IAsyncDisposable
                 RouterImage = options.RouterImage,
             },
             operatorClient,
-            new OperatorSeams { ShardEndpoints = Shards, RouterEndpoints = Routers, Migration = options.Migration?.Invoke() },
+            new OperatorSeams
+            {
+                ShardEndpoints = Shards,
+                RouterEndpoints = options.RouterEndpoints ?? Routers,
+                Migration = options.Migration?.Invoke(),
+
+                // The operator's own connections to the shards, so that killing it cuts them (see KillOperatorAsync).
+                Qdrant = operatorQdrant = new CachingQdrantClientFactory(),
+            },
             loggerFactory,
             cancellationToken);
         operatorClientHolder = operatorClient;
@@ -110,6 +120,32 @@ public sealed class Sandbox : IAsyncDisposable
     }
 
     private KubernetesClient? operatorClientHolder;
+    private CachingQdrantClientFactory? operatorQdrant;
+
+    /// <summary>
+    /// Stops the operator abruptly, as if its process were killed: its connections to the API server and to the
+    /// shards are cut first — requests in flight fail wherever they are (a write already sent may still land, as with
+    /// a real kill) and nothing more is sent — and only then is the host torn down. No reconcile finishes cleanly, no
+    /// status is written on the way out; a new operator must carry on from whatever the cluster holds.
+    /// </summary>
+    public async Task KillOperatorAsync()
+    {
+        if (Operator is null) return;
+        operatorClientHolder?.Dispose();
+        operatorQdrant?.Dispose();
+        try
+        {
+            await Operator.DisposeAsync();
+        }
+        catch (Exception e) when (e is ObjectDisposedException or HttpRequestException or OperationCanceledException)
+        {
+            // The host's own shutdown requests fail on the cut connections; that is what a kill looks like.
+        }
+
+        operatorClientHolder = null;
+        operatorQdrant = null;
+        Operator = null;
+    }
 
     /// <summary>Stops the operator as if its process ended (in-flight reconciles are cancelled after the grace period).</summary>
     public async Task StopOperatorAsync()
@@ -118,6 +154,8 @@ public sealed class Sandbox : IAsyncDisposable
         await Operator.DisposeAsync();
         operatorClientHolder?.Dispose();
         operatorClientHolder = null;
+        operatorQdrant?.Dispose();
+        operatorQdrant = null;
         Operator = null;
     }
 

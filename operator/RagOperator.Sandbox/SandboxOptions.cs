@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using RagOperator.InProcess.Kubernetes;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Operator.Reconciliation.Steps;
+using RagOperator.Operator.Seams;
 
 namespace RagOperator.Sandbox;
 
@@ -37,6 +38,19 @@ public sealed record SandboxOptions
     /// null uses the reconciler's default.
     /// </summary>
     public Func<IMigrationStep>? Migration { get; init; }
+
+    /// <summary>
+    /// One in-process Qdrant server for every shard of every collection instead of one per shard StatefulSet, for scale
+    /// benchmarks with many collections. The shards of one collection then share its Qdrant collection, so use it with
+    /// one-shard collections; the shared server has no API key (it accepts any).
+    /// </summary>
+    public bool SharedQdrant { get; init; }
+
+    /// <summary>
+    /// The routers the operator asks for acknowledgements; null uses the sandbox's in-process routers (or, when
+    /// <see cref="StartRouters"/> is false, the router pods' addresses as in a cluster).
+    /// </summary>
+    public IRouterEndpointResolver? RouterEndpoints { get; init; }
 
     /// <summary>The router image put into Deployments (the sandbox runs the router in-process whatever it says).</summary>
     public string RouterImage { get; init; } = "ghcr.io/ragoperator/rag-router:0.1.0";

@@ -24,7 +24,8 @@ namespace RagOperator.Sandbox;
 /// published before the server runs and never changes afterwards.
 /// <para>Differences from a real cluster: one server stands for all replicas of a shard (no Raft, no real
 /// replication); deleting a StatefulSet drops its data, as if its volumes were deleted too; a rotated Secret is not
-/// picked up by a running server.</para>
+/// picked up by a running server. With a shared server (<see cref="SandboxOptions.SharedQdrant"/>) every shard is that
+/// one server, which outlives the StatefulSets.</para>
 /// </summary>
 public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
 {
@@ -38,9 +39,13 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
     private readonly Task informerLoop;
     private readonly Task worker;
 
-    public SandboxShards(IKubernetesClient client, ILogger? logger = null)
+    private readonly InProcessQdrantServer? shared;
+
+    /// <param name="shared">When set, every shard is this server (see <see cref="SandboxOptions.SharedQdrant"/>); disposed with this.</param>
+    public SandboxShards(IKubernetesClient client, ILogger? logger = null, InProcessQdrantServer? shared = null)
     {
         this.client = client;
+        this.shared = shared;
         this.logger = logger ?? NullLogger.Instance;
         sets = new Informer<StatefulSet>(client, new InformerOptions { LabelSelector = $"{Labels.Component}={Labels.ShardComponent},{Labels.ManagedBy}={Labels.ManagedByValue}" });
         sets.AddEventHandler(
@@ -58,7 +63,7 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
 
     public Uri Resolve(string @namespace, string collection, int shard)
     {
-        var port = ports.GetOrAdd(Key(@namespace, ChildNames.Shard(collection, shard)), _ => FreePort());
+        var port = shared?.BaseUri.Port ?? ports.GetOrAdd(Key(@namespace, ChildNames.Shard(collection, shard)), _ => FreePort());
         return new Uri($"http://127.0.0.1:{port}");
     }
 
@@ -71,7 +76,7 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
         await stop.CancelAsync();
         changes.Writer.TryComplete();
         await Task.WhenAll(Quietly(informerLoop), Quietly(worker));
-        foreach (var server in servers.Values) await server.DisposeAsync();
+        foreach (var server in servers.Values.Append(shared).OfType<InProcessQdrantServer>().Distinct()) await server.DisposeAsync();
         servers.Clear();
         stop.Dispose();
     }
@@ -101,6 +106,13 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
     private async Task ConvergeAsync(string key, CancellationToken cancellationToken)
     {
         var set = sets.Get(key);
+        if (shared is not null)
+        {
+            if (set is null) servers.TryRemove(key, out _);
+            else servers[key] = shared;
+            return;
+        }
+
         if (set is null)
         {
             if (servers.TryRemove(key, out var gone))

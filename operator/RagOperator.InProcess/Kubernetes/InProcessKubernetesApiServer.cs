@@ -49,7 +49,9 @@ namespace RagOperator.InProcess.Kubernetes;
 /// <item>Garbage collection and finalizer processing (orphan, foregroundDeletion) run synchronously inside the request that
 /// removed the owner, not in a background controller; a dependent created with an owner reference to an object that never
 /// existed is not collected. Deleting a CRD removes its objects without waiting for their finalizers.</item>
-/// <item>Faults come from <see cref="Faults"/> and only affect HTTP requests, never the workload simulator.</item>
+/// <item>Faults come from <see cref="Faults"/> and only affect HTTP requests, never the workload simulator. A dropped watch
+/// ends with the connection closing in the middle of the chunked body (the client sees a premature end of the response)
+/// after the events already written have left, rather than with a TCP reset that could destroy them.</item>
 /// </list>
 /// </remarks>
 public sealed class InProcessKubernetesApiServer : IAsyncDisposable

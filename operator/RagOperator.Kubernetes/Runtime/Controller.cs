@@ -120,6 +120,9 @@ public sealed class Controller<T> : IController
             return;
         }
 
+        // The resync clock starts before any reconcile, so a period always counts from the start.
+        using var resyncTimer = options.ResyncPeriod is { } period && period > TimeSpan.Zero ? new PeriodicTimer(period, options.TimeProvider) : null;
+
         // Reconcile everything once on start: a new leader must not trust that its predecessor finished.
         foreach (var key in primary.Keys()) Queue.Add(key);
         logger.LogInformation("Controller {Controller} started with {Workers} workers", Name, options.Workers);
@@ -128,7 +131,7 @@ public sealed class Controller<T> : IController
         var workers = Enumerable.Range(0, Math.Max(1, options.Workers))
             .Select(_ => Task.Run(() => WorkerAsync(reconcileCancellation.Token), CancellationToken.None))
             .ToList();
-        var resync = ResyncAsync(cancellationToken);
+        var resync = ResyncAsync(resyncTimer, cancellationToken);
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -201,10 +204,9 @@ public sealed class Controller<T> : IController
         ControllerMetrics.ReconcileTotal.Add(1, [tags[0], tags[1], new("result", outcome)]);
     }
 
-    private async Task ResyncAsync(CancellationToken cancellationToken)
+    private async Task ResyncAsync(PeriodicTimer? timer, CancellationToken cancellationToken)
     {
-        if (options.ResyncPeriod is not { } period || period <= TimeSpan.Zero) return;
-        using var timer = new PeriodicTimer(period, options.TimeProvider);
+        if (timer is null) return;
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))

@@ -161,7 +161,16 @@ internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep
             await RecordAsync(decision, cancellationToken);
             if (StreamMigrationStep.IsTerminal(migration.Phase)) return Finish();
 
-            if (await ActAsync(decision, cancellationToken) is { } wait)
+            var wait = await ActAsync(decision, cancellationToken);
+            if (migration.ConsecutiveFailures > 0)
+            {
+                // The step that kept failing went through: the error is history.
+                migration.ConsecutiveFailures = 0;
+                migration.LastError = null;
+                await SaveAsync(cancellationToken);
+            }
+
+            if (wait is not null)
             {
                 await ShowAsync(decision.Message, cancellationToken);
                 return wait;
@@ -206,11 +215,9 @@ internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep
     {
         var next = ToApi(decision.Next);
         var previous = migration.Phase;
-        if (next == previous && decision.Message == migration.Message && migration.ConsecutiveFailures == 0 && migration.LastError is null) return;
+        if (next == previous && decision.Message == migration.Message) return;
         migration.Phase = next;
         migration.Message = decision.Message;
-        migration.ConsecutiveFailures = 0;
-        migration.LastError = null;
         if (StreamMigrationStep.IsTerminal(next)) Finalise();
         await SaveAsync(cancellationToken);
         if (next == previous) return;

@@ -31,7 +31,9 @@ public static class ManifestReader
             }
             catch (YamlException e)
             {
-                throw new ManifestException($"{path}:{e.Start.Line}:{e.Start.Column}", null, $"invalid YAML: {Innermost(e).Message}", e);
+                // The innermost YAML error carries the position of the actual problem.
+                var inner = Innermost(e) as YamlException ?? e;
+                throw new ManifestException($"{path}:{inner.Start.Line}:{inner.Start.Column}", null, $"invalid YAML: {inner.Message}", e);
             }
 
             foreach (var (line, node) in documents)
@@ -98,5 +100,5 @@ public static class ManifestReader
         }
     }
 
-    private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
+    private static Exception Innermost(Exception e) => e.InnerException is YamlException inner ? Innermost(inner) : e;
 }

@@ -12,6 +12,8 @@ public static class Suites
         new RouterVsDirectSuite(),
         new RoutingPropagationSuite(),
         new MigrationVsPlainCopySuite(),
+        new SearchDuringMigrationSuite(),
+        new ReconcileSuite(),
     ];
 
     /// <summary>The directory holding RagOperator.sln, searched upwards from the working directory and then from the binary.</summary>

@@ -65,8 +65,9 @@ public sealed class ControllerManagerTests : IAsyncLifetime
                 LeaseName = "manager-test",
                 Namespace = "rag",
                 Identity = identity,
-                LeaseDuration = TimeSpan.FromSeconds(2),
-                RenewDeadline = TimeSpan.FromSeconds(1.2),
+                // Long enough that a busy machine never costs the leader its lease; the handover here is a release.
+                LeaseDuration = TimeSpan.FromSeconds(15),
+                RenewDeadline = TimeSpan.FromSeconds(10),
                 RetryPeriod = TimeSpan.FromMilliseconds(200),
             });
             var manager = new ControllerManager(elector: elector);

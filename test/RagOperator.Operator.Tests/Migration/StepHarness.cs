@@ -77,6 +77,8 @@ internal sealed class StepHarness : IAsyncDisposable
         var harness = new StepHarness(api, client, await QdrantShards.StartAsync(qdrantServers), view);
         harness.Watch<ConfigMap>();
         harness.Watch<StatefulSet>();
+        harness.Watch<Service>();
+        harness.Watch<PodDisruptionBudget>();
         await Task.WhenAll(harness.informers.Select(i => i.WaitForSyncAsync(CancellationToken.None)));
 
         var spec = new VectorCollectionSpec { Dimension = QdrantShards.Dimension, Distance = RagOperator.Api.V1Alpha1.Distance.Dot, Shards = shards };

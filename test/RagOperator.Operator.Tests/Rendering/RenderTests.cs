@@ -100,7 +100,7 @@ public sealed class RenderTests : IDisposable
         // case, file content, text the error must contain
         { "unknown kind", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n", "bad.yaml:1: kind: unknown kind v1/Secret" },
         { "yaml error", "apiVersion: ragoperator.io/v1alpha1\nkind: VectorCollection\nmetadata: [\n", "bad.yaml:4:1: invalid YAML" },
-        { "tab indentation", "apiVersion: ragoperator.io/v1alpha1\nkind: VectorCollection\nspec:\n\tdimension: 8\n", "bad.yaml:4" },
+        { "bad indentation", "apiVersion: ragoperator.io/v1alpha1\nkind: VectorCollection\n  name: docs\n", "bad.yaml:3:" },
         { "invalid value", "apiVersion: ragoperator.io/v1alpha1\nkind: VectorCollection\nmetadata:\n  name: docs\nspec:\n  dimension: 8\n  shards: 0\n", "spec.shards: Invalid value: 0" },
         { "unknown field", "apiVersion: ragoperator.io/v1alpha1\nkind: VectorCollection\nmetadata:\n  name: docs\nspec:\n  dimension: 8\n  shard: 2\n", "spec.shard: unknown field" },
         { "nested unknown field", "apiVersion: ragoperator.io/v1alpha1\nkind: VectorCollection\nmetadata:\n  name: docs\nspec:\n  dimension: 8\n  hnsw:\n    ef: 5\n", "spec.hnsw.ef: unknown field" },
