@@ -34,8 +34,14 @@ public sealed record DemoOptions
     /// <summary>Upper bound on each wait: Ready, loading, the migration reaching Done.</summary>
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Pause of each searcher between two searches: searchers search continuously but do not take every core from the
+    /// writers and the migration on a small machine.
+    /// </summary>
+    public TimeSpan SearchPause { get; init; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary>Points per upsert request while loading.</summary>
-    public int LoadBatch { get; init; } = 128;
+    public int LoadBatch { get; init; } = 256;
 
     /// <summary>Checks the options; returns the first problem or null.</summary>
     public string? Problem()

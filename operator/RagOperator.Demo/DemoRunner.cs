@@ -90,7 +90,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
         var writesBefore = driver.Stats.WriteRequests;
         var failedWritesBefore = driver.Stats.FailedWriteRequests;
         using var stopWorkload = new CancellationTokenSource();
-        var workload = Task.Run(() => driver.RunAsync(stopWorkload.Token), CancellationToken.None);
+        var workload = Task.Run(() => driver.RunAsync(stopWorkload.Token, searchPause: options.SearchPause), CancellationToken.None);
         var migrationWatch = Stopwatch.GetTimestamp();
         var timeline = new PhaseTimeline();
         MigrationStatus finished;
@@ -150,8 +150,12 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
         using var loaded = new CancellationTokenSource();
         var searching = Task.Run(async () =>
         {
-            // Short rounds, so searching stops soon after loading does.
-            while (!loaded.IsCancellationRequested && options.Searchers > 0) await driver.SearchOnlyAsync(5);
+            // One search per searcher per round, so searching stops soon after loading does.
+            while (!loaded.IsCancellationRequested && options.Searchers > 0)
+            {
+                await driver.SearchOnlyAsync(1);
+                await Task.Delay(options.SearchPause, CancellationToken.None);
+            }
         }, CancellationToken.None);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.StepTimeout);

@@ -25,9 +25,18 @@ builder.WebHost.UseUrls($"http://0.0.0.0:{process.Port}");
 builder.Logging.AddRagLogging(process.LogFormat);
 
 // In a pod: the service account (it may only read this collection's routing ConfigMap); elsewhere a kubeconfig.
-var kubeConfiguration = process.Kubeconfig is null && process.KubeContext is null
-    ? KubernetesClientConfiguration.Default()
-    : KubernetesClientConfiguration.FromKubeconfig(process.Kubeconfig, process.KubeContext);
+KubernetesClientConfiguration kubeConfiguration;
+try
+{
+    kubeConfiguration = process.Kubeconfig is null && process.KubeContext is null
+        ? KubernetesClientConfiguration.Default()
+        : KubernetesClientConfiguration.FromKubeconfig(process.Kubeconfig, process.KubeContext);
+}
+catch (Exception error) when (error is KubeconfigException or KubernetesConfigurationException or IOException)
+{
+    await Console.Error.WriteLineAsync($"rag-router: cannot reach the Kubernetes API: {error.Message}");
+    return 2;
+}
 builder.Services.AddSingleton<IKubernetesClient>(provider => new KubernetesClient(
     kubeConfiguration,
     new KubernetesClientOptions { UserAgent = "rag-router", FieldManager = "rag-router" },

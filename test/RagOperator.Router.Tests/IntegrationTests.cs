@@ -52,11 +52,7 @@ public sealed class IntegrationTests
         {
             var query = Vectors.Random(random, cluster.Dimension);
             var k = q % 2 == 0 ? 10 : 37;
-            var sw = System.Diagnostics.Stopwatch.StartNew();
             var reply = await router.Client.SearchAsync(Requests.Search(query, k, withPayload: true));
-            Console.Error.WriteLine($"TIMING search {sw.ElapsedMilliseconds}"); sw.Restart();
-            var exact = Vectors.Exact(cluster.Distance, query, points, k);
-            Console.Error.WriteLine($"TIMING oracle {sw.ElapsedMilliseconds}");
             reply.Status.Should().Be(HttpStatusCode.OK, reply.Text);
             reply.Body!["partial"]!.GetValue<bool>().Should().BeFalse();
             reply.Body["routing_version"]!.GetValue<long>().Should().Be(1);

@@ -14,6 +14,7 @@ public sealed record RoutingProblem(string Reason, DateTimeOffset At);
 public sealed class RoutingFeed(RoutingTableHolder holder, RouterMetrics metrics, ILogger logger, TimeProvider? time = null) : IRoutingSink
 {
     private readonly TimeProvider clock = time ?? TimeProvider.System;
+    private readonly TaskCompletionSource loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RoutingProblem? lastProblem;
 
     public RoutingTableHolder Holder { get; } = holder;
@@ -23,8 +24,6 @@ public sealed class RoutingFeed(RoutingTableHolder holder, RouterMetrics metrics
 
     /// <summary>Completes when the first table is served.</summary>
     public Task Loaded => loaded.Task;
-
-    private readonly TaskCompletionSource loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public RoutingTableUpdate Offer(string document, string origin)
     {

@@ -117,6 +117,9 @@ public sealed class WatchOverHttpTests : IAsyncLifetime, IDisposable
         // Keep the watcher disconnected while the cluster moves on and forgets its history.
         var outage = cluster.Server.Faults.FailRandomly(1.0, FaultKind.ServiceUnavailable, verb: "watch", resource: "configmaps");
         cluster.Server.Faults.DropOpenWatches();
+        // Once a reconnect has been refused the watcher holds no stream (it watches one stream at a time), so a
+        // request that slipped past the rule before it was added cannot still be delivering events.
+        await Eventually.TrueAsync(() => cluster.Server.Faults.InjectedCount > 0 && cluster.Server.OpenWatchCount == 0, "the watcher is cut off");
         var changed = await client.GetAsync<ConfigMap>("changed", "rag");
         changed.Data!["value"] = "1";
         changed = await client.UpdateAsync(changed);

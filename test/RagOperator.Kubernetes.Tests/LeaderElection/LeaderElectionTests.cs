@@ -21,13 +21,13 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     public Task InitializeAsync() => cluster.InitializeAsync();
     public Task DisposeAsync() => cluster.DisposeAsync();
 
-    private LeaderElector Elector(string identity, IKubernetesClient client) => new(client, new LeaderElectionOptions
+    private LeaderElector Elector(string identity, IKubernetesClient client, TimeSpan? leaseDuration = null, TimeSpan? renewDeadline = null) => new(client, new LeaderElectionOptions
     {
         LeaseName = leaseName,
         Namespace = "rag",
         Identity = identity,
-        LeaseDuration = LeaseDuration,
-        RenewDeadline = RenewDeadline,
+        LeaseDuration = leaseDuration ?? LeaseDuration,
+        RenewDeadline = renewDeadline ?? RenewDeadline,
         RetryPeriod = RetryPeriod,
     });
 
@@ -110,8 +110,10 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     [Fact]
     public async Task A_leader_shutting_down_gracefully_releases_the_lease_so_the_standby_takes_over_at_once()
     {
-        using var a = Elector("replica-a", cluster.NewClient());
-        using var b = Elector("replica-b", cluster.NewClient());
+        // A long lease: a takeover well inside it can only come from the release.
+        var longLease = TimeSpan.FromSeconds(20);
+        using var a = Elector("replica-a", cluster.NewClient(), longLease, TimeSpan.FromSeconds(15));
+        using var b = Elector("replica-b", cluster.NewClient(), longLease, TimeSpan.FromSeconds(15));
         using var stopSampling = new CancellationTokenSource();
         var (sampler, overlaps) = WatchForTwoLeaders(a, b, stopSampling.Token);
         var leaders = new Dictionary<string, int>();
@@ -138,7 +140,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         await runA.Run.WaitAsync(TimeSpan.FromSeconds(10));
         await Eventually.TrueAsync(() => b.IsLeader, "replica-b takes over", TimeSpan.FromSeconds(10));
 
-        shutdown.Elapsed.Should().BeLessThan(LeaseDuration, "a released lease is free at once; nobody waits for it to expire");
+        shutdown.Elapsed.Should().BeLessThan(longLease / 2, "a released lease is free at once; nobody waits for it to expire");
         runA.Log.Should().Equal("started", "work-stopped", "stopped");
         await stopSampling.CancelAsync();
         await sampler;

@@ -9,14 +9,28 @@ internal static class Vectors
         [.. Enumerable.Range(0, dimension).Select(_ => (float)((random.NextDouble() * 2) - 1))];
 
     /// <summary>The score Qdrant reports for a distance: similarity for Cosine/Dot, distance for Euclid/Manhattan.</summary>
-    public static double Score(Distance distance, float[] query, float[] point) => distance switch
+    public static double Score(Distance distance, float[] query, float[] point)
     {
-        Distance.Dot => Dot(query, point),
-        Distance.Cosine => Dot(query, point) / (Norm(query) * Norm(point)),
-        Distance.Euclid => Math.Sqrt(query.Zip(point, (a, b) => ((double)a - b) * ((double)a - b)).Sum()),
-        Distance.Manhattan => query.Zip(point, (a, b) => Math.Abs((double)a - b)).Sum(),
-        _ => throw new ArgumentOutOfRangeException(nameof(distance)),
-    };
+        double dot = 0, queryNorm = 0, pointNorm = 0, squares = 0, absolute = 0;
+        for (var i = 0; i < query.Length; i++)
+        {
+            double a = query[i], b = point[i];
+            dot += a * b;
+            queryNorm += a * a;
+            pointNorm += b * b;
+            squares += (a - b) * (a - b);
+            absolute += Math.Abs(a - b);
+        }
+
+        return distance switch
+        {
+            Distance.Dot => dot,
+            Distance.Cosine => dot / (Math.Sqrt(queryNorm) * Math.Sqrt(pointNorm)),
+            Distance.Euclid => Math.Sqrt(squares),
+            Distance.Manhattan => absolute,
+            _ => throw new ArgumentOutOfRangeException(nameof(distance)),
+        };
+    }
 
     /// <summary>The exact top-k over all points: best score first, ties by ascending id.</summary>
     public static List<(ulong Id, double Score)> Exact(Distance distance, float[] query, IReadOnlyDictionary<ulong, float[]> points, int k)
@@ -27,8 +41,4 @@ internal static class Vectors
             : scored.OrderBy(p => p.Score).ThenBy(p => p.Key);
         return [.. ordered.Take(k)];
     }
-
-    private static double Dot(float[] a, float[] b) => a.Zip(b, (x, y) => (double)x * y).Sum();
-
-    private static double Norm(float[] a) => Math.Sqrt(Dot(a, a));
 }

@@ -1,0 +1,249 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using RagOperator.Api.V1Alpha1;
+using RagOperator.Kubernetes.Models;
+using RagOperator.Observability.Metrics;
+using RagOperator.Operator.Migration;
+using RagOperator.Operator.Naming;
+using RagOperator.Qdrant;
+using RagOperator.Routing;
+using RagOperator.Sandbox;
+using RagOperator.Workload;
+using Xunit.Abstractions;
+using SandboxHost = RagOperator.Sandbox.Sandbox;
+
+namespace RagOperator.IntegrationTests.Migration;
+
+/// <summary>
+/// One collection in the Sandbox under load while its shard count changes: concurrent writers (inserts, updates,
+/// deletes) and searchers through every router replica, recorded in an <see cref="AckOracle"/>; shard fault
+/// injection that follows the shards as they come and go; operator kills; and, at the end, every point read straight
+/// from the shards and judged by <see cref="InvariantReport.Check"/>. Sizes are small so that a run takes seconds.
+/// </summary>
+internal sealed class MigrationScenario : IAsyncDisposable
+{
+    public const int BatchSize = 64;
+
+    private readonly ITestOutputHelper output;
+    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly MeterListener listener = new();
+    private readonly CancellationTokenSource chaos = new();
+    private readonly List<Task> background = [];
+    private CancellationTokenSource? workloadStop;
+    private Task? workload;
+    private long copierUpserts;
+    private double faultRate;
+
+    private MigrationScenario(SandboxHost sandbox, string name, int seed, ITestOutputHelper output)
+    {
+        Sandbox = sandbox;
+        Name = name;
+        Seed = seed;
+        this.output = output;
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Observability.RagMeters.Migration && instrument.Name == RagInstruments.PointsCopied.Name) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == RagTags.Collection && Equals(tag.Value, Name)) Interlocked.Add(ref copierUpserts, value);
+            }
+        });
+        listener.Start();
+    }
+
+    public SandboxHost Sandbox { get; }
+
+    public string Name { get; }
+
+    public int Seed { get; }
+
+    public AckOracle Oracle { get; } = new();
+
+    public WorkloadDriver Driver { get; private set; } = null!;
+
+    /// <summary>Points the migration copier wrote to targets (its metric, for this collection only).</summary>
+    public long CopierUpserts => Interlocked.Read(ref copierUpserts);
+
+    public int Kills { get; private set; }
+
+    public ConcurrentQueue<string> Notes { get; } = new();
+
+    public static async Task<MigrationScenario> StartAsync(string name, int shards, int seed, ITestOutputHelper output)
+    {
+        var sandbox = await SandboxHost.StartAsync(new SandboxOptions
+        {
+            Migration = () => new StreamMigrationStep(),
+            HealthyResync = TimeSpan.FromSeconds(2),
+        });
+        var scenario = new MigrationScenario(sandbox, name, seed, output);
+        await Collections.CreateReadyAsync(sandbox, scenario.Collection(shards));
+        var routers = await SandboxHost.WaitForAsync(
+            _ => Task.FromResult(sandbox.RoutersOf(name) is { Count: >= 2 } r && r.All(x => x.CurrentTable is not null) ? r : null),
+            TimeSpan.FromSeconds(30), "two routers serving a table");
+        var client = new RouterClient(scenario.http, [.. routers.Select(r => r.BaseUri)], name, Collections.RouterKey);
+        scenario.Driver = new WorkloadDriver(client, scenario.Oracle, new WorkloadOptions
+        {
+            Dimension = 8,
+            Writers = 3,
+            Searchers = 2,
+            MaxBatch = 16,
+            Seed = seed,
+        });
+        scenario.background.Add(Task.Run(() => scenario.ApplyFaultsAsync(scenario.chaos.Token)));
+        return scenario;
+    }
+
+    /// <summary>The collection as a user applies it (server-side apply, so re-applying with another shard count scales it).</summary>
+    public VectorCollection Collection(int shards) => Collections.Docs(Name, spec =>
+    {
+        spec.Shards = shards;
+        spec.Sharding.Slots = 4096;
+        spec.Rebalance.BatchSize = BatchSize;
+    });
+
+    public Task LoadAsync(int points) => Driver.LoadAsync(points, 50);
+
+    public void StartWorkload()
+    {
+        workloadStop = new CancellationTokenSource();
+        var stop = workloadStop.Token;
+        workload = Task.Run(() => Driver.RunAsync(stop, searchPause: TimeSpan.FromMilliseconds(10)));
+    }
+
+    public async Task StopWorkloadAsync()
+    {
+        if (workloadStop is null || workload is null) return;
+        await workloadStop.CancelAsync();
+        await workload;
+        workloadStop.Dispose();
+        workloadStop = null;
+    }
+
+    /// <summary>Every shard server of the collection — present and future — fails this share of API requests.</summary>
+    public void InjectFaults(double rate) => Volatile.Write(ref faultRate, rate);
+
+    public async Task ScaleAsync(int shards) => await Sandbox.ApplyAsync(Collection(shards));
+
+    public Task<VectorCollection> GetAsync() => Sandbox.GetCollectionAsync(Name);
+
+    /// <summary>Waits until a migration to <paramref name="shards"/> shards is Done and the stable table has them.</summary>
+    public async Task<MigrationStatus> WaitForDoneAsync(int shards, TimeSpan timeout)
+    {
+        var done = await Sandbox.WaitForCollectionAsync(Name,
+            c => c.Status?.Migration is { Phase: MigrationPhase.Done } m && m.ToShards == shards,
+            $"migration to {shards} shards Done", timeout);
+        return done.Status!.Migration!;
+    }
+
+    /// <summary>
+    /// Kills the operator (no graceful shutdown) <paramref name="kills"/> times while the migration runs: before each
+    /// kill it waits either a random delay or until a randomly chosen phase is reached, then restarts it after a
+    /// random pause. Stops early once the migration is Done.
+    /// </summary>
+    public async Task KillAndRestartAsync(Random random, int kills, int toShards)
+    {
+        MigrationPhase[] phases = [MigrationPhase.ScalingOut, MigrationPhase.Copying, MigrationPhase.Verifying, MigrationPhase.CuttingOver, MigrationPhase.Finalizing, MigrationPhase.CleaningUp];
+        for (var k = 0; k < kills; k++)
+        {
+            var byPhase = random.Next(2) == 0;
+            var phase = phases[random.Next(phases.Length)];
+            var delay = TimeSpan.FromMilliseconds(random.Next(100, 1200));
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            MigrationStatus? seen = null;
+            while (waited.Elapsed < (byPhase ? TimeSpan.FromSeconds(8) : delay))
+            {
+                seen = (await GetAsync()).Status?.Migration;
+                if (seen is { Phase: MigrationPhase.Done } && seen.ToShards == toShards) return;
+                if (byPhase && seen is not null && seen.ToShards == toShards && seen.Phase >= phase && seen.Phase < MigrationPhase.Done) break;
+                await Task.Delay(15);
+            }
+
+            await Sandbox.KillOperatorAsync();
+            Kills++;
+            Note($"kill {Kills}: {(byPhase ? $"at phase {phase}" : $"after {delay.TotalMilliseconds:0} ms")}, migration was {seen?.Phase} ({seen?.Progress?.PointsCopied} points copied)");
+            await Task.Delay(random.Next(0, 250));
+            await Sandbox.StartOperatorAsync();
+        }
+    }
+
+    /// <summary>The table the routers load, as published.</summary>
+    public async Task<RoutingTable> PublishedAsync()
+    {
+        var map = await Sandbox.Client.GetAsync<ConfigMap>(ChildNames.RoutingConfigMap(Name), Sandbox.Namespace);
+        return RoutingTable.Parse(map.Data![ChildNames.RoutingKey]);
+    }
+
+    /// <summary>Reads every shard that exists and judges what it holds against the oracle and the final table.</summary>
+    public async Task<InvariantReport> CheckAsync(RoutingTable final)
+    {
+        var clients = new Dictionary<int, IQdrantClient>();
+        for (var shard = 0; shard < 16; shard++)
+        {
+            if (Sandbox.Shard(Name, shard) is not null) clients[shard] = Collections.Client(Sandbox, Name, shard);
+        }
+
+        try
+        {
+            var found = await ShardScanner.ScanAsync(clients, Name);
+            return InvariantReport.Check(Oracle, final, found, Driver.Stats.FailedSearches);
+        }
+        finally
+        {
+            foreach (var client in clients.Values) ((IDisposable)client).Dispose();
+        }
+    }
+
+    /// <summary>Ids ever written whose cell one of the moves moved: an upper bound on the points a copy must write.</summary>
+    public long IdsInMovedCells(RoutingTable table, MigrationStatus migration)
+    {
+        var moved = CellSet.FromRanges((migration.Moves ?? []).SelectMany(m => CellSet.Parse(m.Cells).Ranges));
+        return Oracle.Ids().Count(id => moved.Contains(table.CellOf(PointKey.FromUlong(id))));
+    }
+
+    public void Note(string text)
+    {
+        Notes.Enqueue(text);
+        output.WriteLine($"[seed {Seed}] {text}");
+    }
+
+    public string Describe() =>
+        $"seed {Seed}; kills {Kills}; writes {Driver.Stats.WriteRequests} ({Driver.Stats.FailedWriteRequests} not acknowledged); " +
+        $"searches {Driver.Stats.Searches} ({Driver.Stats.FailedSearches} failed); failures: {string.Join(" | ", Driver.Stats.FailureSamples.Take(5))}; " +
+        $"notes: {string.Join(" | ", Notes)}";
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopWorkloadAsync();
+        await chaos.CancelAsync();
+        try
+        {
+            await Task.WhenAll(background);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+
+        listener.Dispose();
+        await Sandbox.DisposeAsync();
+        http.Dispose();
+        chaos.Dispose();
+    }
+
+    private async Task ApplyFaultsAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var rate = Volatile.Read(ref faultRate);
+            for (var shard = 0; shard < 16; shard++)
+            {
+                if (Sandbox.Shard(Name, shard) is { } server && server.Faults.ErrorRate != rate) server.Faults.ErrorRate = rate;
+            }
+
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+}
