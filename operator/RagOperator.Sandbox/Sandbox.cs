@@ -100,6 +100,7 @@ public sealed class Sandbox : IAsyncDisposable
                 PodNamespace = options.Namespace,
                 Workers = options.OperatorWorkers,
                 HealthyResync = options.HealthyResync,
+                BlockedRecheck = options.BlockedRecheck,
                 RouterImage = options.RouterImage,
             },
             operatorClient,

@@ -24,6 +24,9 @@ public sealed record SandboxOptions
     /// <summary>How often the operator re-looks at a healthy collection (short here so tests see point counts soon).</summary>
     public TimeSpan HealthyResync { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How soon a collection blocked by its spec (a missing Secret) is looked at again.</summary>
+    public TimeSpan BlockedRecheck { get; init; } = TimeSpan.FromSeconds(1);
+
     public int OperatorWorkers { get; init; } = 4;
 
     public bool LeaderElect { get; init; }

@@ -48,7 +48,7 @@ root.SetAction(async (parse, cancellationToken) =>
     }
 
     var report = MarkdownReport.Render(MachineInfo.Collect(repositoryRoot), outcome,
-        "make bench" + (isSmoke ? " (smoke)" : "") + (args.Length > 0 ? $" -- {string.Join(' ', args)}" : ""), Stopwatch.GetElapsedTime(started));
+        $"dotnet run --project test/RagOperator.Benchmarks -c Release -- {string.Join(' ', args)}".TrimEnd(), Stopwatch.GetElapsedTime(started));
     Console.WriteLine();
     Console.WriteLine(report);
     if (!isSmoke && parse.GetValue(results) is { } file)

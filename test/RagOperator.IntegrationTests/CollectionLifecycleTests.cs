@@ -194,7 +194,7 @@ public sealed class CollectionLifecycleTests
 
         await sandbox.CreateSecretAsync("docs-qdrant", "api-key", Collections.QdrantKey);
         await sandbox.CreateSecretAsync("docs-router", "api-key", Collections.RouterKey);
-        await sandbox.WaitForConditionAsync("docs", "Ready", timeout: TimeSpan.FromSeconds(60));
+        await sandbox.WaitForConditionAsync("docs", "Ready");
     }
 
     [Theory]

@@ -26,4 +26,10 @@ public sealed record OperatorSettings
 
     /// <summary>The server-side-apply field manager of every child write.</summary>
     public string FieldManager { get; init; } = "rag-operator";
+
+    /// <summary>
+    /// How soon a collection blocked by its spec (missing Secret, pool, nodes) is looked at again. Pools and nodes
+    /// are watched; Secrets are not (the operator caches no Secrets), so this bounds how long a fix takes to be seen.
+    /// </summary>
+    public TimeSpan BlockedRecheck { get; init; } = TimeSpan.FromSeconds(30);
 }

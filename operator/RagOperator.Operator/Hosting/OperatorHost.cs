@@ -81,7 +81,7 @@ public sealed class OperatorHost : IAsyncDisposable
         }
 
         var services = new OperatorServices(
-            client, view, new OperatorSettings { RouterImage = options.RouterImage },
+            client, view, Settings(options),
             seams.ShardEndpoints ?? new DefaultShardEndpointResolver(), qdrant, routerAcks,
             seams.Events ?? new KubernetesEventSink(client, options.PodName, logger, time), time);
         var metrics = new OperatorMetrics();
@@ -109,6 +109,11 @@ public sealed class OperatorHost : IAsyncDisposable
         host.Completion = Task.Run(() => manager.RunAsync(host.stop.Token), CancellationToken.None);
         return host;
     }
+
+    private static OperatorSettings Settings(OperatorHostOptions options) =>
+        options.BlockedRecheck is { } recheck
+            ? new OperatorSettings { RouterImage = options.RouterImage, BlockedRecheck = recheck }
+            : new OperatorSettings { RouterImage = options.RouterImage };
 
     /// <summary>Waits until every informer has listed its kind (the first reconciles run right after).</summary>
     public Task WaitForSyncAsync(CancellationToken cancellationToken) =>

@@ -39,6 +39,9 @@ public sealed record OperatorHostOptions
 
     /// <summary>How often a healthy collection is looked at again (point counts, router acknowledgements).</summary>
     public TimeSpan? HealthyResync { get; init; }
+
+    /// <summary>How soon a collection blocked by its spec is looked at again (see <see cref="OperatorSettings.BlockedRecheck"/>).</summary>
+    public TimeSpan? BlockedRecheck { get; init; }
 }
 
 /// <summary>

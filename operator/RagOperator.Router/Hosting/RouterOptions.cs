@@ -55,8 +55,12 @@ public sealed record RouterOptions
     /// <summary>Largest request body; 1000 points of 1536 float components with payloads fit comfortably.</summary>
     public long MaxRequestBodyBytes { get; init; } = 64L * 1024 * 1024;
 
-    /// <summary>Retries of a transient shard failure inside one request (the deadline still bounds them).</summary>
-    public int ShardRetries { get; init; } = 1;
+    /// <summary>
+    /// Retries of a transient shard failure inside one request (the deadline still bounds them). Three: a shard that
+    /// fails one request in twenty (a restarting pod, a busy node) then fails a search or write about once in 160 000
+    /// shard calls instead of once in 400, so searches keep answering through such blips, migrations included.
+    /// </summary>
+    public int ShardRetries { get; init; } = 3;
 
     public TimeSpan ShardRetryDelay { get; init; } = TimeSpan.FromMilliseconds(50);
 

@@ -10,6 +10,7 @@ using RagOperator.Routing;
 using RagOperator.Sandbox;
 using RagOperator.Workload;
 using Xunit.Abstractions;
+using MigrationPhase = RagOperator.Api.V1Alpha1.MigrationPhase;
 using SandboxHost = RagOperator.Sandbox.Sandbox;
 
 namespace RagOperator.IntegrationTests.Migration;
@@ -69,16 +70,19 @@ internal sealed class MigrationScenario : IAsyncDisposable
 
     public int Kills { get; private set; }
 
+    public int MaxPointsPerSecond { get; private init; }
+
     public ConcurrentQueue<string> Notes { get; } = new();
 
-    public static async Task<MigrationScenario> StartAsync(string name, int shards, int seed, ITestOutputHelper output)
+    /// <param name="maxPointsPerSecond">rebalance.maxPointsPerSecond: a slower copy gives kills a chance to land mid-copy.</param>
+    public static async Task<MigrationScenario> StartAsync(string name, int shards, int seed, ITestOutputHelper output, int maxPointsPerSecond = 0)
     {
         var sandbox = await SandboxHost.StartAsync(new SandboxOptions
         {
             Migration = () => new StreamMigrationStep(),
             HealthyResync = TimeSpan.FromSeconds(2),
         });
-        var scenario = new MigrationScenario(sandbox, name, seed, output);
+        var scenario = new MigrationScenario(sandbox, name, seed, output) { MaxPointsPerSecond = maxPointsPerSecond };
         await Collections.CreateReadyAsync(sandbox, scenario.Collection(shards));
         var routers = await SandboxHost.WaitForAsync(
             _ => Task.FromResult(sandbox.RoutersOf(name) is { Count: >= 2 } r && r.All(x => x.CurrentTable is not null) ? r : null),
@@ -102,6 +106,7 @@ internal sealed class MigrationScenario : IAsyncDisposable
         spec.Shards = shards;
         spec.Sharding.Slots = 4096;
         spec.Rebalance.BatchSize = BatchSize;
+        spec.Rebalance.MaxPointsPerSecond = MaxPointsPerSecond;
     });
 
     public Task LoadAsync(int points) => Driver.LoadAsync(points, 50);

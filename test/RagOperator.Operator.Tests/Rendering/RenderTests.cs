@@ -145,6 +145,21 @@ public sealed class RenderTests : IDisposable
     }
 
     [Fact]
+    public void A_collection_whose_pool_is_not_in_the_files_renders_without_placement_and_says_so()
+    {
+        var file = new FileInfo(Path.Combine(scratch.FullName, "gpu.yaml"));
+        File.WriteAllText(file.FullName, "apiVersion: ragoperator.io/v1alpha1\nkind: VectorCollection\nmetadata:\n  name: images\nspec:\n  dimension: 8\n  nodePoolRef:\n    name: gpu-a10\n");
+        var notices = new StringWriter();
+
+        var objects = TestSupport.Manifests.YamlDocuments.Load(RenderCommand.Render([file], "team-a", new OperatorSettings(), notices));
+
+        notices.ToString().Should().Contain("node pool gpu-a10 is not in the given files");
+        var set = objects.Single(o => Kind(o) == "StatefulSet");
+        set["metadata"]!["namespace"]!.GetValue<string>().Should().Be("team-a");
+        set["spec"]!["template"]!["spec"]!["nodeSelector"].Should().BeNull();
+    }
+
+    [Fact]
     public void Written_yaml_reads_back_as_the_same_documents()
     {
         var document = JsonNode.Parse("""

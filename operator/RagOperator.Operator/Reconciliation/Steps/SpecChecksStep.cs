@@ -11,12 +11,11 @@ namespace RagOperator.Operator.Reconciliation.Steps;
 /// exist and have the key; and the rules of <see cref="SpecValidator.BeyondSchema"/>. Any failure stops the chain
 /// before a single child is written — never half a change — and is reported as a condition with a reason and a
 /// message saying how to fix it. Pools and nodes are watched, so fixing them triggers a reconcile; Secrets are
-/// not watched (the operator does not cache Secrets), so a blocked collection is looked at again every 30 seconds.
+/// not watched (the operator does not cache Secrets), so a blocked collection is looked at again after
+/// <see cref="Builders.OperatorSettings.BlockedRecheck"/> (30 seconds by default).
 /// </summary>
 public sealed class SpecChecksStep : IReconcileStep
 {
-    public static readonly TimeSpan RecheckAfter = TimeSpan.FromSeconds(30);
-
     public string Name => "spec-checks";
 
     public async Task<StepResult> RunAsync(ReconcileContext context, CancellationToken cancellationToken)
@@ -28,7 +27,7 @@ public sealed class SpecChecksStep : IReconcileStep
         CheckNodePool(context, blockers);
         context.QdrantApiKey = await ReadKeyAsync(context, context.Spec.Qdrant.ApiKeySecretRef, "spec.qdrant.apiKeySecretRef", blockers, cancellationToken);
         context.RouterApiKey = await ReadKeyAsync(context, context.Spec.Router.ApiKeySecretRef, "spec.router.apiKeySecretRef", blockers, cancellationToken);
-        return blockers.Count == 0 ? StepResult.Continue : StepResult.RequeueAfter(RecheckAfter, blockers[0].Reason);
+        return blockers.Count == 0 ? StepResult.Continue : StepResult.RequeueAfter(context.Services.Settings.BlockedRecheck, blockers[0].Reason);
     }
 
     private static void CheckNodePool(ReconcileContext context, List<Blocker> blockers)

@@ -1,0 +1,30 @@
+using FluentAssertions;
+using RagOperator.Operator.Cli;
+using Xunit;
+
+namespace RagOperator.Operator.Tests.Hosting;
+
+public sealed class CommandLineTests
+{
+    [Fact]
+    public void Run_accepts_exactly_the_documented_flags()
+    {
+        RunCommand.Create().Options.Select(o => o.Name).Where(n => n.StartsWith("--", StringComparison.Ordinal) && n is not "--help" and not "-?")
+            .Should().BeEquivalentTo(["--leader-elect", "--metrics-port", "--health-port", "--router-image", "--log-format", "--watch-namespaces", "--otlp-endpoint", "--kubeconfig", "--context"]);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--log-format", "xml" }, true)]
+    [InlineData(new[] { "--log-format", "text", "--leader-elect", "--metrics-port", "9090", "--watch-namespaces", "a,b" }, false)]
+    [InlineData(new[] { "--metrics-port", "eighty" }, true)]
+    public void Run_rejects_invalid_flag_values(string[] args, bool rejected) =>
+        (RunCommand.Create().Parse(args).Errors.Count > 0).Should().Be(rejected);
+
+    [Fact]
+    public void Render_and_manifests_are_subcommands_of_the_binary()
+    {
+        RenderCommand.Create().Name.Should().Be("render");
+        ManifestsCommand.Create().Name.Should().Be("manifests");
+        RunCommand.Create().Name.Should().Be("run");
+    }
+}
