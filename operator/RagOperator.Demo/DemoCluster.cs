@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using RagOperator.Api.V1Alpha1;
 using RagOperator.Demo.Measurement;
 using RagOperator.Demo.Output;
+using RagOperator.Kubernetes.Client;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Qdrant;
 using RagOperator.Router;
@@ -68,7 +70,8 @@ public sealed class DemoCluster(Sandbox.Sandbox sandbox, string collection, stri
             last = await sandbox.GetCollectionAsync(collection, cancellationToken: cancellationToken);
             var migration = last.Status?.Migration;
             var current = migration is not null && migration.ToShards == toShards && migration.TargetGeneration == last.Metadata.Generation;
-            var snapshot = Snapshot(last, current ? migration : null, stats, Stopwatch.GetElapsedTime(started));
+            var published = await PublishedAsync(cancellationToken);
+            var snapshot = Snapshot(last, current ? migration : null, published, stats, Stopwatch.GetElapsedTime(started));
             timeline.Observe(snapshot.Phase, snapshot.Elapsed);
             report(snapshot);
             if (current && migration!.Phase == MigrationPhase.Done) return migration;
@@ -96,13 +99,26 @@ public sealed class DemoCluster(Sandbox.Sandbox sandbox, string collection, stri
             return table is { IsStable: true } && table.Shards.Count(s => !s.Cells.IsEmpty) == shards ? table : null;
         }, timeout, $"a stable routing table of {collection} with {shards} shards", cancellationToken);
 
-    private MigrationSnapshot Snapshot(VectorCollection current, MigrationStatus? migration, WorkloadStats stats, TimeSpan elapsed) => new()
+    /// <summary>
+    /// The version and read/write rule of the routing table in the ConfigMap: what the operator has published, which
+    /// status.routing.activeVersion reports only after the operator's next status write.
+    /// </summary>
+    private async Task<(long Version, string? Rule)> PublishedAsync(CancellationToken cancellationToken)
+    {
+        var configMap = await sandbox.Client.TryGetAsync<ConfigMap>($"{collection}-routing", sandbox.Namespace, cancellationToken);
+        if (configMap?.Data is not { } data || !data.TryGetValue("routing.json", out var json)) return (0, null);
+        var document = JsonNode.Parse(json);
+        return (document?["version"]?.GetValue<long>() ?? 0, document?["migration"]?["rule"]?.GetValue<string>());
+    }
+
+    private MigrationSnapshot Snapshot(VectorCollection current, MigrationStatus? migration, (long Version, string? Rule) published, WorkloadStats stats, TimeSpan elapsed) => new()
     {
         Phase = migration?.Phase.ToString() ?? "Pending",
         PointsCopied = migration?.Progress?.PointsCopied ?? 0,
         PointsEstimated = migration?.Progress?.PointsEstimated ?? 0,
         PointsPerSecond = migration?.Progress?.PointsPerSecond ?? 0,
-        PublishedVersion = current.Status?.Routing?.ActiveVersion ?? 0,
+        PublishedVersion = Math.Max(published.Version, current.Status?.Routing?.ActiveVersion ?? 0),
+        Rule = published.Rule,
         RouterVersions = [.. sandbox.RoutersOf(collection).Select(r => r.ServedVersion)],
         WriteRequests = stats.WriteRequests,
         FailedWriteRequests = stats.FailedWriteRequests,

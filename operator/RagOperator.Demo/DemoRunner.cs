@@ -51,13 +51,13 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
         await using var sandbox = await Sandbox.Sandbox.StartAsync(new SandboxOptions { Migration = () => new StreamMigrationStep() }, cancellationToken);
         view.Info($"API server at {sandbox.ApiServer.BaseUri}, namespace {sandbox.Namespace}");
 
-        var routerKey = await CreateSecretsAsync(sandbox, sample, cancellationToken);
+        var (qdrantKey, routerKey) = await CreateSecretsAsync(sandbox, sample, cancellationToken);
         view.Step($"Applying {Path.GetFileName(samplePath)}: VectorCollection {sample.Name}, {sample.Shards} shards, dimension {sample.Dimension}, {sample.Routers} routers");
         var readyWatch = Stopwatch.GetTimestamp();
         await sandbox.ApplyYamlAsync(sample.ToYaml(), cancellationToken);
         var ready = await sandbox.WaitForConditionAsync(sample.Name, "Ready", timeout: options.StepTimeout, cancellationToken: cancellationToken);
         var readyAfter = Stopwatch.GetElapsedTime(readyWatch);
-        var cluster = new DemoCluster(sandbox, sample.Name, sample.QdrantSecret is null ? null : await SecretValueAsync(sandbox, sample.QdrantSecret.Value, cancellationToken));
+        var cluster = new DemoCluster(sandbox, sample.Name, qdrantKey);
         var routers = await cluster.WaitForRoutersAsync(sample.Routers, ready.Status?.Routing?.ActiveVersion ?? 1, options.StepTimeout, cancellationToken);
         view.Info(string.Create(CultureInfo.InvariantCulture,
             $"Ready after {readyAfter.TotalSeconds:0.0} s: phase {ready.Status?.Phase}, routing v{ready.Status?.Routing?.ActiveVersion}, shards {Shards(ready)}"));
@@ -117,7 +117,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
         view.Info($"scanned the shards: {DescribeScan(after)}");
         var report = InvariantReport.Check(oracle, finalTable, after, driver.Stats.FailedSearches);
         var moved = MovedFraction.Measure(before, after);
-        foreach (var sampleFailure in driver.Stats.FailureSamples.Take(5)) view.Info($"not acknowledged: {sampleFailure}");
+        foreach (var sampleFailure in driver.Stats.FailureSamples.Take(5)) view.Info($"failure: {sampleFailure}");
 
         var figures = new DemoFigures
         {
@@ -132,7 +132,6 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
             PointsCopied = finished.Progress?.PointsCopied ?? 0,
             WriteRequestsDuringMigration = driver.Stats.WriteRequests - writesBefore,
             FailedWriteRequests = driver.Stats.FailedWriteRequests - failedWritesBefore,
-            Searches = driver.Stats.Searches,
             LoadSearchLatency = loadSearches,
             MigrationSearchLatency = migrationSearches,
             FinalRoutingVersion = finalTable.Version,
@@ -175,26 +174,19 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
         }
     }
 
-    /// <summary>Creates the Secrets the sample references with fresh random keys; returns the router key for the client.</summary>
-    private async Task<string?> CreateSecretsAsync(Sandbox.Sandbox sandbox, SampleManifest sample, CancellationToken cancellationToken)
+    /// <summary>Creates the Secrets the sample references with fresh random keys; the keys are kept for the demo's own clients.</summary>
+    private async Task<(string? Qdrant, string? Router)> CreateSecretsAsync(Sandbox.Sandbox sandbox, SampleManifest sample, CancellationToken cancellationToken)
     {
-        string? routerKey = null;
-        foreach (var (reference, isRouter) in new[] { (sample.QdrantSecret, false), (sample.RouterSecret, true) })
+        async Task<string?> CreateAsync((string Name, string Key)? reference)
         {
-            if (reference is not { } secret) continue;
+            if (reference is not { } secret) return null;
             var key = RandomNumberGenerator.GetHexString(64, lowercase: true);
             await sandbox.CreateSecretAsync(secret.Name, secret.Key, key, cancellationToken: cancellationToken);
-            if (isRouter) routerKey = key;
             view.Info($"created Secret {secret.Name} (key {secret.Key}: a random 256-bit API key, not shown)");
+            return key;
         }
 
-        return routerKey;
-    }
-
-    private static async Task<string> SecretValueAsync(Sandbox.Sandbox sandbox, (string Name, string Key) reference, CancellationToken cancellationToken)
-    {
-        var secret = await sandbox.Client.GetAsync<RagOperator.Kubernetes.Models.Secret>(reference.Name, sandbox.Namespace, cancellationToken);
-        return System.Text.Encoding.UTF8.GetString(secret.Data![reference.Key]);
+        return (await CreateAsync(sample.QdrantSecret), await CreateAsync(sample.RouterSecret));
     }
 
     private static string Shards(VectorCollection collection) =>

@@ -101,6 +101,7 @@ public sealed class Sandbox : IAsyncDisposable
                 Workers = options.OperatorWorkers,
                 HealthyResync = options.HealthyResync,
                 BlockedRecheck = options.BlockedRecheck,
+                WatchNamespaces = options.WatchNamespaces,
                 RouterImage = options.RouterImage,
             },
             operatorClient,

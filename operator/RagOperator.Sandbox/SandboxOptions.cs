@@ -31,6 +31,9 @@ public sealed record SandboxOptions
 
     public bool LeaderElect { get; init; }
 
+    /// <summary>Namespaces the operator watches (<c>--watch-namespaces</c>); empty watches all.</summary>
+    public IReadOnlyList<string> WatchNamespaces { get; init; } = [];
+
     public WorkloadSimulatorOptions Simulator { get; init; } = new() { ReadyDelay = TimeSpan.FromMilliseconds(50) };
 
     /// <summary>Logging of the operator and routers; null logs nothing.</summary>

@@ -32,6 +32,25 @@ public sealed class OperatorHostTests
     }
 
     [Fact]
+    public async Task With_watch_namespaces_only_collections_there_are_reconciled()
+    {
+        await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { WatchNamespaces = ["team-a", "team-b"] });
+        await sandbox.ApplyAsync(new Namespace { Metadata = new ObjectMeta { Name = "team-a" } });
+        foreach (var ns in new[] { "team-a", "default" })
+        {
+            await sandbox.CreateSecretAsync("docs-qdrant", "api-key", Collections.QdrantKey, ns);
+            await sandbox.CreateSecretAsync("docs-router", "api-key", Collections.RouterKey, ns);
+            var collection = Collections.Docs();
+            collection.Metadata.Namespace = ns;
+            await sandbox.ApplyAsync(collection);
+        }
+
+        await sandbox.WaitForConditionAsync("docs", "Ready", @namespace: "team-a");
+        (await sandbox.GetCollectionAsync("docs", "default")).Status.Should().BeNull("default is not watched");
+        (await sandbox.Client.ListAsync<StatefulSet>("default")).Items.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Render_applies_the_same_defaults_as_the_api_server()
     {
         await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { StartOperator = false, StartRouters = false });

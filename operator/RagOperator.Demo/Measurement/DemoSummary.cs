@@ -18,7 +18,6 @@ public sealed record DemoFigures
     public required long PointsCopied { get; init; }
     public required long WriteRequestsDuringMigration { get; init; }
     public required long FailedWriteRequests { get; init; }
-    public required long Searches { get; init; }
     public required LatencySummary LoadSearchLatency { get; init; }
     public required LatencySummary MigrationSearchLatency { get; init; }
     public required long FinalRoutingVersion { get; init; }

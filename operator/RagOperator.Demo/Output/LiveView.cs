@@ -14,7 +14,10 @@ public sealed class LiveView(IAnsiConsole console) : IDemoView
 
     public void Lines(IEnumerable<string> lines)
     {
-        foreach (var line in lines) console.WriteLine(line);
+        // Straight to the terminal's writer: Spectre would wrap long lines and the last lines must be exactly these.
+        var writer = console.Profile.Out.Writer;
+        foreach (var line in lines) writer.WriteLine(line);
+        writer.Flush();
     }
 
     public Task ShowProgressAsync(string title, long total, Func<Action<long>, Task> run) =>

@@ -10,8 +10,10 @@ public sealed record MigrationSnapshot
     public long PointsCopied { get; init; }
     public long PointsEstimated { get; init; }
     public double PointsPerSecond { get; init; }
-    /// <summary>status.routing.activeVersion: the newest routing version the operator published.</summary>
+    /// <summary>The newest routing version the operator published (the routing ConfigMap's document).</summary>
     public long PublishedVersion { get; init; }
+    /// <summary>The read/write rule of the published table's migration; null for a stable table.</summary>
+    public string? Rule { get; init; }
     /// <summary>The version each router reports as served (<c>GET /v1/routing</c>).</summary>
     public IReadOnlyList<long> RouterVersions { get; init; } = [];
     public long WriteRequests { get; init; }
@@ -24,7 +26,7 @@ public sealed record MigrationSnapshot
     public int RoutersAcknowledged => RouterVersions.Count(v => v >= PublishedVersion);
 
     public string RoutingText => string.Create(CultureInfo.InvariantCulture,
-        $"routing v{PublishedVersion} published, acknowledged by {RoutersAcknowledged}/{RouterVersions.Count} routers ({string.Join(",", RouterVersions.Select(v => "v" + v))})");
+        $"routing v{PublishedVersion} ({Rule ?? "stable"}) published, acknowledged by {RoutersAcknowledged}/{RouterVersions.Count} routers ({string.Join(",", RouterVersions.Select(v => "v" + v))})");
 
     public string WorkloadText => string.Create(CultureInfo.InvariantCulture,
         $"writes {WriteRequests:N0} ({FailedWriteRequests:N0} failed), searches {Searches:N0} ({FailedSearches:N0} failed)");

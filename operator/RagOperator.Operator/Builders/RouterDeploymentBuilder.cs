@@ -52,7 +52,7 @@ public static class RouterDeploymentBuilder
                         ServiceAccountName = ChildNames.Router(input.Name),
                         AutomountServiceAccountToken = true,
                         EnableServiceLinks = false,
-                        SecurityContext = SecurityDefaults.Pod(),
+                        SecurityContext = SecurityDefaults.Pod(SecurityDefaults.RouterUserId),
                         TerminationGracePeriodSeconds = 30,
                         Affinity = Placement.Affinity(null, Labels.RouterSelector(input.Name)),
                         Containers = [Container(input)],
@@ -92,7 +92,7 @@ public static class RouterDeploymentBuilder
             // Ready only once a routing table is loaded, so the Service never sends traffic to an empty router.
             ReadinessProbe = new Probe { HttpGet = new HttpGetAction { Path = "/readyz", Port = Ports.Router }, PeriodSeconds = 5 },
             LivenessProbe = new Probe { HttpGet = new HttpGetAction { Path = "/healthz", Port = Ports.Router }, PeriodSeconds = 10, FailureThreshold = 3 },
-            SecurityContext = SecurityDefaults.Container(),
+            SecurityContext = SecurityDefaults.Container(SecurityDefaults.RouterUserId),
             VolumeMounts = [new VolumeMount { Name = "tmp", MountPath = "/tmp" }],
         };
     }

@@ -80,7 +80,7 @@ public static class StatefulSetBuilder
 
     private static PodSpec PodSpec(BuildInput input, int shard, Dictionary<string, string> selector, string headless) => new()
     {
-        SecurityContext = SecurityDefaults.Pod(),
+        SecurityContext = SecurityDefaults.Pod(SecurityDefaults.QdrantUserId),
         // Qdrant never talks to the Kubernetes API.
         AutomountServiceAccountToken = false,
         EnableServiceLinks = false,
@@ -155,7 +155,7 @@ public static class StatefulSetBuilder
                 PeriodSeconds = 10,
                 FailureThreshold = 6,
             },
-            SecurityContext = SecurityDefaults.Container(),
+            SecurityContext = SecurityDefaults.Container(SecurityDefaults.QdrantUserId),
             VolumeMounts =
             [
                 new VolumeMount { Name = StorageVolume, MountPath = StoragePath },

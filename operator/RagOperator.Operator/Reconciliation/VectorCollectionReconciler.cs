@@ -42,7 +42,7 @@ public sealed class VectorCollectionReconciler : IReconciler<VectorCollection>
             new RoutingTableStep(),
             new RouterStep(),
             new RouterAcksStep(),
-            migration ?? new NoMigrationStep(),
+            migration ?? new Migration.StreamMigrationStep(),
         ];
     }
 

@@ -30,8 +30,8 @@ public sealed class MigrationInvariantTests(ITestOutputHelper output)
     public async Task A_shard_count_change_under_load_faults_and_operator_kills_keeps_every_invariant(int seed, int from, int to)
     {
         var random = new Random(seed);
-        await using var scenario = await MigrationScenario.StartAsync($"rand-{seed}", from, seed, output, maxPointsPerSecond: 1500);
-        await scenario.LoadAsync(1500);
+        await using var scenario = await MigrationScenario.StartAsync($"rand-{seed}", from, seed, output, maxPointsPerSecond: 400);
+        await scenario.LoadAsync(2000);
         var before = await scenario.PublishedAsync();
         scenario.InjectFaults(0.05);
         scenario.StartWorkload();

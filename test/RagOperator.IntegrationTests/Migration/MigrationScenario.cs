@@ -33,6 +33,7 @@ internal sealed class MigrationScenario : IAsyncDisposable
     private CancellationTokenSource? workloadStop;
     private Task? workload;
     private long copierUpserts;
+    private readonly Lock faultGate = new();
     private double faultRate;
 
     private MigrationScenario(SandboxHost sandbox, string name, int seed, ITestOutputHelper output)
@@ -77,11 +78,8 @@ internal sealed class MigrationScenario : IAsyncDisposable
     /// <param name="maxPointsPerSecond">rebalance.maxPointsPerSecond: a slower copy gives kills a chance to land mid-copy.</param>
     public static async Task<MigrationScenario> StartAsync(string name, int shards, int seed, ITestOutputHelper output, int maxPointsPerSecond = 0)
     {
-        var sandbox = await SandboxHost.StartAsync(new SandboxOptions
-        {
-            Migration = () => new StreamMigrationStep(),
-            HealthyResync = TimeSpan.FromSeconds(2),
-        });
+        // The operator's default chain, stream migration included, as `rag-operator run` has it.
+        var sandbox = await SandboxHost.StartAsync(new SandboxOptions { HealthyResync = TimeSpan.FromSeconds(2) });
         var scenario = new MigrationScenario(sandbox, name, seed, output) { MaxPointsPerSecond = maxPointsPerSecond };
         await Collections.CreateReadyAsync(sandbox, scenario.Collection(shards));
         var routers = await SandboxHost.WaitForAsync(
@@ -128,7 +126,14 @@ internal sealed class MigrationScenario : IAsyncDisposable
     }
 
     /// <summary>Every shard server of the collection — present and future — fails this share of API requests.</summary>
-    public void InjectFaults(double rate) => Volatile.Write(ref faultRate, rate);
+    public void InjectFaults(double rate)
+    {
+        lock (faultGate)
+        {
+            faultRate = rate;
+            ApplyFaults();
+        }
+    }
 
     public async Task ScaleAsync(int shards) => await Sandbox.ApplyAsync(Collection(shards));
 
@@ -145,8 +150,8 @@ internal sealed class MigrationScenario : IAsyncDisposable
 
     /// <summary>
     /// Kills the operator (no graceful shutdown) <paramref name="kills"/> times while the migration runs: before each
-    /// kill it waits either a random delay or until a randomly chosen phase is reached, then restarts it after a
-    /// random pause. Stops early once the migration is Done.
+    /// kill it waits either a random delay or until a randomly chosen phase is reached (plus up to 400 ms), then
+    /// restarts it after a random pause. Stops early once the migration is Done.
     /// </summary>
     public async Task KillAndRestartAsync(Random random, int kills, int toShards)
     {
@@ -166,6 +171,9 @@ internal sealed class MigrationScenario : IAsyncDisposable
                 await Task.Delay(15);
             }
 
+            // A little later still, so that a kill "in Copying" lands between batches as often as at the phase's start.
+            await Task.Delay(random.Next(0, 400));
+            seen = (await GetAsync()).Status?.Migration ?? seen;
             await Sandbox.KillOperatorAsync();
             Kills++;
             Note($"kill {Kills}: {(byPhase ? $"at phase {phase}" : $"after {delay.TotalMilliseconds:0} ms")}, migration was {seen?.Phase} ({seen?.Progress?.PointsCopied} points copied)");
@@ -242,13 +250,16 @@ internal sealed class MigrationScenario : IAsyncDisposable
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            var rate = Volatile.Read(ref faultRate);
-            for (var shard = 0; shard < 16; shard++)
-            {
-                if (Sandbox.Shard(Name, shard) is { } server && server.Faults.ErrorRate != rate) server.Faults.ErrorRate = rate;
-            }
-
+            lock (faultGate) ApplyFaults();
             await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    private void ApplyFaults()
+    {
+        for (var shard = 0; shard < 16; shard++)
+        {
+            if (Sandbox.Shard(Name, shard) is { } server && server.Faults.ErrorRate != faultRate) server.Faults.ErrorRate = faultRate;
         }
     }
 }

@@ -36,4 +36,18 @@ public sealed class PodSecurityTests
         foreach (var (what, template) in templates)
             Fixtures.Restricted(template).Should().BeEmpty($"{description}: {what}");
     }
+
+    [Fact]
+    public void Qdrant_runs_as_its_image_user_and_the_router_as_its_own()
+    {
+        var input = Fixtures.Input();
+        var shard = StatefulSetBuilder.Build(input, 0).Spec.Template.Spec;
+        var router = RouterDeploymentBuilder.Build(input).Spec.Template.Spec;
+
+        shard.SecurityContext!.RunAsUser.Should().Be(1000);
+        shard.SecurityContext.FsGroup.Should().Be(1000, "the volume must be writable by Qdrant");
+        shard.Containers[0].SecurityContext!.RunAsUser.Should().Be(1000);
+        router.SecurityContext!.RunAsUser.Should().Be(65532);
+        router.Containers[0].SecurityContext!.Capabilities!.Drop.Should().Equal("ALL");
+    }
 }

@@ -13,7 +13,8 @@ namespace RagOperator.Operator.Reconciliation.Steps;
 /// <item><c>Facts.Rebalancing</c> and <c>Facts.ExtraConditions</c> (condition Rebalancing) for status; the
 /// migration block of status is the migration's own (the status writer re-reads it on conflict, never drops it).</item>
 /// </list>
-/// A migration replaces <see cref="NoMigrationStep"/> in the reconciler's chain (constructor argument).
+/// The reconciler's default is <see cref="Migration.StreamMigrationStep"/>; passing <see cref="NoMigrationStep"/> to
+/// its constructor switches stream migration off.
 /// </summary>
 public interface IMigrationStep : IReconcileStep;
 
