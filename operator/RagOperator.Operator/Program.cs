@@ -6,5 +6,6 @@ var root = new RootCommand("RagOperator: runs sharded Qdrant collections for ret
     RunCommand.Create(),
     RenderCommand.Create(),
     ManifestsCommand.Create(),
+    PlanCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

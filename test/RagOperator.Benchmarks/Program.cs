@@ -14,10 +14,11 @@ var only = new Option<string[]>("--only")
     AllowMultipleArgumentsPerToken = true,
 };
 var seed = new Option<int>("--seed") { Description = "Seed of every random choice.", DefaultValueFactory = _ => 42 };
+var collections = new Option<int?>("--collections") { Description = "Collections of the reconcile suite (default 1000; 5 with --smoke)." };
 var timeout = new Option<int>("--timeout-minutes") { Description = "Abort the whole run after this long.", DefaultValueFactory = _ => 30 };
 var root = new RootCommand("RagOperator benchmark suite: planner, router, routing propagation, migration and reconcile figures.")
 {
-    smoke, results, only, seed, timeout,
+    smoke, results, only, seed, collections, timeout,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -34,7 +35,9 @@ root.SetAction(async (parse, cancellationToken) =>
     using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     deadline.CancelAfter(TimeSpan.FromMinutes(parse.GetValue(timeout)));
     var repositoryRoot = Suites.FindRepositoryRoot();
-    var context = new BenchmarkContext(isSmoke ? BenchmarkSizes.Smoke : BenchmarkSizes.Full, Console.Out, repositoryRoot, parse.GetValue(seed));
+    var sizes = isSmoke ? BenchmarkSizes.Smoke : BenchmarkSizes.Full;
+    if (parse.GetValue(collections) is { } collectionCount) sizes = sizes with { ReconcileCollections = Math.Max(1, collectionCount) };
+    var context = new BenchmarkContext(sizes, Console.Out, repositoryRoot, parse.GetValue(seed));
     var started = Stopwatch.GetTimestamp();
     IReadOnlyList<SuiteResult> outcome;
     try

@@ -63,6 +63,10 @@ public sealed class CollectionLifecycleTests
             PodSecurityChecker.CheckRestricted(Json(template.Spec), Json(template.Metadata!)).Should().BeEmpty();
         }
 
+        // What the operator did is told in events on the collection.
+        var events = await sandbox.Client.ListAsync<Event>(sandbox.Namespace);
+        events.Items.Where(e => e.Regarding?.Name == "docs").Select(e => e.Reason).Should().Contain(["CollectionCreated", "RoutingPublished"]);
+
         // Every router serves version 1
         var acknowledged = await sandbox.WaitForCollectionAsync("docs", c => c.Status?.Routing?.AcknowledgedVersion == 1, "routers to acknowledge v1");
         sandbox.RoutersOf("docs").Should().HaveCount(2).And.OnlyContain(r => r.ServedVersion == 1);

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RagOperator.Api.V1Alpha1;
 using RagOperator.Kubernetes.Client;
+using RagOperator.Kubernetes.Events;
 using RagOperator.Kubernetes.LeaderElection;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Kubernetes.Runtime;
@@ -80,10 +81,23 @@ public sealed class OperatorHost : IAsyncDisposable
             routerAcks = new HttpRouterAcks(seams.RouterEndpoints ?? new PodRouterEndpointResolver(client), http);
         }
 
+        var events = seams.Events;
+        if (events is null)
+        {
+            var recorder = new EventRecorder(client, new EventRecorderOptions
+            {
+                ReportingController = KubernetesEventSink.ReportingController,
+                ReportingInstance = options.PodName,
+                TimeProvider = time,
+            }, logger);
+            owned.Add(recorder);
+            events = new KubernetesEventSink(recorder);
+        }
+
         var services = new OperatorServices(
             client, view, Settings(options),
             seams.ShardEndpoints ?? new DefaultShardEndpointResolver(), qdrant, routerAcks,
-            seams.Events ?? new KubernetesEventSink(client, options.PodName, logger, time), time);
+            events, time);
         var metrics = new OperatorMetrics();
         owned.Add(metrics);
         var reconciler = new VectorCollectionReconciler(services, loggerFactory.CreateLogger<VectorCollectionReconciler>(), seams.Migration, metrics, options.HealthyResync);

@@ -81,7 +81,7 @@ internal static class Report
         var percent = estimated == 0 ? 100 : (int)(100 * progress.PointsCopied / estimated);
         var text = string.Create(CultureInfo.InvariantCulture, $"{percent}% ({progress.PointsCopied} of about {estimated} points");
         if (progress.PointsPerSecond > 0) text += string.Create(CultureInfo.InvariantCulture, $", {progress.PointsPerSecond:0} points/s");
-        if (progress.EtaSeconds is { } eta) text += string.Create(CultureInfo.InvariantCulture, $", about {eta} s left");
+        if (progress.EtaSeconds is { } eta and > 0) text += string.Create(CultureInfo.InvariantCulture, $", about {eta} s left");
         return text + ")";
     }
 }

@@ -133,7 +133,7 @@ internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep
             TargetGeneration = context.Collection.Metadata.Generation,
             StartedAt = Now(),
             Moves = [.. plan.Moves.Select(m => new MigrationMove { Cells = m.Cells.ToString(), From = m.From, To = m.To, State = Pending })],
-            Progress = new MigrationProgress { PointsEstimated = plan.Summary.EstimatedPointsMoved ?? 0 },
+            Progress = new MigrationProgress { PointsEstimated = await CountMovingPointsAsync(plan, cancellationToken) },
             Message = $"planned: {plan.Summary}",
         };
         await SaveAsync(cancellationToken);
@@ -141,6 +141,21 @@ internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep
         context.Logger.LogInformation("Planned migration {Migration}: {Summary}", migration.Id, plan.Summary);
         await EventAsync(Event.Normal, "MigrationPlanned", $"Planned migration {migration.Id}: {plan.Summary}. Moves: {moves}", cancellationToken);
         return null;
+    }
+
+    /// <summary>
+    /// The points in the moving cells now, counted on the sources with the cell filter (one exact count per move):
+    /// the copy's progress and ETA are measured against it. Writes during the copy make it an estimate.
+    /// </summary>
+    private async Task<long> CountMovingPointsAsync(RebalancePlan plan, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        foreach (var move in plan.Moves)
+        {
+            total += (long)await Shard(move.From).CountAsync(Collection, MigrationFilters.Cells(move.Cells), cancellationToken);
+        }
+
+        return total;
     }
 
     private async Task<StepResult> DriveAsync(CancellationToken cancellationToken)

@@ -23,9 +23,6 @@ public static class Labels
     /// <summary>Selects every object the operator manages (informers filter on it).</summary>
     public static string ManagedSelector => $"{ManagedBy}={ManagedByValue}";
 
-    /// <summary>Selects every object of one collection, for example its PVCs on deletion.</summary>
-    public static string CollectionSelector(string collection) => $"{Collection}={collection}";
-
     public static Dictionary<string, string> ForShard(string collection, int shard) => new(StringComparer.Ordinal)
     {
         [Name] = QdrantName,

@@ -16,10 +16,6 @@ public interface IClusterView
     /// <summary>All cached objects of a kind in a namespace (all namespaces when null).</summary>
     IReadOnlyList<T> List<T>(string? @namespace)
         where T : class, IKubernetesObject;
-
-    /// <summary>True when the kind is cached at all (kinds without an informer must be read from the API).</summary>
-    bool Caches<T>()
-        where T : class, IKubernetesObject;
 }
 
 /// <summary>
@@ -37,9 +33,6 @@ public sealed class InformerClusterView : IClusterView
         list.Add((@namespace, informer));
         return this;
     }
-
-    public bool Caches<T>()
-        where T : class, IKubernetesObject => informers.ContainsKey(typeof(T));
 
     public T? Get<T>(string? @namespace, string name)
         where T : class, IKubernetesObject

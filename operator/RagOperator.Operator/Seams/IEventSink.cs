@@ -1,6 +1,4 @@
-using System.Globalization;
-using Microsoft.Extensions.Logging;
-using RagOperator.Kubernetes.Client;
+using RagOperator.Kubernetes.Events;
 using RagOperator.Kubernetes.Models;
 
 namespace RagOperator.Operator.Seams;
@@ -11,43 +9,20 @@ namespace RagOperator.Operator.Seams;
 /// </summary>
 public interface IEventSink
 {
-    /// <summary>Fire and forget: an event that cannot be written is logged, never fails a reconcile.</summary>
+    /// <summary>Best effort: an event that cannot be written is logged, never fails a reconcile.</summary>
     Task PublishAsync(IKubernetesObject regarding, string type, string reason, string action, string note, CancellationToken cancellationToken);
 }
 
-/// <summary>Writes events.k8s.io/v1 Events through the API.</summary>
-public sealed class KubernetesEventSink(IKubernetesClient client, string reportingInstance, ILogger logger, TimeProvider? time = null) : IEventSink
+/// <summary>
+/// Events through the controller runtime's <see cref="IEventRecorder"/> (events.k8s.io/v1, repeats aggregated into
+/// a series, rate limited per object).
+/// </summary>
+public sealed class KubernetesEventSink(IEventRecorder recorder) : IEventSink
 {
     public const string ReportingController = "ragoperator.io/rag-operator";
 
-    public async Task PublishAsync(IKubernetesObject regarding, string type, string reason, string action, string note, CancellationToken cancellationToken)
-    {
-        var now = (time ?? TimeProvider.System).GetUtcNow();
-        var evt = new Event
-        {
-            Metadata = new ObjectMeta
-            {
-                Name = $"{regarding.Metadata.Name}.{now.ToUnixTimeMilliseconds().ToString("x", CultureInfo.InvariantCulture)}{Random.Shared.Next(0, 0xfff):x3}",
-                Namespace = regarding.Metadata.Namespace ?? "default",
-            },
-            EventTime = now,
-            ReportingController = ReportingController,
-            ReportingInstance = reportingInstance,
-            Action = action,
-            Reason = reason,
-            Type = type,
-            Regarding = ObjectReference.For(regarding),
-            Note = note.Length > 1000 ? note[..1000] : note,
-        };
-        try
-        {
-            await client.CreateAsync(evt, cancellationToken);
-        }
-        catch (Exception e) when (e is KubernetesApiException or HttpRequestException)
-        {
-            logger.LogWarning("Could not record event {Reason} on {Kind} {Name}: {Error}", reason, regarding.Kind, regarding.Metadata.Name, e.Message);
-        }
-    }
+    public Task PublishAsync(IKubernetesObject regarding, string type, string reason, string action, string note, CancellationToken cancellationToken) =>
+        recorder.RecordAsync(regarding, type, reason, action, note, cancellationToken);
 }
 
 /// <summary>Drops events (render, unit tests).</summary>

@@ -56,8 +56,8 @@ public sealed class MicroBenchmarkSuite : IBenchmarkSuite
                     Format.Ns(mean), Format.Ns(report.ResultStatistics.StandardError), allocated is { } bytes ? $"{bytes:N0} B" : "n/a"]);
                 if (benchmark.Descriptor.WorkloadMethod.Name == nameof(CellHashBenchmarks.IntegerIdCell))
                     headlines.Add(new Headline("xxh64_cell_ns", Format.Ns(mean), "one integer point id → canonical text → XXH64 → cell"));
-                if (benchmark.Descriptor.WorkloadMethod.Name == nameof(TopKMergeBenchmarks.Merge) && parameters.Contains("Shards=4", StringComparison.Ordinal)
-                    && parameters.Contains("TopK=10", StringComparison.Ordinal))
+                if (benchmark.Descriptor.WorkloadMethod.Name == nameof(TopKMergeBenchmarks.Merge)
+                    && Equals(benchmark.Parameters[nameof(TopKMergeBenchmarks.Shards)], 4) && Equals(benchmark.Parameters[nameof(TopKMergeBenchmarks.TopK)], 10))
                     headlines.Add(new Headline("topk_merge_4x10_ns", Format.Ns(mean), "merge 4 shards' top-10 into the global top-10"));
                 if (benchmark.Descriptor.WorkloadMethod.Name == nameof(RoutingTableParseBenchmarks.ParseMigratingTable))
                     headlines.Add(new Headline("routing_table_parse_ns", Format.Ns(mean), "parse + validate an 8→16-shard migration table (16 384 cells)"));

@@ -69,6 +69,9 @@ public sealed class ReconcileSuite : IBenchmarkSuite
         await Task.Delay(observation, cancellationToken);
         var steadyWrites = sandbox.ApiServer.WriteCount - writesBefore;
         var steadyReconciles = reconciles.Reconciles - reconcilesBefore;
+        var steadyRequests = sandbox.ApiServer.Requests.Skip(requestsBefore).Where(r => r.Verb != "watch").ToList();
+        var requestMix = string.Join(", ", steadyRequests.GroupBy(r => $"{r.Verb} {r.Resource}{(r.Subresource is null ? "" : "/" + r.Subresource)}")
+            .OrderByDescending(g => g.Count()).Select(g => $"{g.Key} ×{g.Count()}"));
 
         context.Log.WriteLine("  restarting the operator: one no-op reconcile per collection");
         await sandbox.StopOperatorAsync();
@@ -100,6 +103,7 @@ public sealed class ReconcileSuite : IBenchmarkSuite
             [
                 ["collections to Ready", $"{toReady.TotalSeconds:0.0} s ({Format.Rate(count / toReady.TotalSeconds, "collections/s")})"],
                 ["steady window", $"{observation.TotalSeconds:0} s: {steadyReconciles:N0} reconciles ({Format.Rate(steadyReconciles / observation.TotalSeconds, "reconciles/s")}), {steadyWrites} write requests"],
+                ["API requests in the steady window", steadyRequests.Count == 0 ? "none" : $"{steadyRequests.Count:N0} ({requestMix})"],
                 ["after a restart", $"{count:N0} reconciles in {burst.TotalSeconds:0.0} s ({Format.Rate(count / burst.TotalSeconds, "reconciles/s")}), {burstWrites} write requests"],
                 ["process working set", $"{Format.Bytes(baselineWorkingSet)} before the operator started, peak {Format.Bytes(peakWorkingSet)}"],
                 ["GC heap", $"live {Format.Bytes(baselineHeap)} before the operator started (+{Format.Bytes(operatorHeap)} with it), peak {Format.Bytes(peakHeap)}"],
@@ -119,27 +123,42 @@ public sealed class ReconcileSuite : IBenchmarkSuite
         return result with { Error = $"noop_reconcile_writes is {noopWrites}, must be 0; first writes: {string.Join(", ", writes)}" };
     }
 
+    /// <summary>
+    /// Lists the collections once a second (a list of every collection is not free for the API server, so no faster)
+    /// until all are Ready; progress and the reasons of the rest go to the log every 10 s and into the timeout message.
+    /// </summary>
     private static async Task WaitAllReadyAsync(Sandbox.Sandbox sandbox, int count, TimeSpan timeout, TextWriter log, CancellationToken cancellationToken)
     {
-        var lastReport = Stopwatch.GetTimestamp();
-        var ready = 0;
-        await Sandbox.Sandbox.WaitForAsync<object>(async token =>
+        var started = Stopwatch.GetTimestamp();
+        var lastReport = started;
+        while (true)
         {
-            ready = 0;
-            await foreach (var collection in sandbox.Client.ListAllAsync<VectorCollection>(sandbox.Namespace, cancellationToken: token))
+            var ready = 0;
+            var waiting = new Dictionary<string, int>(StringComparer.Ordinal);
+            await foreach (var collection in sandbox.Client.ListAllAsync<VectorCollection>(sandbox.Namespace, cancellationToken: cancellationToken))
             {
-                if (collection.Status?.ObservedGeneration == collection.Metadata.Generation
-                    && collection.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true) ready++;
+                var condition = collection.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready");
+                if (collection.Status?.ObservedGeneration == collection.Metadata.Generation && condition?.Status == "True")
+                {
+                    ready++;
+                    continue;
+                }
+
+                var reason = condition?.Reason ?? "no status yet";
+                waiting[reason] = waiting.GetValueOrDefault(reason) + 1;
             }
 
+            if (ready == count) return;
+            var why = string.Join(", ", waiting.OrderByDescending(w => w.Value).Select(w => $"{w.Key}: {w.Value}"));
+            if (Stopwatch.GetElapsedTime(started) > timeout) throw new TimeoutException($"only {ready}/{count} collections Ready after {timeout.TotalSeconds:0} s; the others: {why}");
             if (Stopwatch.GetElapsedTime(lastReport) > TimeSpan.FromSeconds(10))
             {
-                log.WriteLine($"    {ready}/{count} Ready");
+                log.WriteLine($"    {ready}/{count} Ready; waiting: {why}");
                 lastReport = Stopwatch.GetTimestamp();
             }
 
-            return ready == count ? new object() : null;
-        }, timeout, $"{count} collections Ready (last count {ready})", cancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
     }
 
     /// <summary>Waits (bounded) until the API server has seen no write for two seconds: status conditions and counts settled.</summary>

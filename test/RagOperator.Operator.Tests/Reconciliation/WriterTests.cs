@@ -115,8 +115,5 @@ public sealed class WriterTests
         public IReadOnlyList<T> List<T>(string? @namespace)
             where T : class, IKubernetesObject =>
             objects.Where(o => o.Key.Item1 == typeof(T) && (@namespace is null || o.Key.Item2 == @namespace)).Select(o => (T)o.Value).ToList();
-
-        public bool Caches<T>()
-            where T : class, IKubernetesObject => true;
     }
 }
