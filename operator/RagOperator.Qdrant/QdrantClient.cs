@@ -106,7 +106,7 @@ public sealed partial class QdrantClient : IQdrantClient, IQdrantAdminClient, ID
         CancellationToken cancellationToken = default) =>
         SendAsync(
             "upsert_points", HttpMethod.Put, CollectionPath(collection) + "/points" + WriteQuery(options),
-            new PointsList(points) { UpdateFilter = updateFilter },
+            new PointsList(points) { UpdateFilter = updateFilter, UpdateMode = options?.UpdateMode },
             ParseResult<UpdateResult>, retry: true, cancellationToken);
 
     public async Task<IReadOnlyList<RetrievedPoint>> RetrieveAsync(

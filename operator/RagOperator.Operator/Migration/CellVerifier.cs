@@ -41,8 +41,12 @@ public sealed record VerifyWindow(int Compared, IReadOnlyList<Repair> Repairs, P
 /// <see cref="MigrationFilters.UnchangedSince"/>); on the target but not on the source → delete from the target with
 /// <c>has_id</c> AND <c>_rag_v</c> still the version seen (<see cref="MigrationFilters.StillAt"/>), so a concurrent newer
 /// write is never deleted; newer on the target than on the source (a write that reached only the target and was not
-/// acknowledged) → copy it to the source, guarded the same way.</item>
+/// acknowledged) → copy it to the source, guarded the same way and with <c>update_mode: update_only</c>.</item>
 /// </list>
+/// Why the asymmetry: the source is authoritative until the cut-over, the target is not. A guarded upsert still
+/// inserts a point that a router deleted in the meantime. On the target such a resurrection is harmless — the next pass
+/// sees it on the target only and deletes it — but on the source it would be taken for a real point and copied back,
+/// so writes to the source only ever update a point that is still there.
 /// A pass over every move with no difference is clean; passes repeat until one is.
 /// </summary>
 public sealed class CellVerifier(IQdrantClient source, IQdrantClient target, string collection, CellSet cells, int windowSize = 512)
@@ -82,16 +86,22 @@ public sealed class CellVerifier(IQdrantClient source, IQdrantClient target, str
     {
         var toTarget = repairs.Where(r => r.Kind == RepairKind.CopiedToTarget).ToList();
         var toSource = repairs.Where(r => r.Kind == RepairKind.CopiedToSource).ToList();
-        await CopyAsync(source, target, toTarget, r => r.TargetVersion, cancellationToken);
-        await CopyAsync(target, source, toSource, r => r.SourceVersion, cancellationToken);
+        await CopyAsync(source, target, toTarget, r => r.TargetVersion, WriteOptions.Default, cancellationToken);
+
+        // Update only: the source holds an older copy; if a router deleted the point since, it must stay deleted. (An
+        // insert here would resurrect it on the source, and the next pass would copy it back to the target.)
+        await CopyAsync(target, source, toSource, r => r.SourceVersion, UpdateOnly, cancellationToken);
         foreach (var repair in repairs.Where(r => r.Kind == RepairKind.DeletedFromTarget))
         {
             await target.DeleteByFilterAsync(collection, MigrationFilters.StillAt(repair.Id, repair.TargetVersion), WriteOptions.Default, cancellationToken);
         }
     }
 
+    private static readonly WriteOptions UpdateOnly = new() { UpdateMode = UpsertMode.UpdateOnly };
+
     private async Task CopyAsync(
-        IQdrantClient from, IQdrantClient to, IReadOnlyList<Repair> repairs, Func<Repair, long?> seenOnDestination, CancellationToken cancellationToken)
+        IQdrantClient from, IQdrantClient to, IReadOnlyList<Repair> repairs, Func<Repair, long?> seenOnDestination, WriteOptions mode,
+        CancellationToken cancellationToken)
     {
         if (repairs.Count == 0) return;
         var points = await from.RetrieveAsync(collection, [.. repairs.Select(r => r.Id)], withPayload: true, withVector: true, cancellationToken);
@@ -100,7 +110,7 @@ public sealed class CellVerifier(IQdrantClient source, IQdrantClient target, str
         // A point the source lost since the second look is left alone: the next pass sees the new state.
         var writes = points.Where(p => p.Vector is not null).Select(p => new PointStruct(p.Id, p.Vector!, p.Payload)).ToList();
         if (writes.Count == 0) return;
-        await to.UpsertAsync(collection, writes, WriteOptions.Default,
+        await to.UpsertAsync(collection, writes, mode,
             MigrationFilters.UnchangedSince(writes.Select(w => (w.Id, seen[w.Id]))), cancellationToken);
     }
 

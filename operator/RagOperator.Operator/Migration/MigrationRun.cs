@@ -607,7 +607,7 @@ internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep
     private static PointId? Offset(string? checkpoint) => checkpoint is null ? null : PointId.Parse(checkpoint);
 
     private long HistoryMax() =>
-        context.Services.View.List<ConfigMap>(Ns)
+        context.Services.View.OwnedBy<ConfigMap>(Ns, context.Collection.Metadata.Uid ?? "")
             .Where(map => Owners.IsControlledBy(map, context.Collection.Metadata.Uid))
             .Select(map => ChildNames.HistoryVersion(Collection, map.Metadata.Name ?? ""))
             .OfType<long>()

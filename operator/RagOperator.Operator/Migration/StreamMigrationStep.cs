@@ -96,7 +96,7 @@ public sealed class StreamMigrationStep(StreamMigrationOptions? options = null, 
     private static async Task RemoveOrphanShardsAsync(ReconcileContext context, CancellationToken cancellationToken)
     {
         var keep = Math.Max(context.Spec.Shards, context.Table?.Shards.Max(s => s.Id) + 1 ?? 0);
-        var orphans = context.Services.View.List<StatefulSet>(context.Namespace)
+        var orphans = context.Services.View.OwnedBy<StatefulSet>(context.Namespace, context.Collection.Metadata.Uid ?? "")
             .Where(set => Owners.IsControlledBy(set, context.Collection.Metadata.Uid))
             .Select(set => ShardIndex(context.Name, set))
             .OfType<int>()

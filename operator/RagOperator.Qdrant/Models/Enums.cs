@@ -38,6 +38,15 @@ public enum WriteOrdering
     [JsonStringEnumMemberName("strong")] Strong,
 }
 
+/// <summary>Qdrant's <c>update_mode</c> of an upsert: insert and update (default), insert new points only, or update existing points only.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<UpsertMode>))]
+public enum UpsertMode
+{
+    [JsonStringEnumMemberName("upsert")] Upsert,
+    [JsonStringEnumMemberName("insert_only")] InsertOnly,
+    [JsonStringEnumMemberName("update_only")] UpdateOnly,
+}
+
 /// <summary>Payload index types the operator uses (the cell field is an integer index).</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<PayloadSchemaType>))]
 public enum PayloadSchemaType

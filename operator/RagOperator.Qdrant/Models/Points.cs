@@ -39,6 +39,12 @@ public sealed record WriteOptions
 
     public bool Wait { get; init; } = true;
     public WriteOrdering? Ordering { get; init; }
+
+    /// <summary>
+    /// Upserts only: Qdrant's <c>update_mode</c> (sent in the body). <see cref="UpsertMode.UpdateOnly"/> never inserts a
+    /// point that does not exist — <c>update_filter</c> alone cannot say that, as it lets new points through.
+    /// </summary>
+    public UpsertMode? UpdateMode { get; init; }
 }
 
 /// <summary>Body of <c>POST /collections/{name}/points/scroll</c>.</summary>
@@ -127,6 +133,7 @@ internal sealed record QueryBatchRequest(IReadOnlyList<QueryRequest> Searches);
 internal sealed record PointsList(IReadOnlyList<PointStruct> Points)
 {
     public Filter? UpdateFilter { get; init; }
+    public UpsertMode? UpdateMode { get; init; }
 }
 
 internal sealed record PointIdsList(IReadOnlyList<PointId> Points);

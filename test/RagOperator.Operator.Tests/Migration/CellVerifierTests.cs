@@ -119,6 +119,29 @@ public sealed class CellVerifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_copy_to_the_source_never_brings_back_a_point_deleted_in_between()
+    {
+        await shards.WriteAsync(0, QdrantShards.Point(6, 1, 10, seq: 6));
+        await shards.WriteAsync(1, QdrantShards.Point(6, 1, 20, seq: 66));   // newer on the target
+        var source = new HookedQdrantClient(shards.Clients[0])
+        {
+            // The router deletes the point on both owners after the verifier read it from the target.
+            BeforeUpsert = async (_, _) =>
+            {
+                await shards.DeleteAsync(0, 6);
+                await shards.DeleteAsync(1, 6);
+            },
+        };
+
+        var repairs = await PassAsync(Verifier(source: source));
+
+        repairs.Should().ContainSingle(r => r.Kind == RepairKind.CopiedToSource);
+        source.Upserted.Should().ContainSingle("the repair was attempted");
+        (await shards.ReadAsync(0)).Should().BeEmpty("an update-only write cannot re-create the deleted point on the source");
+        (await PassAsync(Verifier())).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task A_write_in_flight_during_the_scan_is_not_counted_as_a_difference()
     {
         var points = Enumerable.Range(1, 10).Select(i => QdrantShards.Point((ulong)i, i % 5, 100 + i, i)).ToArray();

@@ -64,7 +64,7 @@ public sealed class RoutingTableStep : IReconcileStep
     }
 
     private static List<long> HistoryVersions(ReconcileContext context) =>
-        context.Services.View.List<ConfigMap>(context.Namespace)
+        context.Services.View.OwnedBy<ConfigMap>(context.Namespace, context.Collection.Metadata.Uid ?? "")
             .Where(map => Owners.IsControlledBy(map, context.Collection.Metadata.Uid))
             .Select(map => ChildNames.HistoryVersion(context.Name, map.Metadata.Name ?? ""))
             .OfType<long>()
