@@ -38,8 +38,13 @@ manifests-check: ## Fail when crds/ or the chart's CRDs drift from the C# API ty
 	$(OPERATOR) manifests --check -o $(CURDIR)/crds -o $(CURDIR)/$(CHART)/crds
 
 .PHONY: test
-test: build manifests-check helm-lint kustomize-check ## Build, check generated files, lint the chart and run every test project.
+test: build manifests-check helm-lint kustomize-check ## Build, check generated files, lint the chart, run every test project and a benchmark smoke run.
 	bash .ci/dotnet-test.sh -c $(CONFIGURATION)
+	$(MAKE) --no-print-directory bench-smoke
+
+.PHONY: bench-smoke
+bench-smoke: ## Every benchmark with tiny sizes (no RESULTS.md), as part of `make test`.
+	$(DOTNET) run --project test/RagOperator.Benchmarks -c $(CONFIGURATION) -- --smoke
 
 .PHONY: run
 run: ## Run the operator against the current kubeconfig context.
