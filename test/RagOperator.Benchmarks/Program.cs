@@ -39,6 +39,7 @@ root.SetAction(async (parse, cancellationToken) =>
     if (parse.GetValue(collections) is { } collectionCount) sizes = sizes with { ReconcileCollections = Math.Max(1, collectionCount) };
     var context = new BenchmarkContext(sizes, Console.Out, repositoryRoot, parse.GetValue(seed));
     var started = Stopwatch.GetTimestamp();
+    var loadAtStart = MachineInfo.LoadAverage();
     IReadOnlyList<SuiteResult> outcome;
     try
     {
@@ -50,7 +51,11 @@ root.SetAction(async (parse, cancellationToken) =>
         return 1;
     }
 
-    var report = MarkdownReport.Render(MachineInfo.Collect(repositoryRoot), outcome,
+    var machine = MachineInfo.Collect(repositoryRoot) with
+    {
+        Load = loadAtStart is null ? null : $"{loadAtStart} at the start, {MachineInfo.LoadAverage()} at the end (1, 5, 15 min)",
+    };
+    var report = MarkdownReport.Render(machine, outcome,
         $"dotnet run --project test/RagOperator.Benchmarks -c Release -- {string.Join(' ', args)}".TrimEnd(), Stopwatch.GetElapsedTime(started));
     Console.WriteLine();
     Console.WriteLine(report);

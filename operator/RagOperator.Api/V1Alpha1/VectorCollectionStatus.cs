@@ -91,6 +91,8 @@ public sealed class MigrationStatus
     public DateTimeOffset? CompletedAt { get; set; }
     [Description("Cell moves of the plan with their per-move copy checkpoints.")]
     public IList<MigrationMove>? Moves { get; set; }
+    [Description("Write version (_rag_v) below which the copy reads points; newer writes reached both owners. Set when copying starts.")]
+    public long? CopyWatermark { get; set; }
     public MigrationProgress? Progress { get; set; }
     [Description("Completed verification passes and differences repaired in the last one.")]
     public int VerifyPasses { get; set; }

@@ -17,64 +17,76 @@ internal sealed class DeploymentSimulation(SimulatorClient client, WorkloadSimul
 
     public void Reconcile()
     {
-        var pods = client.List("pods");
+        var podsByController = PodIndex.ByController(client.List("pods"));
         foreach (var deployment in client.List("deployments.apps"))
         {
             if (!Meta.IsTerminating(deployment))
             {
-                ReconcileOne(deployment, pods);
+                ReconcileOne(deployment, [.. podsByController[Meta.Uid(deployment) ?? ""]]);
             }
         }
     }
 
-    private void ReconcileOne(JsonObject deployment, IReadOnlyList<JsonObject> allPods)
+    /// <param name="controlled">The pods (of this pass) whose controller reference names this Deployment's UID.</param>
+    private void ReconcileOne(JsonObject deployment, IReadOnlyList<JsonObject> controlled)
     {
         var ns = Meta.Namespace(deployment)!;
         var uid = Meta.Uid(deployment)!;
         var spec = deployment["spec"] as JsonObject ?? new JsonObject();
         var replicas = (int)(JsonTree.GetLong(spec["replicas"]) ?? 1);
         var hash = TemplateHash.Of(spec["template"]);
-        var owned = allPods.Where(p => Meta.Namespace(p) == ns && !Meta.IsTerminating(p) && Meta.OwnerReferences(p).Any(r => r.Uid == uid && r.Controller)).ToList();
+        var owned = controlled.Where(p => Meta.Namespace(p) == ns && !Meta.IsTerminating(p) && Meta.OwnerReferences(p).Any(r => r.Uid == uid && r.Controller)).ToList();
         var current = owned.Where(p => HashOf(p) == hash).OrderBy(p => Meta.Name(p), StringComparer.Ordinal).ToList();
         var old = owned.Where(p => HashOf(p) != hash).ToList();
+        // Pods this pass creates or deletes; the status is then computed from a fresh read of exactly these and the rest.
+        var touched = new List<string>();
+        void Delete(JsonObject pod)
+        {
+            touched.Add(Meta.Name(pod)!);
+            client.Delete("pods", ns, Meta.Name(pod)!, Meta.Uid(pod));
+        }
+
         var recreate = JsonTree.GetString(JsonTree.At(spec, "strategy", "type")) == "Recreate";
 
         if (recreate && old.Count > 0)
         {
             foreach (var pod in old)
             {
-                client.Delete("pods", ns, Meta.Name(pod)!, Meta.Uid(pod));
+                Delete(pod);
             }
         }
         else
         {
             for (var i = current.Count; i < replicas; i++)
             {
-                client.Create("pods", NewPod(deployment, hash), Manager);
+                var created = NewPod(deployment, hash);
+                touched.Add(Meta.Name(created)!);
+                client.Create("pods", created, Manager);
             }
 
             foreach (var extra in current.Skip(replicas))
             {
-                client.Delete("pods", ns, Meta.Name(extra)!, Meta.Uid(extra));
+                Delete(extra);
             }
 
             if (old.Count > 0 && current.Count >= replicas && current.Take(replicas).All(SimulatedKubelet.IsReady))
             {
                 foreach (var pod in old)
                 {
-                    client.Delete("pods", ns, Meta.Name(pod)!, Meta.Uid(pod));
+                    Delete(pod);
                 }
             }
         }
 
-        WriteStatus(deployment, hash, replicas);
+        WriteStatus(deployment, hash, replicas, touched.Count == 0 ? controlled : PodIndex.Reread(client, ns, controlled.Select(p => Meta.Name(p)!).Concat(touched)));
     }
 
-    private void WriteStatus(JsonObject deployment, string hash, int replicas)
+    /// <param name="candidates">The pods that may belong to the Deployment, as they are now.</param>
+    private void WriteStatus(JsonObject deployment, string hash, int replicas, IReadOnlyList<JsonObject> candidates)
     {
         var uid = Meta.Uid(deployment)!;
         var ns = Meta.Namespace(deployment)!;
-        var pods = client.List("pods").Where(p => Meta.Namespace(p) == ns && !Meta.IsTerminating(p) && Meta.OwnerReferences(p).Any(r => r.Uid == uid && r.Controller)).ToList();
+        var pods = candidates.Where(p => Meta.Namespace(p) == ns && !Meta.IsTerminating(p) && Meta.OwnerReferences(p).Any(r => r.Uid == uid && r.Controller)).ToList();
         var updated = pods.Count(p => HashOf(p) == hash);
         var ready = pods.Count(SimulatedKubelet.IsReady);
         var previous = deployment["status"] as JsonObject;

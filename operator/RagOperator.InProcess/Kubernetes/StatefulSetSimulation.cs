@@ -20,18 +20,19 @@ internal sealed class StatefulSetSimulation(SimulatorClient client, WorkloadSimu
 
     public void Reconcile()
     {
-        var pods = client.List("pods");
+        var podsByController = PodIndex.ByController(client.List("pods"));
         var claims = client.List("persistentvolumeclaims");
         foreach (var sts in client.List("statefulsets.apps"))
         {
             if (!Meta.IsTerminating(sts))
             {
-                ReconcileOne(sts, pods, claims);
+                ReconcileOne(sts, [.. podsByController[Meta.Uid(sts) ?? ""]], claims);
             }
         }
     }
 
-    private void ReconcileOne(JsonObject sts, IReadOnlyList<JsonObject> allPods, IReadOnlyList<JsonObject> claims)
+    /// <param name="controlled">The pods (of this pass) whose controller reference names this StatefulSet's UID.</param>
+    private void ReconcileOne(JsonObject sts, IReadOnlyList<JsonObject> controlled, IReadOnlyList<JsonObject> claims)
     {
         var name = Meta.Name(sts)!;
         var ns = Meta.Namespace(sts)!;
@@ -41,13 +42,16 @@ internal sealed class StatefulSetSimulation(SimulatorClient client, WorkloadSimu
         var revision = $"{name}-{TemplateHash.Of(spec["template"])}";
         var parallel = JsonTree.GetString(spec["podManagementPolicy"]) == "Parallel";
         var selector = LabelSelector.FromObject(spec["selector"] as JsonObject);
-        var pods = allPods
+        var pods = controlled
             .Where(p => Meta.Namespace(p) == ns && Meta.OwnerReferences(p).Any(r => r.Uid == uid && r.Controller) && selector.Matches(p))
             .Select(p => (Ordinal: OrdinalOf(name, Meta.Name(p)!), Pod: p))
             .Where(p => p.Ordinal >= 0)
             .ToDictionary(p => p.Ordinal, p => p.Pod);
 
         var changed = false;
+
+        // Pods this pass creates or deletes; the status is then computed from a fresh read of exactly these and the rest.
+        var touched = new List<string>();
         for (var ordinal = 0; ordinal < replicas; ordinal++)
         {
             if (pods.ContainsKey(ordinal))
@@ -61,7 +65,9 @@ internal sealed class StatefulSetSimulation(SimulatorClient client, WorkloadSimu
             }
 
             CreateClaims(sts, ordinal, claims);
-            changed |= client.Create("pods", NewPod(sts, ordinal, revision), Manager);
+            var created = NewPod(sts, ordinal, revision);
+            touched.Add(Meta.Name(created)!);
+            changed |= client.Create("pods", created, Manager);
             if (!parallel)
             {
                 break;
@@ -75,6 +81,7 @@ internal sealed class StatefulSetSimulation(SimulatorClient client, WorkloadSimu
             var pod = pods[ordinal];
             if (!Meta.IsTerminating(pod))
             {
+                touched.Add(Meta.Name(pod)!);
                 changed |= client.Delete("pods", ns, Meta.Name(pod)!, Meta.Uid(pod));
                 if (JsonTree.GetString(JsonTree.At(spec, "persistentVolumeClaimRetentionPolicy", "whenScaled")) == "Delete")
                 {
@@ -95,19 +102,21 @@ internal sealed class StatefulSetSimulation(SimulatorClient client, WorkloadSimu
                 .FirstOrDefault();
             if (outdated is not null)
             {
+                touched.Add(Meta.Name(outdated)!);
                 client.Delete("pods", ns, Meta.Name(outdated)!, Meta.Uid(outdated));
             }
         }
 
-        WriteStatus(sts, revision);
+        WriteStatus(sts, revision, touched.Count == 0 ? controlled : PodIndex.Reread(client, ns, controlled.Select(p => Meta.Name(p)!).Concat(touched)));
     }
 
-    private void WriteStatus(JsonObject sts, string revision)
+    /// <param name="candidates">The pods that may belong to the StatefulSet, as they are now.</param>
+    private void WriteStatus(JsonObject sts, string revision, IReadOnlyList<JsonObject> candidates)
     {
         var name = Meta.Name(sts)!;
         var uid = Meta.Uid(sts)!;
         var ns = Meta.Namespace(sts)!;
-        var pods = client.List("pods")
+        var pods = candidates
             .Where(p => Meta.Namespace(p) == ns && !Meta.IsTerminating(p) && Meta.OwnerReferences(p).Any(r => r.Uid == uid && r.Controller) && OrdinalOf(name, Meta.Name(p)!) >= 0)
             .ToList();
         var previous = sts["status"] as JsonObject;

@@ -42,11 +42,11 @@ public sealed class OperatorMetrics : IDisposable
     public void Dispose() => meter.Dispose();
 
     private IEnumerable<Measurement<long>> Each(Func<Snapshot, long> value) =>
-        collections.Select(c => new Measurement<long>(value(c.Value), new("namespace", c.Key.Namespace), new("collection", c.Key.Collection)));
+        collections.Select(c => new Measurement<long>(value(c.Value), new(RagTags.CollectionNamespace, c.Key.Namespace), new("collection", c.Key.Collection)));
 
     private IEnumerable<Measurement<long>> PointsPerShard() =>
         collections.SelectMany(c => c.Value.Points.Select(p => new Measurement<long>(p.Points,
-            new("namespace", c.Key.Namespace), new("collection", c.Key.Collection), new("shard", p.Index.ToString(CultureInfo.InvariantCulture)))));
+            new(RagTags.CollectionNamespace, c.Key.Namespace), new("collection", c.Key.Collection), new("shard", p.Index.ToString(CultureInfo.InvariantCulture)))));
 
     private sealed record Snapshot(long ShardsReady, long ShardsDesired, long RoutingVersion, IReadOnlyList<(int Index, long Points)> Points);
 }

@@ -11,8 +11,18 @@ public sealed record CopyOptions
     /// <summary>Points per scroll page and upsert (<c>rebalance.batchSize</c>).</summary>
     public int BatchSize { get; init; } = 256;
 
-    /// <summary>Shared limit on points copied per second (<c>rebalance.maxPointsPerSecond</c>); null for none.</summary>
+    /// <summary>
+    /// Shared limit on points copied per second (<c>rebalance.maxPointsPerSecond</c>); null for none. Charged for the
+    /// points actually written: points the target already holds cost a read, not a copy.
+    /// </summary>
     public TokenBucket? Limiter { get; init; }
+
+    /// <summary>
+    /// Only points whose write version is below this (or that have none) are read: every write with a version above it
+    /// went to both owners, so the target already has it. Without it, a copy under a steady stream of inserts would
+    /// chase the end of the id range for as long as the inserts outpace it. Null reads every point of the cells.
+    /// </summary>
+    public long? Watermark { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
@@ -38,8 +48,9 @@ public sealed record CopySlice(long Scanned, long Upserted, int Batches, PointId
 /// <summary>
 /// Streams the points of some cells from a source shard to a target shard (step 3 of the protocol). Per batch:
 /// <list type="number">
-/// <item>scroll the source with a <c>_rag_cell</c> filter for the cells (<see cref="MigrationFilters.Cells"/>),
-/// in id order from the checkpoint, with vectors and payloads;</item>
+/// <item>scroll the source with a <c>_rag_cell</c> filter for the cells (<see cref="MigrationFilters.Cells"/>) and,
+/// once copying has started, a write-version watermark (<see cref="CopyOptions.Watermark"/>), in id order from the
+/// checkpoint, with vectors and payloads;</item>
 /// <item>read the target's <c>_rag_v</c> for those ids (a scroll with <c>has_id</c> returning only that field);</item>
 /// <item>upsert only the points whose source version is newer than the target's (or absent there), guarded by
 /// <see cref="MigrationFilters.UnchangedSince"/> so that a router write landing between the read and the upsert —
@@ -56,7 +67,9 @@ public sealed record CopySlice(long Scanned, long Upserted, int Batches, PointId
 public sealed class CellCopier(IQdrantClient source, IQdrantClient target, string collection, CellSet cells, CopyOptions? options = null)
 {
     private readonly CopyOptions options = options ?? new CopyOptions();
-    private readonly Qdrant.Filters.Filter cellFilter = MigrationFilters.Cells(cells);
+    private readonly Qdrant.Filters.Filter cellFilter = options?.Watermark is { } watermark
+        ? MigrationFilters.Cells(cells).And(MigrationFilters.WrittenBefore(watermark))
+        : MigrationFilters.Cells(cells);
 
     public CellSet Cells => cells;
 
@@ -122,11 +135,6 @@ public sealed class CellCopier(IQdrantClient source, IQdrantClient target, strin
     private async Task<int> WriteBatchAsync(IReadOnlyList<RetrievedPoint> points, CancellationToken cancellationToken)
     {
         if (points.Count == 0) return 0;
-        if (options.Limiter?.Reserve(points.Count) is { } wait && wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait, options.Time, cancellationToken);
-        }
-
         var onTarget = await ReadVersionsAsync(target, collection, points.Select(p => p.Id).ToList(), cancellationToken);
         var toWrite = new List<PointStruct>(points.Count);
         var seen = new List<(PointId, long?)>(points.Count);
@@ -140,6 +148,11 @@ public sealed class CellCopier(IQdrantClient source, IQdrantClient target, strin
         }
 
         if (toWrite.Count == 0) return 0;
+        if (options.Limiter?.Reserve(toWrite.Count) is { } wait && wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, options.Time, cancellationToken);
+        }
+
         await target.UpsertAsync(collection, toWrite, WriteOptions.Default, MigrationFilters.UnchangedSince(seen), cancellationToken);
         return toWrite.Count;
     }

@@ -35,8 +35,10 @@ public sealed record VerifyWindow(int Compared, IReadOnlyList<Repair> Repairs, P
 /// rest is read again by the next window. The target is read first: a router write (which goes to both) that lands
 /// between the two reads is then seen on the source, never only on the target, so the race looks like "target
 /// older", whose repair is a guarded no-op, rather than "only on the target", whose repair is a delete.</item>
-/// <item>every id whose versions differ is read again (target, then source) with <c>has_id</c>, so that a write
-/// that was merely in flight during the scroll is not counted; what still differs is a difference.</item>
+/// <item>every id whose versions differ is read again (target, then source) with <c>has_id</c>, after a short settle
+/// delay, so that a write or delete that was merely in flight — the router sends it to both owners at once, but one may
+/// apply it a little later — is not counted; what still differs is a difference. The delay only makes clean passes
+/// likelier under load; correctness never depends on it.</item>
 /// <item>repair: missing or older on the target → copy from the source (guarded upsert, see
 /// <see cref="MigrationFilters.UnchangedSince"/>); on the target but not on the source → delete from the target with
 /// <c>has_id</c> AND <c>_rag_v</c> still the version seen (<see cref="MigrationFilters.StillAt"/>), so a concurrent newer
@@ -49,7 +51,9 @@ public sealed record VerifyWindow(int Compared, IReadOnlyList<Repair> Repairs, P
 /// so writes to the source only ever update a point that is still there.
 /// A pass over every move with no difference is clean; passes repeat until one is.
 /// </summary>
-public sealed class CellVerifier(IQdrantClient source, IQdrantClient target, string collection, CellSet cells, int windowSize = 512)
+public sealed class CellVerifier(
+    IQdrantClient source, IQdrantClient target, string collection, CellSet cells, int windowSize = 512, TimeSpan settle = default,
+    TimeProvider? time = null)
 {
     private readonly Qdrant.Filters.Filter cellFilter = MigrationFilters.Cells(cells);
 
@@ -72,6 +76,7 @@ public sealed class CellVerifier(IQdrantClient source, IQdrantClient target, str
         if (suspects.Count == 0) return new VerifyWindow(compared, [], end);
 
         // A second look at the suspects only: most scroll-time differences are writes that were in flight.
+        if (settle > TimeSpan.Zero) await Task.Delay(settle, time ?? TimeProvider.System, cancellationToken);
         var targetNow = await CellCopier.ReadVersionsAsync(target, collection, suspects, cancellationToken);
         var sourceNow = await CellCopier.ReadVersionsAsync(source, collection, suspects, cancellationToken);
         var repairs = suspects

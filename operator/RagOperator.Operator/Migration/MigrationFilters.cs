@@ -25,6 +25,15 @@ public static class MigrationFilters
     }
 
     /// <summary>
+    /// Points written before <paramref name="watermark"/> (or without a write version). Used only to bound a scan, never
+    /// as a guard: the float comparison Qdrant makes near the watermark may go either way, and the verify pass catches
+    /// a point the scan left out.
+    /// </summary>
+    public static Filter WrittenBefore(long watermark) => Filter.Any(
+        Conditions.Range(PayloadFields.Version, lt: watermark),
+        Conditions.IsEmpty(PayloadFields.Version));
+
+    /// <summary>
     /// A compare-and-swap guard for an upsert (Qdrant's <c>update_filter</c>): an existing point is replaced only if
     /// its <c>_rag_v</c> is still exactly the version seen when the decision to write was taken (or, for a point that
     /// was absent, if it still has no version). Points that do not exist are inserted either way, as Qdrant does with

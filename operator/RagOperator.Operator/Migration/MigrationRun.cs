@@ -318,7 +318,18 @@ internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep
     private async Task<bool> CopyAsync(CancellationToken cancellationToken)
     {
         var rebalance = context.Spec.Rebalance;
-        var copyOptions = new CopyOptions { BatchSize = rebalance.BatchSize, Limiter = Limiter(rebalance.MaxPointsPerSecond), Time = time };
+
+        // Every ready router writes both owners by now (the state machine checked), so whatever is written from here
+        // on reaches the target anyway: the copy need not read it. Recorded, so a restarted operator uses the same bound.
+        migration.CopyWatermark ??= WriteVersion.Compose(
+            Math.Clamp((long)(time.GetUtcNow() + options.ClockSkewAllowance - WriteVersion.Epoch).TotalMilliseconds, 0, WriteVersion.MaxPhysicalMillis), 0, 0);
+        var copyOptions = new CopyOptions
+        {
+            BatchSize = rebalance.BatchSize,
+            Limiter = Limiter(rebalance.MaxPointsPerSecond),
+            Watermark = migration.CopyWatermark,
+            Time = time,
+        };
         foreach (var move in (migration.Moves ?? []).Where(m => m.State is Pending or Copying))
         {
             move.State = Copying;
@@ -355,7 +366,7 @@ internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep
         var moves = migration.Moves ?? [];
         foreach (var move in moves.Where(m => m.State == Copied))
         {
-            var verifier = new CellVerifier(Shard(move.From), Shard(move.To), Collection, CellSet.Parse(move.Cells), options.VerifyWindow);
+            var verifier = new CellVerifier(Shard(move.From), Shard(move.To), Collection, CellSet.Parse(move.Cells), options.VerifyWindow, options.VerifySettle, time);
             while (true)
             {
                 var window = await verifier.VerifyWindowAsync(Offset(move.VerifyCheckpoint), cancellationToken);

@@ -33,6 +33,16 @@ public sealed record StreamMigrationOptions
     /// <summary>Points compared per verify window (ids and versions only, so larger than a copy batch).</summary>
     public int VerifyWindow { get; init; } = 512;
 
+    /// <summary>Pause before a verify window looks again at the points that differed (see <see cref="CellVerifier"/>).</summary>
+    public TimeSpan VerifySettle { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// How far router clocks may run ahead of the operator's. The copy reads points written before "now plus this" at
+    /// the moment copying starts (<see cref="CopyOptions.Watermark"/>); a router clock further ahead costs verify
+    /// repairs, never correctness.
+    /// </summary>
+    public TimeSpan ClockSkewAllowance { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Upper bound on decisions per reconcile (each publishes, copies, verifies or cleans once).</summary>
     public int MaxDecisionsPerReconcile { get; init; } = 16;
 

@@ -9,6 +9,22 @@ public sealed record MachineInfo(
     int ProcessorCount, string? CpuModel, long? MemoryBytes, string Os, string Runtime, string Architecture,
     DateTimeOffset Date, string? GitCommit, bool GitDirty)
 {
+    /// <summary>The 1, 5 and 15 minute load averages at the start and the end of the run; other work on the machine skews every figure.</summary>
+    public string? Load { get; init; }
+
+    /// <summary>/proc/loadavg's first three fields, or null where there is none.</summary>
+    public static string? LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     public static MachineInfo Collect(string repositoryRoot) => new(
         Environment.ProcessorCount,
         ReadCpuModel(),
@@ -26,6 +42,7 @@ public sealed record MachineInfo(
         yield return ("Memory", MemoryBytes is { } bytes ? $"{bytes / (1024.0 * 1024 * 1024):0.0} GiB" : "unknown");
         yield return ("OS", Os);
         yield return (".NET", $"{Runtime} ({Architecture})");
+        if (Load is not null) yield return ("Load average", Load);
         yield return ("Date", Date.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture));
         yield return ("Git commit", GitCommit is null ? "unknown" : GitCommit + (GitDirty ? " (with uncommitted changes)" : ""));
     }

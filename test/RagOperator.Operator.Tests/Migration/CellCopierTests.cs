@@ -125,13 +125,31 @@ public sealed class CellCopierTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_rate_limited_copy_takes_one_token_per_point_read()
+    public async Task A_rate_limited_copy_takes_one_token_per_point_written_and_none_for_points_already_there()
     {
         var bucket = new TokenBucket(ratePerSecond: 1000, burst: 1000, new SteppedClock());
+        await shards.WriteAsync(1, QdrantShards.Point(5, 5, 1005, seq: 5), QdrantShards.Point(15, 5, 1015, seq: 15));
 
-        await new CellCopier(shards.Clients[0], shards.Clients[1], QdrantShards.Collection, Moved, new CopyOptions { BatchSize = 8, Limiter = bucket }).CopyAllAsync();
+        var slice = await new CellCopier(shards.Clients[0], shards.Clients[1], QdrantShards.Collection, Moved, new CopyOptions { BatchSize = 8, Limiter = bucket }).CopyAllAsync();
 
-        bucket.Available.Should().Be(970);
+        slice.Upserted.Should().Be(28);
+        bucket.Available.Should().Be(972);
+    }
+
+    [Fact]
+    public async Task Points_written_after_the_watermark_are_left_to_the_routers_and_points_without_a_version_are_copied()
+    {
+        await shards.WriteAsync(0, new RagOperator.Qdrant.Models.PointStruct(PointId.FromNumber(95), [1, 1, 1, 1], new System.Text.Json.Nodes.JsonObject
+        {
+            [PayloadFields.Cell] = 5,
+            ["seq"] = 95,
+        }));
+
+        var slice = await new CellCopier(shards.Clients[0], shards.Clients[1], QdrantShards.Collection, Moved, new CopyOptions { Watermark = 1030 }).CopyAllAsync();
+
+        var target = await shards.Clients[1].CountAsync(QdrantShards.Collection);
+        slice.Scanned.Should().Be(15 + 1, "ids 5-9, 15-19 and 25-29 have versions below 1030, and point 95 has none");
+        target.Should().Be(16UL);
     }
 
     [Fact]

@@ -61,6 +61,7 @@ public sealed class MigrationStepTests
         migration.VerifyPasses.Should().BeGreaterThanOrEqualTo(1);
         migration.LastVerifyRepairs.Should().Be(0);
         migration.CompletedAt.Should().NotBeNull();
+        migration.CopyWatermark.Should().BeGreaterThan(1000 + Ids.Length, "the copy reads everything written before it started");
         Rebalancing(last)!.Reason.Should().Be(MigrationReasons.Done);
 
         var transitions = harness.Events.All.Where(e => e.Reason == "MigrationPhase").Select(e => e.Note).ToList();
