@@ -79,6 +79,9 @@ public static class RagInstruments
     public static readonly InstrumentSpec MigrationBatchSize = new(RagMeters.Migration, "ragoperator_migration_batch_size", "{point}", InstrumentKind.Histogram,
         "Points per copy batch.", [RagTags.CollectionNamespace, RagTags.Collection]);
 
+    public static readonly InstrumentSpec MigrationCopyRate = new(RagMeters.Migration, "ragoperator_migration_points_per_second", null, InstrumentKind.Gauge,
+        "Copy rate of the running migration as the operator measured it (status.migration.progress); 0 outside Copying.", [RagTags.CollectionNamespace, RagTags.Collection]);
+
     // RagOperator.Router
     public static readonly InstrumentSpec RouterRequestDuration = new(RagMeters.Router, "ragrouter_request_duration", "s", InstrumentKind.Histogram,
         "Router request latency by endpoint and status code.", ["collection", "endpoint", "code"]);
@@ -105,7 +108,7 @@ public static class RagInstruments
         Reconciles, ReconcileErrors, ReconcileDuration, WorkQueueDepth, WorkQueueLatency, WorkQueueAdds, WorkQueueRetries, LeaderIsLeader,
         QdrantRequests, QdrantRequestDuration, QdrantRetries,
         ShardsReady, ShardsDesired, Points, RoutingVersion,
-        MigrationPhase, PointsCopied, MigrationBatchSize,
+        MigrationPhase, PointsCopied, MigrationBatchSize, MigrationCopyRate,
         RouterRequestDuration, RouterShardRequestDuration, RouterFanOut, RouterPartialResults, RouterErrors, RouterRoutingVersion,
     ];
 

@@ -19,9 +19,6 @@ namespace RagOperator.Operator.Migration;
 /// </summary>
 public sealed class MigrationMetrics : IDisposable
 {
-    /// <summary>The copy-rate gauge (not in the shared catalogue yet).</summary>
-    public const string PointsPerSecondName = "ragoperator_migration_points_per_second";
-
     private readonly Meter meter;
     private readonly Counter<long> pointsCopied;
     private readonly Histogram<long> batchSize;
@@ -33,7 +30,7 @@ public sealed class MigrationMetrics : IDisposable
         pointsCopied = meter.CreateCounter<long>(RagInstruments.PointsCopied.Name, description: RagInstruments.PointsCopied.Description);
         batchSize = meter.CreateHistogram<long>(RagInstruments.MigrationBatchSize.Name, RagInstruments.MigrationBatchSize.Unit, RagInstruments.MigrationBatchSize.Description);
         meter.CreateObservableGauge(RagInstruments.MigrationPhase.Name, PhaseMeasurements, description: RagInstruments.MigrationPhase.Description);
-        meter.CreateObservableGauge(PointsPerSecondName, RateMeasurements, "{point}/s", "Copy rate of the running migration as the operator measured it.");
+        meter.CreateObservableGauge(RagInstruments.MigrationCopyRate.Name, RateMeasurements, description: RagInstruments.MigrationCopyRate.Description);
     }
 
     public void Copied(string @namespace, string collection, long upserted, int scanned)

@@ -41,7 +41,7 @@ public sealed class MigrationProgressTests
         });
         listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
         {
-            if (instrument.Name == MigrationMetrics.PointsPerSecondName) rate = value;
+            if (instrument.Name == RagInstruments.MigrationCopyRate.Name) rate = value;
         });
         listener.Start();
         var step = new StreamMigrationStep(new StreamMigrationOptions { WorkBudget = TimeSpan.Zero, AckWait = TimeSpan.FromMilliseconds(30) }, metrics);
