@@ -96,6 +96,7 @@ public sealed class RouterOptionsLoaderTests
             ["QDRANT_API_KEY"] = "k2",
             ["POD_NAME"] = "docs-router-7c9-abcde",
             ["PORT"] = "9090",
+            ["SEARCH_TIMEOUT_MS"] = "750",
         };
 
         var (options, process) = RouterOptionsLoader.Load(["--routing-configmap", "docs-routing-custom", "--port=8181"], name => environment.GetValueOrDefault(name));
@@ -107,6 +108,7 @@ public sealed class RouterOptionsLoaderTests
         options.QdrantApiKey.Should().Be("k2");
         options.EffectiveRouterId.Should().Be(RouterIdentity.FromName("docs-router-7c9-abcde"));
         process.Port.Should().Be(8181);
+        options.DefaultSearchTimeout.Should().Be(TimeSpan.FromMilliseconds(750), "the operator passes router.searchTimeoutMs down");
         options.ToString().Should().NotContain("k1").And.NotContain("k2");
     }
 
@@ -127,6 +129,7 @@ public sealed class RouterOptionsLoaderTests
     [InlineData(new[] { "--collection", "docs", "--router-id", "2000" }, "router id 2000 is outside 0..1023")]
     [InlineData(new[] { "--collection", "docs", "--port", "http" }, "PORT 'http' is not an integer")]
     [InlineData(new[] { "--collection" }, "flag '--collection' needs a value")]
+    [InlineData(new[] { "--collection", "docs", "--search-timeout-ms", "0" }, "SEARCH_TIMEOUT_MS 0 must be a positive number")]
     public void Bad_settings_are_refused_with_a_message_naming_them(string[] args, string message)
     {
         var load = () => RouterOptionsLoader.Load(args, _ => null);

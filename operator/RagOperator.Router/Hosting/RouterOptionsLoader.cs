@@ -34,6 +34,7 @@ public static class RouterOptionsLoader
         ["--router-name"] = "POD_NAME",
         ["--router-id"] = "ROUTER_ID",
         ["--port"] = "PORT",
+        ["--search-timeout-ms"] = "SEARCH_TIMEOUT_MS",
         ["--log-format"] = "LOG_FORMAT",
         ["--kubeconfig"] = "KUBECONFIG",
         ["--context"] = "KUBE_CONTEXT",
@@ -83,6 +84,19 @@ public static class RouterOptionsLoader
             RouterName = Get("POD_NAME") ?? Environment.MachineName,
             RouterId = Get("ROUTER_ID") is { } id ? ParseInt(id, "ROUTER_ID") : null,
         };
+        if (Get("SEARCH_TIMEOUT_MS") is { } timeoutText)
+        {
+            // The collection's router.searchTimeoutMs, which the operator passes down; a request may still ask for
+            // a longer deadline up to the maximum, so the maximum grows with it.
+            var timeout = TimeSpan.FromMilliseconds(ParseInt(timeoutText, "SEARCH_TIMEOUT_MS"));
+            if (timeout <= TimeSpan.Zero)
+            {
+                throw new ArgumentException($"SEARCH_TIMEOUT_MS {timeoutText} must be a positive number of milliseconds");
+            }
+
+            options = options with { DefaultSearchTimeout = timeout, MaxSearchTimeout = timeout > options.MaxSearchTimeout ? timeout : options.MaxSearchTimeout };
+        }
+
         options.Validate();
 
         var port = Get("PORT") is { } portText ? ParseInt(portText, "PORT") : 8080;
