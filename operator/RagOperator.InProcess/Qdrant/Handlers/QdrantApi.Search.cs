@@ -17,56 +17,46 @@ internal sealed partial class QdrantApi
 
     private sealed record SearchPlan(float[] Vector, int Limit, int Offset, FilterNode? Filter, float? Threshold, PayloadSelection Payload, bool WithVector);
 
-    private async Task QueryAsync(HttpContext context, string name, long started)
+    private Task QueryAsync(HttpContext context, string name, long started) =>
+        RunSearchAsync(context, name, started, "QueryRequest", ReadQuery, WriteQueryResponse);
+
+    private Task QueryBatchAsync(HttpContext context, string name, long started) =>
+        RunSearchBatchAsync(context, name, started, "QueryRequestBatch", "QueryRequest", ReadQuery, WriteQueryResponse);
+
+    private Task SearchAsync(HttpContext context, string name, long started) =>
+        RunSearchAsync(context, name, started, "SearchRequest", ReadLegacySearch, WriteScoredArray);
+
+    private Task SearchBatchAsync(HttpContext context, string name, long started) =>
+        RunSearchBatchAsync(context, name, started, "SearchRequestBatch", "SearchRequest", ReadLegacySearch, WriteScoredArray);
+
+    /// <summary>One search: the query and legacy APIs differ only in how a request is read and a result written.</summary>
+    private async Task RunSearchAsync(
+        HttpContext context, string name, long started, string schema,
+        Func<InProcessCollection, JsonElement, SearchPlan> read, Action<Utf8JsonWriter, IReadOnlyList<ScoredView>, PayloadSelection> write)
     {
         var collection = Collection(name);
         using var document = await ReadBodyAsync(context);
-        var plan = ReadQuery(collection, RequestJson.RequireObject(document.RootElement, "QueryRequest"));
+        var plan = read(collection, RequestJson.RequireObject(document.RootElement, schema));
         var hits = Execute(collection, plan);
-        await QdrantResponses.WriteResultAsync(context, Seconds(started), writer => WriteQueryResponse(writer, hits, plan.Payload));
+        await QdrantResponses.WriteResultAsync(context, Seconds(started), writer => write(writer, hits, plan.Payload));
     }
 
-    private async Task QueryBatchAsync(HttpContext context, string name, long started)
+    /// <summary>A batch: every search is read (so one bad search fails the batch before any runs), then run in order.</summary>
+    private async Task RunSearchBatchAsync(
+        HttpContext context, string name, long started, string batchSchema, string schema,
+        Func<InProcessCollection, JsonElement, SearchPlan> read, Action<Utf8JsonWriter, IReadOnlyList<ScoredView>, PayloadSelection> write)
     {
         var collection = Collection(name);
         using var document = await ReadBodyAsync(context);
-        var body = RequestJson.RequireObject(document.RootElement, "QueryRequestBatch");
-        var plans = ReadSearches(body).Select(search => ReadQuery(collection, RequestJson.RequireObject(search, "QueryRequest"))).ToList();
+        var body = RequestJson.RequireObject(document.RootElement, batchSchema);
+        var plans = ReadSearches(body).Select(search => read(collection, RequestJson.RequireObject(search, schema))).ToList();
         var results = plans.Select(plan => (Plan: plan, Hits: Execute(collection, plan))).ToList();
         await QdrantResponses.WriteResultAsync(context, Seconds(started), writer =>
         {
             writer.WriteStartArray();
             foreach (var (plan, hits) in results)
             {
-                WriteQueryResponse(writer, hits, plan.Payload);
-            }
-
-            writer.WriteEndArray();
-        });
-    }
-
-    private async Task SearchAsync(HttpContext context, string name, long started)
-    {
-        var collection = Collection(name);
-        using var document = await ReadBodyAsync(context);
-        var plan = ReadLegacySearch(collection, RequestJson.RequireObject(document.RootElement, "SearchRequest"));
-        var hits = Execute(collection, plan);
-        await QdrantResponses.WriteResultAsync(context, Seconds(started), writer => WriteScoredArray(writer, hits, plan.Payload));
-    }
-
-    private async Task SearchBatchAsync(HttpContext context, string name, long started)
-    {
-        var collection = Collection(name);
-        using var document = await ReadBodyAsync(context);
-        var body = RequestJson.RequireObject(document.RootElement, "SearchRequestBatch");
-        var plans = ReadSearches(body).Select(search => ReadLegacySearch(collection, RequestJson.RequireObject(search, "SearchRequest"))).ToList();
-        var results = plans.Select(plan => (Plan: plan, Hits: Execute(collection, plan))).ToList();
-        await QdrantResponses.WriteResultAsync(context, Seconds(started), writer =>
-        {
-            writer.WriteStartArray();
-            foreach (var (plan, hits) in results)
-            {
-                WriteScoredArray(writer, hits, plan.Payload);
+                write(writer, hits, plan.Payload);
             }
 
             writer.WriteEndArray();
