@@ -37,6 +37,22 @@ public interface IQdrantAdminClient
 
     Task<byte[]> DownloadSnapshotAsync(string collection, string snapshotName, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Opens the snapshot file for reading as it arrives from the shard (the caller disposes the stream, which ends the
+    /// response). A snapshot can be gigabytes: there is no per-attempt timeout and no retry here; the caller retries
+    /// the whole transfer. A connection cut while reading surfaces as a transient <see cref="QdrantException"/>.
+    /// </summary>
+    Task<Stream> OpenSnapshotAsync(string collection, string snapshotName, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces (or creates) the collection from a snapshot file streamed from <paramref name="content"/>
+    /// (<c>POST .../snapshots/upload</c>, multipart); like <see cref="OpenSnapshotAsync"/>, one attempt without a
+    /// per-attempt timeout.
+    /// </summary>
+    Task UploadSnapshotStreamAsync(
+        string collection, Stream content, string? checksum = null, SnapshotPriority? priority = null,
+        CancellationToken cancellationToken = default);
+
     Task<bool> DeleteSnapshotAsync(string collection, string snapshotName, CancellationToken cancellationToken = default);
 
     /// <summary>Where another shard can download a snapshot of this one (for <see cref="RecoverSnapshotAsync"/>).</summary>

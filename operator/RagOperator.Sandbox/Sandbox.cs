@@ -12,6 +12,7 @@ using RagOperator.Kubernetes.Models;
 using RagOperator.Operator.Hosting;
 using RagOperator.Operator.Rendering;
 using RagOperator.Operator.Seams;
+using RagOperator.Operator.Snapshots;
 using RagOperator.Router;
 
 namespace RagOperator.Sandbox;
@@ -63,6 +64,18 @@ public sealed class Sandbox : IAsyncDisposable
 
     public string Namespace => options.Namespace;
 
+    /// <summary>Where snapshot PVCs are mounted for the operator (see <see cref="MountSnapshotVolume"/>).</summary>
+    public string SnapshotVolumeRoot => snapshotVolumeRoot ??= options.SnapshotVolumeRoot
+        ?? Directory.CreateTempSubdirectory("rag-sandbox-snapshots-").FullName;
+
+    private string? snapshotVolumeRoot;
+
+    /// <summary>
+    /// Plays the chart's <c>snapshots.volumes</c>: the claim's directory appears under <see cref="SnapshotVolumeRoot"/>,
+    /// as the volume would be mounted into the operator pod. Returns the directory.
+    /// </summary>
+    public string MountSnapshotVolume(string claimName) => Directory.CreateDirectory(Path.Combine(SnapshotVolumeRoot, claimName)).FullName;
+
     public static async Task<Sandbox> StartAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SandboxOptions();
@@ -103,6 +116,7 @@ public sealed class Sandbox : IAsyncDisposable
                 BlockedRecheck = options.BlockedRecheck,
                 WatchNamespaces = options.WatchNamespaces,
                 RouterImage = options.RouterImage,
+                SnapshotVolumeRoot = SnapshotVolumeRoot,
             },
             operatorClient,
             new OperatorSeams
@@ -113,6 +127,16 @@ public sealed class Sandbox : IAsyncDisposable
 
                 // The operator's own connections to the shards, so that killing it cuts them (see KillOperatorAsync).
                 Qdrant = operatorQdrant = new CachingQdrantClientFactory(),
+
+                // One server stands for every pod of a shard, so the snapshot peer is the shard's endpoint.
+                SnapshotPeers = new DelegateSnapshotPeerResolver(Shards.Resolve),
+                SnapshotTime = options.SnapshotTime,
+                SnapshotSettings = options.SnapshotSettings ?? new SnapshotSettings
+                {
+                    WaitRecheck = TimeSpan.FromMilliseconds(500),
+                    RetryBase = TimeSpan.FromMilliseconds(200),
+                    MaxRetryDelay = TimeSpan.FromSeconds(2),
+                },
             },
             loggerFactory,
             cancellationToken);
@@ -167,7 +191,7 @@ public sealed class Sandbox : IAsyncDisposable
         await StartOperatorAsync(cancellationToken);
     }
 
-    /// <summary>Server-side applies every document of a YAML manifest (VectorCollection, VectorNodePool, Secret, ConfigMap, Namespace, Node).</summary>
+    /// <summary>Server-side applies every document of a YAML manifest (VectorCollection, VectorNodePool, VectorSnapshot, VectorRestore, Secret, ConfigMap, Namespace, Node).</summary>
     public async Task<IReadOnlyList<IKubernetesObject>> ApplyYamlAsync(string yaml, CancellationToken cancellationToken = default)
     {
         var applied = new List<IKubernetesObject>();
@@ -183,6 +207,8 @@ public sealed class Sandbox : IAsyncDisposable
                 "ConfigMap" => await ApplyAsync(Typed<ConfigMap>(manifest), cancellationToken),
                 "Namespace" => await ApplyAsync(Typed<Namespace>(manifest), cancellationToken),
                 "Node" => await ApplyAsync(Typed<Node>(manifest), cancellationToken),
+                VectorSnapshot.KindName => await ApplyAsync(Typed<VectorSnapshot>(manifest), cancellationToken),
+                VectorRestore.KindName => await ApplyAsync(Typed<VectorRestore>(manifest), cancellationToken),
                 "Kustomization" => null,
                 _ => throw new NotSupportedException($"the sandbox does not apply kind {kind}"),
             } ?? throw new InvalidOperationException("nothing applied"));
@@ -274,6 +300,8 @@ public sealed class Sandbox : IAsyncDisposable
         await Simulator.DisposeAsync();
         Client.Dispose();
         await ApiServer.DisposeAsync();
+        if (options.SnapshotVolumeRoot is null && snapshotVolumeRoot is not null && Directory.Exists(snapshotVolumeRoot))
+            Directory.Delete(snapshotVolumeRoot, recursive: true);
     }
 
     private static T Typed<T>(JsonObject manifest) => manifest.Deserialize<T>(KubernetesJson.Options)!;

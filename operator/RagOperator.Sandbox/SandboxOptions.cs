@@ -60,6 +60,18 @@ public sealed record SandboxOptions
 
     /// <summary>The router image put into Deployments (the sandbox runs the router in-process whatever it says).</summary>
     public string RouterImage { get; init; } = "ghcr.io/ragoperator/rag-router:0.1.0";
+
+    /// <summary>
+    /// Where snapshot PVCs are "mounted" (one directory per claim, see <see cref="Sandbox.MountSnapshotVolume"/>);
+    /// null uses a temporary directory deleted with the sandbox.
+    /// </summary>
+    public string? SnapshotVolumeRoot { get; init; }
+
+    /// <summary>The clock of snapshot schedules; null is the system clock.</summary>
+    public TimeProvider? SnapshotTime { get; init; }
+
+    /// <summary>Snapshot and restore timings; null uses quick rechecks suited to tests.</summary>
+    public RagOperator.Operator.Snapshots.SnapshotSettings? SnapshotSettings { get; init; }
 }
 
 /// <summary>A Node object of the simulated cluster.</summary>

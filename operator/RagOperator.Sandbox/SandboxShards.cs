@@ -22,8 +22,10 @@ namespace RagOperator.Sandbox;
 /// from the Secret), and stopped when the set is deleted. Also the operator's <see cref="IShardEndpointResolver"/>:
 /// a shard's endpoint is reserved (a free loopback port) the first time it is asked for, so the routing table can be
 /// published before the server runs and never changes afterwards.
+/// <para>The shard's pods are the peers of the server's Qdrant cluster (<see cref="SandboxPeers"/>): a pod that goes away
+/// takes its peer down (its replicas Dead) and its replacement brings it back (the replicas recover).</para>
 /// <para>Differences from a real cluster: one server stands for all replicas of a shard (no Raft, no real
-/// replication); deleting a StatefulSet drops its data, as if its volumes were deleted too; a rotated Secret is not
+/// replication: every replica serves the one copy of the data, the replica states gate what it answers); deleting a StatefulSet drops its data, as if its volumes were deleted too; a rotated Secret is not
 /// picked up by a running server. With a shared server (<see cref="SandboxOptions.SharedQdrant"/>) every shard is that
 /// one server, which outlives the StatefulSets.</para>
 /// </summary>
@@ -35,6 +37,9 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
     private readonly ConcurrentDictionary<string, InProcessQdrantServer> servers = new(StringComparer.Ordinal);
     private readonly Channel<string> changes = Channel.CreateUnbounded<string>();
     private readonly Informer<StatefulSet> sets;
+    private readonly Informer<Pod> pods;
+    private readonly SandboxPeers peers = new();
+    private readonly Task podInformerLoop;
     private readonly CancellationTokenSource stop = new();
     private readonly Task informerLoop;
     private readonly Task worker;
@@ -53,13 +58,25 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
             onUpdate: (_, set) => changes.Writer.TryWrite(ObjectKey.Of(set)),
             onDelete: set => changes.Writer.TryWrite(ObjectKey.Of(set)));
         informerLoop = sets.RunAsync(stop.Token);
+
+        // The shard pods are the peers of the shard's Qdrant cluster (see SandboxPeers).
+        pods = new Informer<Pod>(client, new InformerOptions { LabelSelector = $"{Labels.Component}={Labels.ShardComponent},{Labels.ManagedBy}={Labels.ManagedByValue}" });
+        pods.AddEventHandler(
+            onAdd: pod => EnqueueSetOf(pod),
+            onUpdate: (_, pod) => EnqueueSetOf(pod),
+            onDelete: pod => EnqueueSetOf(pod));
+        podInformerLoop = pods.RunAsync(stop.Token);
         worker = Task.Run(() => WorkAsync(stop.Token));
     }
 
     /// <summary>The running shard servers by <c>namespace/&lt;collection&gt;-shard-&lt;i&gt;</c>.</summary>
     public IReadOnlyDictionary<string, InProcessQdrantServer> Servers => servers;
 
-    public Task WaitForSyncAsync(CancellationToken cancellationToken) => sets.WaitForSyncAsync(cancellationToken);
+    public async Task WaitForSyncAsync(CancellationToken cancellationToken)
+    {
+        await sets.WaitForSyncAsync(cancellationToken);
+        await pods.WaitForSyncAsync(cancellationToken);
+    }
 
     public Uri Resolve(string @namespace, string collection, int shard)
     {
@@ -75,7 +92,7 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
     {
         await stop.CancelAsync();
         changes.Writer.TryComplete();
-        await Task.WhenAll(Quietly(informerLoop), Quietly(worker));
+        await Task.WhenAll(Quietly(informerLoop), Quietly(podInformerLoop), Quietly(worker));
         foreach (var server in servers.Values.Append(shared).OfType<InProcessQdrantServer>().Distinct()) await server.DisposeAsync();
         servers.Clear();
         stop.Dispose();
@@ -115,6 +132,7 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
 
         if (set is null)
         {
+            peers.Forget(key);
             if (servers.TryRemove(key, out var gone))
             {
                 await gone.DisposeAsync();
@@ -124,7 +142,12 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
             return;
         }
 
-        if (servers.ContainsKey(key)) return;
+        if (servers.TryGetValue(key, out var running))
+        {
+            SyncPeers(key, set, running);
+            return;
+        }
+
         var apiKey = await ApiKeyAsync(set, cancellationToken);
         var port = ports.GetOrAdd(key, _ => FreePort());
         InProcessQdrantServer server;
@@ -141,6 +164,7 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
 
         servers[key] = server;
         logger.LogInformation("Sandbox started Qdrant for {Key} at {Uri}", key, server.BaseUri);
+        SyncPeers(key, set, server);
     }
 
     /// <summary>The API key the shard's pods would see, from the template's secretKeyRef.</summary>
@@ -157,6 +181,25 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
     }
 
     private static string Key(string @namespace, string name) => ObjectKey.Of(@namespace, name);
+
+    private void EnqueueSetOf(Pod pod)
+    {
+        var labels = pod.Metadata.Labels;
+        if (labels is null || !labels.TryGetValue(Labels.Collection, out var collection) || !labels.TryGetValue(Labels.Shard, out var shardText)
+            || !int.TryParse(shardText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var shard))
+        {
+            return;
+        }
+
+        changes.Writer.TryWrite(Key(pod.Metadata.Namespace!, ChildNames.Shard(collection, shard)));
+    }
+
+    private void SyncPeers(string key, StatefulSet set, InProcessQdrantServer server)
+    {
+        var name = set.Metadata.Name!;
+        var ns = set.Metadata.Namespace!;
+        peers.Sync(key, ns, name, server, pods.List(ns).Where(p => p.Metadata.Name?.StartsWith(name + "-", StringComparison.Ordinal) == true));
+    }
 
     private static int FreePort()
     {

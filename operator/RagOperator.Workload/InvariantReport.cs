@@ -36,7 +36,8 @@ public sealed record InvariantReport
     /// <summary>
     /// Checks every id the oracle knows and every point the shards hold: the state found must be one the
     /// acknowledged writes allow, and each point must sit on exactly one shard, the owner of its cell in
-    /// <paramref name="finalTable"/> (which must be stable: no migration in progress).
+    /// <paramref name="finalTable"/> (which must be stable: no migration in progress). When the table places points by
+    /// their vectors (semantic), the copies must have been scanned with vectors: the owner is that of the nearest centroid.
     /// </summary>
     public static InvariantReport Check(AckOracle oracle, RoutingTable finalTable, IReadOnlyDictionary<ulong, List<PointCopy>> found, long failedSearches)
     {
@@ -52,7 +53,10 @@ public sealed record InvariantReport
             found.TryGetValue(id, out var copies);
             if (copies is { Count: > 0 })
             {
-                var owner = finalTable.NewOwner(finalTable.CellOf(PointKey.FromUlong(id)));
+                var key = PointKey.FromUlong(id);
+                var owner = finalTable.CellDependsOnVector
+                    ? finalTable.Route(key, copies[0].Vector ?? throw new InvalidOperationException($"point {id} was scanned without its vector; the table places points by vector")).Targets[0]
+                    : finalTable.NewOwner(finalTable.CellOf(key));
                 if (copies.Count > 1 || copies[0].Shard != owner)
                 {
                     misplaced++;

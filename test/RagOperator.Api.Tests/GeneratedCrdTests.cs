@@ -40,7 +40,7 @@ public sealed class GeneratedCrdTests
     [Fact]
     public void Every_generated_crd_is_a_structural_schema_the_api_server_accepts()
     {
-        CrdSchemas.ByKind.Keys.Should().BeEquivalentTo(VectorCollection.KindName, VectorNodePool.KindName);
+        CrdSchemas.ByKind.Keys.Should().BeEquivalentTo(VectorCollection.KindName, VectorNodePool.KindName, VectorSnapshot.KindName, VectorRestore.KindName);
         foreach (var kind in CrdSchemas.ByKind.Keys)
         {
             var parse = () => CrdSchemas.For(kind);

@@ -31,6 +31,15 @@ public sealed record BenchmarkSizes
     public int ReconcileCollections { get; init; }
     public TimeSpan NoopObservation { get; init; }
 
+    /// <summary>semantic_recall: points, held-out queries, dimension, mixture components, shards, cells per shard, training sample.</summary>
+    public int SemanticPoints { get; init; } = 100_000;
+    public int SemanticQueries { get; init; } = 200;
+    public int SemanticDimension { get; init; } = 384;
+    public int SemanticComponents { get; init; } = 100;
+    public int SemanticShards { get; init; } = 8;
+    public int SemanticCellsPerShard { get; init; } = 8;
+    public int SemanticSample { get; init; } = 16_384;
+
     public static BenchmarkSizes Full { get; } = new()
     {
         IsSmoke = false,
@@ -71,5 +80,12 @@ public sealed record BenchmarkSizes
         MigrationToShards = 3,
         ReconcileCollections = 5,
         NoopObservation = TimeSpan.FromSeconds(1),
+        SemanticPoints = 3_000,
+        SemanticQueries = 20,
+        SemanticDimension = 32,
+        SemanticComponents = 12,
+        SemanticShards = 4,
+        SemanticCellsPerShard = 4,
+        SemanticSample = 1_000,
     };
 }

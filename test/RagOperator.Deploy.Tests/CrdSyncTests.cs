@@ -23,7 +23,8 @@ public sealed class CrdSyncTests
     {
         var kustomized = Rendered.Get(Rendered.Kustomize).OfKind("CustomResourceDefinition").Select(c => c["metadata"]!["name"]!.GetValue<string>());
 
-        kustomized.Should().BeEquivalentTo("vectorcollections.ragoperator.io", "vectornodepools.ragoperator.io");
+        kustomized.Should().BeEquivalentTo(
+            "vectorcollections.ragoperator.io", "vectornodepools.ragoperator.io", "vectorsnapshots.ragoperator.io", "vectorrestores.ragoperator.io");
     }
 
     // Every CRD manifest; crds/kustomization.yaml exists only so config/crd can include the folder.

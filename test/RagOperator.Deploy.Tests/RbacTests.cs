@@ -122,14 +122,19 @@ public sealed class RbacTests
     }
 
     [Fact]
-    public void The_operator_may_touch_collections_only_for_finalizers_and_status()
+    public void The_operator_may_touch_collections_only_for_finalizers_and_status_and_create_them_only_for_a_restore()
     {
         var permissions = RbacRules.Permissions(Rendered.Get(Rendered.ChartDefaults).Single("ClusterRole", "rag-rag-operator-manager"));
 
+        // create: a VectorRestore creates the collection it restores into; nothing deletes a collection.
         permissions.Where(p => p.Resource == "vectorcollections").Select(p => p.Verb)
-            .Should().BeEquivalentTo("get", "list", "watch", "patch", "update");
+            .Should().BeEquivalentTo("get", "list", "watch", "patch", "update", "create");
         permissions.Where(p => p.Resource == "vectorcollections/finalizers").Select(p => p.Verb).Should().Equal("update");
-        permissions.Should().NotContain(p => p.Resource.StartsWith("vectorcollections", StringComparison.Ordinal) && (p.Verb == "create" || p.Verb == "delete"));
+        permissions.Should().NotContain(p => p.Resource.StartsWith("vectorcollections", StringComparison.Ordinal) && p.Verb == "delete");
+        permissions.Should().NotContain(p => p.Resource.StartsWith("vectorcollections/", StringComparison.Ordinal) && p.Verb == "create");
+        permissions.Where(p => p.Resource == "vectorrestores").Select(p => p.Verb).Should().BeEquivalentTo("get", "list", "watch");
+        permissions.Where(p => p.Resource == "vectorsnapshots").Select(p => p.Verb)
+            .Should().BeEquivalentTo("get", "list", "watch", "create", "patch", "delete");
         permissions.Should().NotContain(p => p.Resource == "customresourcedefinitions");
     }
 
@@ -154,7 +159,8 @@ public sealed class RbacTests
         Labels(view).Should().Contain("rbac.authorization.k8s.io/aggregate-to-view").And.Contain("rbac.authorization.k8s.io/aggregate-to-edit").And.Contain("rbac.authorization.k8s.io/aggregate-to-admin");
         Labels(edit).Should().Contain("rbac.authorization.k8s.io/aggregate-to-edit").And.Contain("rbac.authorization.k8s.io/aggregate-to-admin").And.NotContain("rbac.authorization.k8s.io/aggregate-to-view");
         RbacRules.Permissions(view).Select(p => p.Verb).Distinct().Should().BeEquivalentTo("get", "list", "watch");
-        RbacRules.Permissions(edit).Should().OnlyContain(p => p.Resource == "vectorcollections");
+        // Namespace users manage collections, snapshots and restores; node pools and status stay with others.
+        RbacRules.Permissions(edit).Select(p => p.Resource).Distinct().Should().BeEquivalentTo("vectorcollections", "vectorsnapshots", "vectorrestores");
     }
 
     private static List<JsonObject> Roles(string source) =>

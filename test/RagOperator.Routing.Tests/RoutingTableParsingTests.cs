@@ -69,7 +69,7 @@ public sealed class RoutingTableParsingTests
     public static TheoryData<string, string> Broken => new()
     {
         { "$.strategy = 'consistent'", "strategy 'consistent' is unknown; supported strategies: hash" },
-        { "$.strategy = 'semantic'", "strategy 'semantic' is not supported" },
+        { "$.strategy = 'semantic'", "semantic is missing; the semantic strategy needs" },
         { "$.version = 0", "version 0 is invalid: versions start at 1" },
         { "$.version = -4", "version -4 is invalid" },
         { "$.version = 'seven'", "version must be an integer" },

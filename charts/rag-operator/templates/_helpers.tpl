@@ -102,10 +102,11 @@ Rules the operator needs in every namespace whose collections it manages. Used b
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get"]
-# Readiness of shard and router pods, and router endpoints for routing-version acknowledgements.
+# Readiness of shard and router pods, and router endpoints for routing-version acknowledgements; shard pods are
+# deleted one at a time by the rolling upgrade (the StatefulSets use OnDelete).
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["get", "list", "watch", "delete"]
 - apiGroups: ["discovery.k8s.io"]
   resources: ["endpointslices"]
   verbs: ["get", "list", "watch"]
@@ -116,6 +117,25 @@ Rules the operator needs in every namespace whose collections it manages. Used b
 - apiGroups: ["", "events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]
+# Snapshots: read them, write their status and add/remove their finalizer (it deletes stored files); the schedule
+# of spec.snapshots creates and deletes scheduled VectorSnapshots.
+- apiGroups: ["ragoperator.io"]
+  resources: ["vectorsnapshots"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["ragoperator.io"]
+  resources: ["vectorsnapshots/finalizers"]
+  verbs: ["update"]
+# Restores: read them and write their status; a restore creates the collection it restores into (never
+# updates or deletes one through this rule).
+- apiGroups: ["ragoperator.io"]
+  resources: ["vectorrestores"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["ragoperator.io"]
+  resources: ["vectorsnapshots/status", "vectorrestores/status"]
+  verbs: ["get", "patch", "update"]
+- apiGroups: ["ragoperator.io"]
+  resources: ["vectorcollections"]
+  verbs: ["create"]
 {{- end }}
 
 {{/*

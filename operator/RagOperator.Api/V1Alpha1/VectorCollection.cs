@@ -16,6 +16,7 @@ namespace RagOperator.Api.V1Alpha1;
 [PrinterColumn("Phase", "string", ".status.phase")]
 [PrinterColumn("Routing", "integer", ".status.routing.activeVersion", Description = "Active routing table version")]
 [PrinterColumn("Migration", "string", ".status.migration.phase", Priority = 1)]
+[PrinterColumn("Semantic", "string", ".status.semantic.state", Priority = 1, Description = "Semantic partition: Provisional, Repartitioning or Trained")]
 [PrinterColumn("Age", "date", ".metadata.creationTimestamp")]
 [CelRule("!has(oldSelf.status) || !has(oldSelf.status.migration) || oldSelf.status.migration.phase in ['Done', 'RolledBack'] || self.spec.sharding.strategy == oldSelf.spec.sharding.strategy",
     "spec.sharding.strategy cannot change while a migration is running; wait until status.migration.phase is Done",
@@ -40,6 +41,12 @@ public sealed class VectorCollection : IKubernetesObject<VectorCollectionSpec, V
 [CelRule("self.sharding.slots >= self.shards",
     "spec.sharding.slots must be greater than or equal to spec.shards: every shard needs at least one cell",
     FieldPath = ".sharding.slots")]
+[CelRule("self.sharding.strategy != 'semantic' || self.shards * self.sharding.semantic.cellsPerShard <= 65536",
+    "spec.shards * spec.sharding.semantic.cellsPerShard must be at most 65536 cells",
+    FieldPath = ".sharding.semantic.cellsPerShard")]
+[CelRule("self.sharding.strategy != 'semantic' || self.sharding.semantic.sampleSize >= self.shards * self.sharding.semantic.cellsPerShard",
+    "spec.sharding.semantic.sampleSize must be at least spec.shards * cellsPerShard: k-means needs a point per centroid",
+    FieldPath = ".sharding.semantic.sampleSize")]
 public sealed class VectorCollectionSpec
 {
     [Required]
@@ -87,6 +94,9 @@ public sealed class VectorCollectionSpec
 
     [Description("How points are streamed between shards when the shard count changes.")]
     public RebalanceSpec Rebalance { get; set; } = new();
+
+    [Description("Scheduled snapshots: a VectorSnapshot on a cron schedule, keeping the newest ones.")]
+    public SnapshotScheduleSpec? Snapshots { get; set; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<Distance>))]
@@ -114,6 +124,46 @@ public sealed class ShardingSpec
     [Description("Number of hash cells (slots). Immutable: cells are the unit of rebalancing.")]
     [CelRule("self == oldSelf", "spec.sharding.slots is immutable; it fixes the cell of every point")]
     public int Slots { get; set; } = 16384;
+
+    [Description("Settings of the semantic strategy (ignored by hash).")]
+    public SemanticShardingSpec Semantic { get; set; } = new();
+}
+
+/// <summary>
+/// The semantic strategy: a new collection starts with a provisional hash routing; once it holds
+/// <see cref="TrainAfterPoints"/> points the operator samples it, trains k-means centroids and re-partitions.
+/// </summary>
+[CelRule("self.sampleSize >= self.cellsPerShard", "spec.sharding.semantic.sampleSize must be at least cellsPerShard: k-means needs a point per centroid",
+    FieldPath = ".sampleSize")]
+public sealed class SemanticShardingSpec
+{
+    [Range(1, 256)]
+    [Description("Centroids (cells) per shard. More cells balance shards more finely and let nprobe select more precisely.")]
+    public int CellsPerShard { get; set; } = 8;
+
+    [Range(1, 65536)]
+    [Description("Cells a search probes by default: the shards owning the query's nprobe nearest centroids are asked. A request may override it (nprobe, or \"all\").")]
+    public int Nprobe { get; set; } = 2;
+
+    [Range(1, 1000000000)]
+    [Description("Points the collection must hold before the operator trains the centroids and re-partitions it; until then it is routed by hash.")]
+    public long TrainAfterPoints { get; set; } = 10000;
+
+    [Range(1, 1000000)]
+    [Description("Points sampled (uniformly, with their vectors) to train the centroids.")]
+    public int SampleSize { get; set; } = 10000;
+
+    [Range(1, 1000)]
+    [Description("Upper bound on Lloyd iterations of k-means.")]
+    public int MaxIterations { get; set; } = 25;
+
+    [Range(0, 2147483647)]
+    [Description("Seed of the k-means++ initialisation (and of the sample), so a training is reproducible.")]
+    public int Seed { get; set; } = 1;
+
+    [Range(1.5, 1000.0)]
+    [Description("Re-train when the largest cell holds more than this many times the points of the mean cell (checked at most every few minutes).")]
+    public double MaxCellSkew { get; set; } = 4.0;
 }
 
 public sealed class HnswSpec
@@ -225,4 +275,24 @@ public sealed class RebalanceSpec
     [Range(0, 10000000)]
     [Description("Upper bound on points copied per second across the migration; 0 means unlimited.")]
     public int MaxPointsPerSecond { get; set; }
+}
+
+public sealed class SnapshotScheduleSpec
+{
+    [Required]
+    [MaxLength(128)]
+    [RegularExpression(@"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|\S+\s+\S+\s+\S+\s+\S+\s+\S+)$")]
+    [Description("When to take a snapshot, in UTC: a standard 5-field cron expression (minute hour day-of-month month day-of-week; *, lists, ranges, steps, month and day names) or @hourly, @daily, @weekly, @monthly, @yearly. Example: 30 2 * * * is every day at 02:30 UTC.")]
+    public string Schedule { get; set; } = "";
+
+    [Range(1, 1000)]
+    [Description("How many completed scheduled snapshots to keep; older ones are deleted with their files.")]
+    public int Retain { get; set; } = 7;
+
+    [Required]
+    [Description("Where the scheduled snapshot sets are stored.")]
+    public SnapshotStorageSpec Storage { get; set; } = new();
+
+    [Description("Stop taking scheduled snapshots (existing ones are kept).")]
+    public bool Suspend { get; set; }
 }

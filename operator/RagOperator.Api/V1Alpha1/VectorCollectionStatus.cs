@@ -27,8 +27,35 @@ public sealed class VectorCollectionStatus
     [Description("The running (or last) stream migration between shards.")]
     public MigrationStatus? Migration { get; set; }
 
+    [Description("The semantic partition (strategy semantic): training state, generation, cells.")]
+    public SemanticStatus? Semantic { get; set; }
+
     [Description("Readiness of the router Deployment.")]
     public RouterStatus? Router { get; set; }
+
+    [Description("Scheduled snapshots (spec.snapshots), written by the snapshot scheduler.")]
+    public SnapshotScheduleStatus? Snapshots { get; set; }
+}
+
+public sealed class SnapshotScheduleStatus
+{
+    [Description("The scheduled time of the last snapshot the scheduler created (or skipped).")]
+    public DateTimeOffset? LastScheduleTime { get; set; }
+
+    [Description("When the next scheduled snapshot is due.")]
+    public DateTimeOffset? NextScheduleTime { get; set; }
+
+    [Description("Name of the newest scheduled VectorSnapshot.")]
+    public string? LastSnapshot { get; set; }
+
+    [Description("Name of the newest scheduled VectorSnapshot that completed.")]
+    public string? LastSuccessfulSnapshot { get; set; }
+
+    [Description("Completed scheduled snapshots kept.")]
+    public int Retained { get; set; }
+
+    [Description("A problem with the schedule (for example an invalid cron expression), with how to fix it; empty when none.")]
+    public string? Message { get; set; }
 }
 
 public sealed class ShardStatus
@@ -43,6 +70,14 @@ public sealed class ShardStatus
     [Description("Points stored on the shard (as counted by Qdrant).")]
     public long? Points { get; set; }
     public bool Ready { get; set; }
+    [Description("Pods running the StatefulSet's latest template (the rolling upgrade replaces the others one by one).")]
+    public int? UpdatedReplicas { get; set; }
+    [Description("Replicas of the shard's data that are Active in its Qdrant cluster.")]
+    public int? ActiveReplicas { get; set; }
+    [Description("Replicas of the shard's data in its Qdrant cluster, in any state.")]
+    public int? TotalReplicas { get; set; }
+    [Description("Replicas that are not Active, as pod=state (for example docs-shard-0-2=Partial while its data is copied).")]
+    public IList<string>? InactiveReplicas { get; set; }
 }
 
 public sealed class RoutingStatus
@@ -106,6 +141,53 @@ public sealed class MigrationStatus
     public string? LastError { get; set; }
     [Description("Failed attempts in a row of the current step (reset by a success); the retry backoff grows with it.")]
     public int ConsecutiveFailures { get; set; }
+
+    [Description("Rebalance (whole cells move to other shards) or Repartition (points move to the owners of their cells in a newly trained partition; then each move is one source shard, from = to).")]
+    public string? Kind { get; set; }
+
+    [Description("Repartition only: the generation of the partition being moved to (ConfigMap <collection>-partition-g<generation>).")]
+    public int? Generation { get; set; }
+}
+
+/// <summary>The semantic partition as the operator sees it; written by the migration step only.</summary>
+public sealed class SemanticStatus
+{
+    [Description("Provisional (hash routing until trainAfterPoints points), Training, Repartitioning, Trained, or Unsupported (with a message).")]
+    public string? State { get; set; }
+
+    [Description("Generation of the trained partition served (0 while provisional).")]
+    public int Generation { get; set; }
+
+    [Description("Cells (centroids) of the trained partition.")]
+    public int? Cells { get; set; }
+
+    [Description("Default nprobe of the published table.")]
+    public int? Nprobe { get; set; }
+
+    [Description("Points in the collection when it was last counted, and the threshold that starts the training.")]
+    public long? Points { get; set; }
+
+    public long? TrainAfterPoints { get; set; }
+
+    [Description("When the partition being served (or built) was trained, on how many sampled points, and why.")]
+    public DateTimeOffset? TrainedAt { get; set; }
+
+    public int? SamplePoints { get; set; }
+
+    public string? Trigger { get; set; }
+
+    [Description("Largest cell's points over the mean cell's at the last drift check; a retrain starts above spec.sharding.semantic.maxCellSkew.")]
+    public double? LargestCellRatio { get; set; }
+
+    public DateTimeOffset? LastDriftCheck { get; set; }
+
+    [Description("Largest cell's points over the mean cell's expected by the training; drift is growth beyond maxCellSkew and 25 % above this.")]
+    public double? TrainedCellRatio { get; set; }
+
+    [Description("The value of the ragoperator.io/retrain annotation last acted on.")]
+    public string? RetrainRequest { get; set; }
+
+    public string? Message { get; set; }
 }
 
 public sealed class MigrationMove

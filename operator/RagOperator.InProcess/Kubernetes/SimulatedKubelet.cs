@@ -18,6 +18,9 @@ internal sealed class SimulatedKubelet(SimulatorClient client, WorkloadSimulator
 
     public void SetHealth(string ns, string name, PodHealth value) => health[$"{ns}/{name}"] = value;
 
+    /// <summary>Health of the pod while (and only while) its first container runs <paramref name="image"/>: a bad release.</summary>
+    public void SetHealth(string ns, string name, string image, PodHealth value) => health[$"{ns}/{name}|{image}"] = value;
+
     /// <summary>Runs one pass; returns the earliest time a pod becomes due for Ready, if any.</summary>
     public DateTimeOffset? Reconcile()
     {
@@ -56,7 +59,10 @@ internal sealed class SimulatedKubelet(SimulatorClient client, WorkloadSimulator
                 continue;
             }
 
-            var podHealth = health.GetValueOrDefault($"{Meta.Namespace(pod)}/{Meta.Name(pod)}", PodHealth.Healthy);
+            var image = JsonTree.GetString((JsonTree.At(pod, "spec", "containers") as JsonArray)?.OfType<JsonObject>().FirstOrDefault()?["image"]);
+            var podHealth = health.TryGetValue($"{Meta.Namespace(pod)}/{Meta.Name(pod)}|{image}", out var forImage)
+                ? forImage
+                : health.GetValueOrDefault($"{Meta.Namespace(pod)}/{Meta.Name(pod)}", PodHealth.Healthy);
             var ready = podHealth == PodHealth.Healthy && now >= due;
             if (podHealth == PodHealth.Healthy && !ready)
             {

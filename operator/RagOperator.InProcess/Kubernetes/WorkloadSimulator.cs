@@ -64,6 +64,16 @@ public sealed class WorkloadSimulator : IAsyncDisposable
         wake.Writer.TryWrite(true);
     }
 
+    /// <summary>
+    /// Makes a pod (current or future, by name) healthy, unready or failing only while it runs <paramref name="image"/>,
+    /// as a release that does not start on that pod: the pod is fine on its old image and fails once replaced.
+    /// </summary>
+    public void SetPodHealth(string @namespace, string podName, string image, PodHealth health)
+    {
+        kubelet.SetHealth(@namespace, podName, image, health);
+        wake.Writer.TryWrite(true);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await stop.CancelAsync();

@@ -39,10 +39,14 @@ namespace RagOperator.InProcess.Qdrant;
 /// settings are validated and echoed in the collection info but change nothing.</item>
 /// <item>Equal scores are ordered by ascending id (Qdrant leaves ties unordered).</item>
 /// <item>No persistence; collection status is always <c>green</c> and <c>segments_count</c> 1.</item>
-/// <item>Cluster mode is bookkeeping: peers are added by tests (<see cref="InProcessQdrantCluster.AddPeer"/>), every replica
-/// serves the server's one copy of the data, a transfer completes after <see cref="InProcessQdrantCluster.TransferDuration"/>,
-/// points are not split between shards (each shard reports a share of the count), and there is no Raft, no
-/// resharding, no custom shard keys. Cluster error messages are worded after Qdrant's but not verbatim.</item>
+/// <item>Cluster mode is bookkeeping: peers are added by tests or the Sandbox (<see cref="InProcessQdrantCluster.AddPeer"/>), every
+/// replica serves the server's one copy of the data, a transfer completes (or fails, on request) after
+/// <see cref="InProcessQdrantCluster.TransferDuration"/>, Dead replicas on reachable peers recover by themselves, points are
+/// not split between shards (each shard reports a share of the count), and there is no Raft, no resharding, no custom
+/// shard keys. The replica states do gate point operations (no Active replica: reads and writes fail; fewer replicas
+/// taking updates than <c>write_consistency_factor</c>: writes fail) with a 500 "Service internal error"; Qdrant's own
+/// wording differs. Whatever peer the request reaches, the answer is the same (Qdrant forwards to the replicas).
+/// Cluster error messages are worded after Qdrant's but not verbatim.</item>
 /// <item>Snapshot files are this server's own JSON format, not Qdrant's tar archive, and are kept in memory; partial and
 /// shard-level snapshots, full-storage snapshots and <c>priority</c> handling are absent (a recovery always replaces the
 /// collection's data with the snapshot's).</item>
@@ -98,7 +102,7 @@ public sealed class InProcessQdrantServer : IAsyncDisposable
         var faults = new QdrantFaults(options.Seed);
         var collections = new InProcessQdrantCollections();
         // Peer ids are large random numbers in Qdrant; here they derive from the seed so runs repeat.
-        var cluster = new InProcessQdrantCluster((ulong)new Random(options.Seed).NextInt64(1_000_000, 1L << 52));
+        var cluster = new InProcessQdrantCluster((ulong)new Random(options.Seed).NextInt64(1_000_000, 1L << 52), options.Seed);
         var snapshots = new SnapshotStore(cluster.LocalPeerId, TimeProvider.System);
         var downloads = new HttpClient { Timeout = TimeSpan.FromMinutes(1) };
         var api = new QdrantApi(options, faults, collections, cluster, snapshots, downloads);

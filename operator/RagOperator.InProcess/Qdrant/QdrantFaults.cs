@@ -26,6 +26,9 @@ public sealed class QdrantFaults
     private TimeSpan _latency;
     private QdrantDownMode? _down;
     private long _injectedErrors;
+    private readonly Queue<int> _scriptedSnapshots = new();
+    private int _corruptSnapshotDownloads;
+    private TimeSpan _snapshotCreationDelay;
 
     internal QdrantFaults(int seed)
     {
@@ -117,12 +120,97 @@ public sealed class QdrantFaults
         }
     }
 
+    /// <summary>
+    /// The next <paramref name="count"/> snapshot requests (create, list, download, delete, recover, upload) fail with
+    /// <paramref name="statusCode"/>, whatever the other faults say; other endpoints are not affected.
+    /// </summary>
+    public void FailNextSnapshotRequests(int count, int statusCode = 503)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfLessThan(statusCode, 400);
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _scriptedSnapshots.Enqueue(statusCode);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The next <paramref name="count"/> snapshot downloads serve the file with one byte flipped while <c>size</c> and
+    /// <c>checksum</c> still describe the true file, as a transfer corrupted on the way would look to the client.
+    /// </summary>
+    public void CorruptNextSnapshotDownloads(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (_gate)
+        {
+            _corruptSnapshotDownloads += count;
+        }
+    }
+
+    /// <summary>Whether this snapshot download is to be corrupted (consumes one of <see cref="CorruptNextSnapshotDownloads"/>).</summary>
+    internal bool NextSnapshotDownloadCorrupt()
+    {
+        lock (_gate)
+        {
+            if (_corruptSnapshotDownloads == 0)
+            {
+                return false;
+            }
+
+            _corruptSnapshotDownloads--;
+            return true;
+        }
+    }
+
+    /// <summary>Added to every snapshot creation (as a large collection takes long to snapshot); other requests are not delayed.</summary>
+    public TimeSpan SnapshotCreationDelay
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _snapshotCreationDelay;
+            }
+        }
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            lock (_gate)
+            {
+                _snapshotCreationDelay = value;
+            }
+        }
+    }
+
+    /// <summary>The status to inject for this snapshot request, if any.</summary>
+    internal int? NextSnapshotFault()
+    {
+        int? status;
+        lock (_gate)
+        {
+            status = _scriptedSnapshots.Count > 0 ? _scriptedSnapshots.Dequeue() : null;
+        }
+
+        if (status is not null)
+        {
+            Interlocked.Increment(ref _injectedErrors);
+        }
+
+        return status;
+    }
+
     /// <summary>Clears every fault.</summary>
     public void Reset()
     {
         lock (_gate)
         {
             _scripted.Clear();
+            _scriptedSnapshots.Clear();
+            _corruptSnapshotDownloads = 0;
+            _snapshotCreationDelay = TimeSpan.Zero;
             _errorRate = 0;
             _latency = TimeSpan.Zero;
             _down = null;

@@ -40,6 +40,9 @@ internal sealed class QdrantHttpError : Exception
     public static QdrantHttpError ChecksumMismatch(string expected, string actual) =>
         new(400, $"Checksum mismatch: expected {expected}, actual {actual}");
 
+    /// <summary>Qdrant's 500 for an operation the cluster cannot carry out (for example no active replica).</summary>
+    public static QdrantHttpError Internal(string description) => new(500, "Service internal error: " + description);
+
     public static QdrantHttpError CollectionNotFound(string name) => NotFound($"Collection `{name}` doesn't exist!");
 
     public static QdrantHttpError DimensionMismatch(int expected, int got) =>

@@ -32,4 +32,7 @@ public sealed record OperatorSettings
     /// are watched; Secrets are not (the operator caches no Secrets), so this bounds how long a fix takes to be seen.
     /// </summary>
     public TimeSpan BlockedRecheck { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a pod replaced by a rolling upgrade may take to become Ready before the rollout halts.</summary>
+    public TimeSpan RolloutPodTimeout { get; init; } = Upgrades.RolloutPlanner.DefaultPodReadyTimeout;
 }

@@ -10,13 +10,13 @@ public static class RoutingTables
 {
     /// <summary>
     /// The first table of a collection: shards 0..N-1 own contiguous, equal ranges of the hash cells.
-    /// <paramref name="endpoint"/> gives each shard's Qdrant URL (see <c>IShardEndpointResolver</c>).
+    /// <paramref name="endpoint"/> gives each shard's Qdrant URL (see <c>IShardEndpointResolver</c>). A semantic collection
+    /// starts with this provisional hash routing too: centroids need points to be trained on, and the operator
+    /// re-partitions once the collection holds <c>sharding.semantic.trainAfterPoints</c> points.
     /// </summary>
     public static RoutingTable Initial(BuildInput input, long version, Func<int, string> endpoint)
     {
         var spec = input.Spec;
-        if (spec.Sharding.Strategy != ShardingStrategy.Hash)
-            throw new NotSupportedException($"sharding strategy {spec.Sharding.Strategy} has no routing-table builder; only hash is supported");
         var assignment = RebalancePlanner.InitialAssignment(spec.Sharding.Slots, spec.Shards);
         var shards = assignment.Shards.Select(s => new RoutingShard(s.Key, endpoint(s.Key), s.Value));
         return RoutingTable.Create(input.Name, input.Namespace, version, new HashCellAssigner(spec.Sharding.Slots),

@@ -9,6 +9,8 @@ namespace RagOperator.Operator.Builders;
 /// <c>&lt;collection&gt;-shard-&lt;i&gt;</c>: the Qdrant pods of one shard, in Qdrant's cluster mode (one Raft cluster per
 /// shard; the collection on it is created with <c>replication_factor = replicas</c>, so every pod holds a copy).
 /// <list type="bullet">
+/// <item>Updates are <c>OnDelete</c>: template changes (a new Qdrant version or image) are rolled out by the operator,
+/// pod by pod, gated on the shard's replicas being Active (see <see cref="Upgrades.RolloutPlanner"/>).</item>
 /// <item>Pods start in parallel: with OrderedReady, a full restart would wait for pod 0 to be ready, and pod 0
 /// cannot be ready without a Raft quorum of the pods that are not started yet.</item>
 /// <item>Writable paths are volumes (storage PVC, snapshots/tmp/init emptyDirs) so the root filesystem is read-only.</item>
@@ -47,7 +49,9 @@ public static class StatefulSetBuilder
                 ServiceName = headless,
                 PodManagementPolicy = "Parallel",
                 Selector = new LabelSelector { MatchLabels = selector },
-                UpdateStrategy = new StatefulSetUpdateStrategy { Type = "RollingUpdate" },
+                // The operator replaces pods itself, one at a time and only once the shard's replicas are Active again
+                // (Upgrades/RolloutPlanner); the StatefulSet controller's RollingUpdate only waits for readiness.
+                UpdateStrategy = new StatefulSetUpdateStrategy { Type = "OnDelete" },
                 PersistentVolumeClaimRetentionPolicy = new StatefulSetPersistentVolumeClaimRetentionPolicy
                 {
                     WhenDeleted = spec.Storage.RetainOnDelete ? "Retain" : "Delete",

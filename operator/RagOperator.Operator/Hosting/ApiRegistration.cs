@@ -10,5 +10,7 @@ public static class ApiRegistration
     {
         ResourceTypes.Register<VectorCollection>(ApiGroup.Name, ApiGroup.Version, VectorCollection.Plural, VectorCollection.KindName, namespaced: true);
         ResourceTypes.Register<VectorNodePool>(ApiGroup.Name, ApiGroup.Version, VectorNodePool.Plural, VectorNodePool.KindName, namespaced: false);
+        ResourceTypes.Register<VectorSnapshot>(ApiGroup.Name, ApiGroup.Version, VectorSnapshot.Plural, VectorSnapshot.KindName, namespaced: true);
+        ResourceTypes.Register<VectorRestore>(ApiGroup.Name, ApiGroup.Version, VectorRestore.Plural, VectorRestore.KindName, namespaced: true);
     }
 }

@@ -18,6 +18,7 @@ using RagOperator.Operator.Builders;
 using RagOperator.Operator.Naming;
 using RagOperator.Operator.Reconciliation;
 using RagOperator.Operator.Seams;
+using RagOperator.Operator.Snapshots;
 
 namespace RagOperator.Operator.Hosting;
 
@@ -34,11 +35,12 @@ public sealed class OperatorHost : IAsyncDisposable
     private readonly List<IInformer> informers = [];
     private readonly List<IDisposable> owned = [];
 
-    private OperatorHost(OperatorServices services, ControllerManager manager, VectorCollectionReconciler reconciler)
+    private OperatorHost(OperatorServices services, ControllerManager manager, VectorCollectionReconciler reconciler, SnapshotServices snapshots)
     {
         Services = services;
         Manager = manager;
         Reconciler = reconciler;
+        Snapshots = snapshots;
     }
 
     public OperatorServices Services { get; }
@@ -46,6 +48,12 @@ public sealed class OperatorHost : IAsyncDisposable
     public ControllerManager Manager { get; }
 
     public VectorCollectionReconciler Reconciler { get; }
+
+    /// <summary>The collaborators of the snapshot, restore and schedule controllers.</summary>
+    public SnapshotServices Snapshots { get; }
+
+    /// <summary>The schedule reconciler of the first watch scope (tests drive it with a manual clock).</summary>
+    public SnapshotScheduleReconciler? SnapshotScheduler { get; private set; }
 
     public Uri? MetricsUri { get; private set; }
 
@@ -115,8 +123,14 @@ public sealed class OperatorHost : IAsyncDisposable
             owned.Add(elector);
         }
 
+        var snapshotHttp = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+        owned.Add(snapshotHttp);
+        var snapshots = new SnapshotServices(
+            client, view, seams.SnapshotStores ?? new SnapshotStoreFactory(client, snapshotHttp, options.SnapshotVolumeRoot, time), qdrant,
+            seams.SnapshotPeers ?? new PodZeroSnapshotPeerResolver(), events, seams.SnapshotSettings, seams.SnapshotTime ?? time);
+
         var manager = new ControllerManager(loggerFactory, elector);
-        var host = new OperatorHost(services, manager, reconciler);
+        var host = new OperatorHost(services, manager, reconciler, snapshots);
         host.owned.AddRange(owned);
         host.Wire(options, client, view, reconciler, loggerFactory, time);
         await host.StartServersAsync(options, cancellationToken);
@@ -188,9 +202,15 @@ public sealed class OperatorHost : IAsyncDisposable
                 .Owns(Informer<ServiceAccount>(scope, managed))
                 .Owns(Informer<Role>(scope, managed))
                 .Owns(Informer<RoleBinding>(scope, managed))
+                // Shard pods are owned by their StatefulSet, not the collection: map them through their collection label.
+                // Replica placement and rolling upgrades act on pod readiness.
+                .Watches(Informer<Pod>(scope, $"{managed},{Labels.Component}={Labels.ShardComponent}"), PodCollection)
                 .Watches(pools, pool => CollectionsUsing(collections, pool.Metadata.Name))
                 .Watches(nodes, _ => collections.List().Where(c => c.Spec.NodePoolRef is not null).Select(Request));
             Manager.AddController(controller);
+            var scheduler = SnapshotControllers.Add(Manager, Snapshots, Services.Status, scope, collections,
+                Informer<VectorSnapshot>(scope), Informer<VectorRestore>(scope), controllerOptions, loggerFactory);
+            SnapshotScheduler ??= scheduler;
         }
 
         var poolController = new Controller<VectorNodePool>("vectornodepool", pools,
@@ -206,6 +226,11 @@ public sealed class OperatorHost : IAsyncDisposable
 
     private static IEnumerable<ReconcileRequest> CollectionsUsing(Informer<VectorCollection> collections, string? pool) =>
         collections.List().Where(c => c.Spec.NodePoolRef?.Name == pool).Select(Request);
+
+    private static IEnumerable<ReconcileRequest> PodCollection(Pod pod) =>
+        pod.Metadata.Labels?.TryGetValue(Labels.Collection, out var collection) == true
+            ? [new ReconcileRequest(pod.Metadata.Namespace, collection)]
+            : [];
 
     private static ReconcileRequest Request(VectorCollection collection) => new(collection.Metadata.Namespace, collection.Metadata.Name!);
 

@@ -42,6 +42,9 @@ public sealed record OperatorHostOptions
 
     /// <summary>How soon a collection blocked by its spec is looked at again (see <see cref="OperatorSettings.BlockedRecheck"/>).</summary>
     public TimeSpan? BlockedRecheck { get; init; }
+
+    /// <summary>Where the PersistentVolumeClaims of snapshot storage are mounted, one directory per claim name.</summary>
+    public string SnapshotVolumeRoot { get; init; } = Snapshots.SnapshotStoreFactory.DefaultVolumeRoot;
 }
 
 /// <summary>
@@ -63,4 +66,15 @@ public sealed record OperatorSeams
     public IEventSink? Events { get; init; }
 
     public TimeProvider? Time { get; init; }
+
+    /// <summary>Opens snapshot storage (PVC directory or S3 bucket); default reads Secrets and mounts from the cluster.</summary>
+    public Snapshots.ISnapshotStoreFactory? SnapshotStores { get; init; }
+
+    /// <summary>The Qdrant peer of each shard that snapshots are taken on; default pod 0 through the headless Service.</summary>
+    public Snapshots.ISnapshotPeerResolver? SnapshotPeers { get; init; }
+
+    public Snapshots.SnapshotSettings? SnapshotSettings { get; init; }
+
+    /// <summary>The clock of snapshot schedules (tests move it by hand); default <see cref="Time"/>.</summary>
+    public TimeProvider? SnapshotTime { get; init; }
 }

@@ -64,12 +64,13 @@ public sealed record CopySlice(long Scanned, long Upserted, int Batches, PointId
 /// (the copier read it before the delete). The verify pass finds such a point — on the target, not on the
 /// source — and deletes it; that is why verify follows copy.</para>
 /// </summary>
-public sealed class CellCopier(IQdrantClient source, IQdrantClient target, string collection, CellSet cells, CopyOptions? options = null)
+public sealed class CellCopier(IQdrantClient source, IQdrantClient target, string collection, CellSet cells, CopyOptions? options = null, long keyOffset = 0)
+    : IMoveCopier
 {
     private readonly CopyOptions options = options ?? new CopyOptions();
     private readonly Qdrant.Filters.Filter cellFilter = options?.Watermark is { } watermark
-        ? MigrationFilters.Cells(cells).And(MigrationFilters.WrittenBefore(watermark))
-        : MigrationFilters.Cells(cells);
+        ? MigrationFilters.Cells(cells, keyOffset).And(MigrationFilters.WrittenBefore(watermark))
+        : MigrationFilters.Cells(cells, keyOffset);
 
     public CellSet Cells => cells;
 

@@ -53,9 +53,9 @@ public sealed record VerifyWindow(int Compared, IReadOnlyList<Repair> Repairs, P
 /// </summary>
 public sealed class CellVerifier(
     IQdrantClient source, IQdrantClient target, string collection, CellSet cells, int windowSize = 512, TimeSpan settle = default,
-    TimeProvider? time = null)
+    TimeProvider? time = null, long keyOffset = 0) : IMoveVerifier
 {
-    private readonly Qdrant.Filters.Filter cellFilter = MigrationFilters.Cells(cells);
+    private readonly Qdrant.Filters.Filter cellFilter = MigrationFilters.Cells(cells, keyOffset);
 
     public CellSet Cells => cells;
 
@@ -112,12 +112,17 @@ public sealed class CellVerifier(
         var points = await from.RetrieveAsync(collection, [.. repairs.Select(r => r.Id)], withPayload: true, withVector: true, cancellationToken);
         var seen = repairs.ToDictionary(r => r.Id, seenOnDestination);
 
-        // A point the source lost since the second look is left alone: the next pass sees the new state.
-        var writes = points.Where(p => p.Vector is not null).Select(p => new PointStruct(p.Id, p.Vector!, p.Payload)).ToList();
+        // A point the source lost since the second look is left alone: the next pass sees the new state. So is one whose
+        // cell changed since (semantic cells follow the vector): copied, it would sit outside the cells this move checks.
+        var writes = points.Where(p => p.Vector is not null && InCells(p.Payload)).Select(p => new PointStruct(p.Id, p.Vector!, p.Payload)).ToList();
         if (writes.Count == 0) return;
         await to.UpsertAsync(collection, writes, mode,
             MigrationFilters.UnchangedSince(writes.Select(w => (w.Id, seen[w.Id]))), cancellationToken);
     }
+
+    private bool InCells(System.Text.Json.Nodes.JsonObject? payload) =>
+        payload?[PayloadFields.Cell] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<long>(out var key)
+        && key - keyOffset is var cell and >= 0 and < int.MaxValue && cells.Contains((int)cell);
 
     private Task<ScrollResult> ScanAsync(IQdrantClient shard, PointId? from, CancellationToken cancellationToken) =>
         shard.ScrollAsync(collection, new ScrollRequest

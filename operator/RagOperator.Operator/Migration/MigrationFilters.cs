@@ -14,14 +14,17 @@ public static class MigrationFilters
     /// <summary>
     /// The points of some cells: a <c>should</c> of one condition per range of the set (<c>range gte/lte</c> on
     /// <c>_rag_cell</c>, or <c>match</c> for a single cell). Cell numbers are below 2^20, so the float bounds of a
-    /// range are exact.
+    /// range are exact. Cells are matched by key: <paramref name="keyOffset"/> + cell (the table's
+    /// <see cref="CellAssigner.KeyOffset"/>: 0 for hash, the generation above bit 20 for semantic); keys stay below
+    /// 2^31, so they are exact too. <paramref name="field"/> is <c>_rag_cell</c>, or <c>_rag_prev_cell</c> for the old
+    /// keys of a re-partition.
     /// </summary>
-    public static Filter Cells(CellSet cells)
+    public static Filter Cells(CellSet cells, long keyOffset = 0, string field = PayloadFields.Cell)
     {
         if (cells.IsEmpty) throw new ArgumentException("a migration filter needs at least one cell", nameof(cells));
         return Filter.Any([.. cells.Ranges.Select(range => range.Count == 1
-            ? (Condition)Conditions.Match(PayloadFields.Cell, range.Start)
-            : Conditions.Range(PayloadFields.Cell, gte: range.Start, lte: range.End))]);
+            ? (Condition)Conditions.Match(field, keyOffset + range.Start)
+            : Conditions.Range(field, gte: keyOffset + range.Start, lte: keyOffset + range.End))]);
     }
 
     /// <summary>

@@ -22,7 +22,7 @@ namespace RagOperator.Operator.Migration;
 /// informer cache may lag behind the step's own writes), asks <see cref="MigrationStateMachine"/> what to do, records
 /// the decided phase, acts, and repeats until it must wait, its work budget is spent, or the migration ends.
 /// </summary>
-internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep step, MigrationMemory memory)
+internal sealed partial class MigrationRun(ReconcileContext context, StreamMigrationStep step, MigrationMemory memory)
 {
     internal const string Pending = "Pending";
     internal const string Copying = "Copying";
@@ -95,6 +95,10 @@ internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep
                 "(was status edited?); the operator changes nothing until the table or status is restored", cancellationToken);
         }
 
+        var semantic = await StartSemanticAsync(cancellationToken);
+        if (semantic.Started) return null;
+        if (semantic.Stop is { } stop) return stop;
+
         var from = table.Shards.Length;
         var to = context.Spec.Shards;
         if (from == to)
@@ -116,7 +120,7 @@ internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep
         RebalancePlan plan;
         try
         {
-            plan = RebalancePlanner.Plan(table.OldAssignment(), to, points.Count > 0 ? points : null);
+            plan = await PlanAsync(to, points.Count > 0 ? points : null, cancellationToken);
         }
         catch (ArgumentException e)
         {
@@ -152,7 +156,7 @@ internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep
         long total = 0;
         foreach (var move in plan.Moves)
         {
-            total += (long)await Shard(move.From).CountAsync(Collection, MigrationFilters.Cells(move.Cells), cancellationToken);
+            total += (long)await Shard(move.From).CountAsync(Collection, MigrationFilters.Cells(move.Cells, table.Assigner.KeyOffset), cancellationToken);
         }
 
         return total;
@@ -162,7 +166,14 @@ internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep
     {
         for (var decisions = 0; decisions < options.MaxDecisionsPerReconcile; decisions++)
         {
-            tables = new MigrationTables(table, migration.Id!, Moves(), Endpoint);
+            if (await TablesAsync(cancellationToken) is not { } current)
+            {
+                return await HaltAsync(
+                    $"the partition ConfigMap {PartitionStore.Name(Collection, migration.Generation ?? 0)} of re-partition {migration.Id} is missing or unreadable; " +
+                    "it holds the trained centroids and cannot be rebuilt: restore it, or clear status.migration and the routing table by hand", cancellationToken);
+            }
+
+            tables = current;
             if (tables.PublishedKind is null)
             {
                 return await HaltAsync(
@@ -221,7 +232,8 @@ internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep
             TargetCleanupComplete = moves.All(m => m.State == Reverted),
             DrainedShardsRemoved = phase == ApiMigrationPhase.CleaningUp && await AllGoneAsync(ToRemove(tables.DrainedShards), cancellationToken),
             AddedShardsRemoved = phase == ApiMigrationPhase.RollingBack && await AllGoneAsync(ToRemove(tables.AddedShards), cancellationToken),
-            CancelRequested = StreamMigrationStep.IsCancelRequested(context.Collection),
+            // A re-partition cannot be rolled back (see SemanticSharding); its cancel is reported, not acted on.
+            CancelRequested = StreamMigrationStep.IsCancelRequested(context.Collection) && !IsRepartition,
         };
     }
 
@@ -333,7 +345,7 @@ internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep
         foreach (var move in (migration.Moves ?? []).Where(m => m.State is Pending or Copying))
         {
             move.State = Copying;
-            var copier = new CellCopier(Shard(move.From), Shard(move.To), Collection, CellSet.Parse(move.Cells), copyOptions);
+            var copier = Copier(move, copyOptions);
             var slice = await copier.CopyAsync(Offset(move.Checkpoint), async (batch, token) =>
             {
                 move.PointsCopied += batch.Scanned;
@@ -366,7 +378,7 @@ internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep
         var moves = migration.Moves ?? [];
         foreach (var move in moves.Where(m => m.State == Copied))
         {
-            var verifier = new CellVerifier(Shard(move.From), Shard(move.To), Collection, CellSet.Parse(move.Cells), options.VerifyWindow, options.VerifySettle, time);
+            var verifier = Verifier(move);
             while (true)
             {
                 var window = await verifier.VerifyWindowAsync(Offset(move.VerifyCheckpoint), cancellationToken);
@@ -420,7 +432,7 @@ internal sealed class MigrationRun(ReconcileContext context, StreamMigrationStep
             {
                 try
                 {
-                    await Shard(shardOf(move)).DeleteByFilterAsync(Collection, MigrationFilters.Cells(CellSet.Parse(move.Cells)), WriteOptions.Default, cancellationToken);
+                    await Shard(shardOf(move)).DeleteByFilterAsync(Collection, CleanupFilter(move), WriteOptions.Default, cancellationToken);
                 }
                 catch (QdrantException e) when (e.IsNotFound && toState == Reverted)
                 {

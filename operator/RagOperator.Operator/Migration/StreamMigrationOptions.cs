@@ -43,6 +43,12 @@ public sealed record StreamMigrationOptions
     /// </summary>
     public TimeSpan ClockSkewAllowance { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How often a trained semantic collection counts its points per cell to look for drift (a cell grown past
+    /// <c>sharding.semantic.maxCellSkew</c> × the mean); each check costs one count request per cell.
+    /// </summary>
+    public TimeSpan SemanticDriftCheckInterval { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Upper bound on decisions per reconcile (each publishes, copies, verifies or cleans once).</summary>
     public int MaxDecisionsPerReconcile { get; init; } = 16;
 

@@ -75,7 +75,8 @@ public sealed class StreamMigrationStep(StreamMigrationOptions? options = null, 
         if (table is null) return StepResult.Continue;
         var recorded = context.Collection.Status?.Migration;
         var running = recorded is not null && !IsTerminal(recorded.Phase);
-        if (!running && table.IsStable && table.Shards.Length == context.Spec.Shards)
+        if (!running && table.IsStable && table.Shards.Length == context.Spec.Shards
+            && !SemanticSharding.WantsAttention(context.Collection, table, context.Facts.Shards.Select(s => s.Points), context.Services.Time.GetUtcNow(), Options.SemanticDriftCheckInterval))
         {
             // Steady state, judged from the informer cache: no request unless a drained shard was left behind.
             Report.Idle(context, recorded);

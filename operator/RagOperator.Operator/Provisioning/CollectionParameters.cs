@@ -66,16 +66,10 @@ public static class CollectionParameters
         var desiredQuantization = Quantization(spec.Quantization);
         var quantizationChanged = !QuantizationEquals(desiredQuantization, live.Config.QuantizationConfig);
 
+        // Qdrant records a new replication_factor but moves no data by itself; the replica step (Replication/) places and
+        // drops the replicas, and owns write_consistency_factor, which this diff leaves alone.
         var warnings = new List<string>();
         var replicationChanged = live.Config.Params.ReplicationFactor != (uint)spec.Replicas;
-        if (replicationChanged && live.Config.Params.ReplicationFactor < (uint)spec.Replicas)
-        {
-            // Reported once, as a warning event: after the PATCH the live factor matches and the difference is gone.
-            warnings.Add(
-                $"replication_factor rises from {live.Config.Params.ReplicationFactor} to {spec.Replicas}: Qdrant records the new factor but does not copy " +
-                "existing shard data to the new peers by itself; replicate the shard with POST /collections/{name}/cluster (replicate_shard) to add copies");
-        }
-
         UpdateCollectionRequest? patch = hnswChanged || quantizationChanged || replicationChanged
             ? new UpdateCollectionRequest
             {

@@ -8,8 +8,11 @@ public static class ConditionTypes
     public const string Degraded = "Degraded";
     public const string Rebalancing = "Rebalancing";
 
+    /// <summary>A template change (Qdrant version or image) rolling over the shard pods; owned by the rolling upgrade.</summary>
+    public const string Upgrading = "Upgrading";
+
     /// <summary>Display order in status.conditions.</summary>
-    public static IReadOnlyList<string> Order { get; } = [Ready, Progressing, Degraded, Rebalancing];
+    public static IReadOnlyList<string> Order { get; } = [Ready, Progressing, Degraded, Rebalancing, Upgrading];
 }
 
 /// <summary>Machine-readable condition reasons (UpperCamelCase, as Kubernetes conventions ask).</summary>
@@ -35,6 +38,12 @@ public static class Reasons
     public const string RebalancePending = "RebalancePending";
     public const string ReconcileError = "ReconcileError";
     public const string Deleting = "Deleting";
+    public const string ReplicatingShards = "ReplicatingShards";
+    public const string ReplicasNotActive = "ReplicasNotActive";
+    public const string RollingUpgrade = "RollingUpgrade";
+    public const string UpgradeHalted = "UpgradeHalted";
+    public const string UpToDate = "UpToDate";
+    public const string VersionSkipRefused = "VersionSkipRefused";
 }
 
 /// <summary>status.phase values.</summary>

@@ -77,6 +77,17 @@ public sealed class ReconcileFacts
 
     /// <summary>Conditions a step states directly (the migration step states Rebalancing).</summary>
     public List<Condition> ExtraConditions { get; } = [];
+
+    /// <summary>Work in progress other steps report (replicas being added or dropped): Progressing, after the built-in waits.</summary>
+    public List<(string Reason, string Message)> Progress { get; } = [];
+
+    /// <summary>Problems other steps report (a replica stuck, a rollout halted): Degraded.</summary>
+    public List<(string Reason, string Message)> Problems { get; } = [];
+
+    /// <summary>A step that has work in flight asks to be looked at again this soon (sooner than the healthy resync).</summary>
+    public TimeSpan? RequeueAfter { get; set; }
+
+    public void RequeueWithin(TimeSpan after) => RequeueAfter = RequeueAfter is { } current && current < after ? current : after;
 }
 
 public sealed record Blocker(string Reason, string Message);
@@ -105,7 +116,21 @@ public sealed class ShardState(int index, string name)
     public string? Error { get; set; }
 
     public bool Ready => WorkloadReady && CollectionCreated && Error is null;
+
+    /// <summary>Pods running the StatefulSet's latest template revision.</summary>
+    public int? UpdatedReplicas { get; set; }
+
+    /// <summary>The replicas of the shard's data in its Qdrant cluster, once observed by the replica step.</summary>
+    public ReplicaSummary? QdrantReplicas { get; set; }
+
+    /// <summary>The collection's write_consistency_factor as Qdrant reported it.</summary>
+    public uint? WriteConsistencyFactor { get; set; }
 }
+
+/// <summary>Replicas of a shard's data: how many are Active of how many, which are not Active, and whether the set is settled.</summary>
+/// <param name="NotActive">Pod (or peer id) and state of every replica that is not Active, e.g. <c>docs-shard-0-2=Partial</c>.</param>
+/// <param name="Settled">Every desired replica is Active, nothing is left to add or drop, no transfer runs.</param>
+public sealed record ReplicaSummary(int Active, int Total, IReadOnlyList<string> NotActive, bool Settled, string? Message);
 
 /// <summary>The router Deployment as observed.</summary>
 public sealed record RouterState(int Replicas, int ReadyReplicas, string Service)

@@ -35,6 +35,10 @@ public static class StatusComputer
                 CollectionCreated = s.CollectionCreated,
                 Points = s.Points,
                 Ready = s.Ready,
+                UpdatedReplicas = s.UpdatedReplicas,
+                ActiveReplicas = s.QdrantReplicas?.Active,
+                TotalReplicas = s.QdrantReplicas?.Total,
+                InactiveReplicas = s.QdrantReplicas is { NotActive.Count: > 0 } replicas ? [.. replicas.NotActive] : null,
             }).ToList();
         }
 
@@ -82,6 +86,7 @@ public static class StatusComputer
         degraded.AddRange(facts.NotInPlace.Select(m => (Reasons.ParametersNotApplicableInPlace, m)));
         degraded.AddRange(facts.ChildConflicts.Select(m => (Reasons.ChildConflict, m)));
         if (facts.StepError is { } error) degraded.Add((Reasons.ReconcileError, error));
+        degraded.AddRange(facts.Problems);
         degraded.AddRange(shards.Where(s => s.Error is not null).Select(s => (Reasons.QdrantUnavailable, $"shard {s.Index}: {s.Error}")));
         if (table is not null)
         {
@@ -101,6 +106,8 @@ public static class StatusComputer
                 ? (Reasons.WaitingForRouters, $"{router?.ReadyReplicas ?? 0}/{router?.Replicas ?? spec.Router.Replicas} routers ready")
             : facts.RebalanceMessage is { } rebalance
                 ? (Reasons.RebalancePending, rebalance)
+            : facts.Progress is [var progress, ..]
+                ? progress
             : null;
 
         var ready = table is not null && allShardsReady && routersReady;

@@ -35,9 +35,12 @@ public sealed class VectorCollectionReconciler : IReconciler<VectorCollection>
             new FinalizerStep(),
             new ObserveRoutingStep(),
             new SpecChecksStep(),
+            new VersionGateStep(),
             new ShardWorkloadsStep(),
             new ShardReadinessStep(),
             new QdrantCollectionsStep(),
+            new ShardReplicasStep(),
+            new RollingUpgradeStep(),
             new WaitForShardsStep(),
             new RoutingTableStep(),
             new RouterStep(),
@@ -96,7 +99,8 @@ public sealed class VectorCollectionReconciler : IReconciler<VectorCollection>
         {
             StepOutcome.Requeue => ReconcileResult.RequeueAfter(result.After ?? Resync),
             StepOutcome.Error => throw new ReconcileException($"reconcile of {context.Namespace}/{context.Name} failed: {result.Reason}", result.Exception!),
-            _ => ReconcileResult.RequeueAfter(Resync),
+            // Replica transfers and pod replacements in flight ask to be looked at again sooner than the healthy resync.
+            _ => ReconcileResult.RequeueAfter(context.Facts.RequeueAfter is { } soon && soon < Resync ? soon : Resync),
         };
     }
 

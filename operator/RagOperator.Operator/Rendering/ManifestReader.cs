@@ -50,6 +50,13 @@ public static class ManifestReader
                     continue;
                 }
 
+                if (apiVersion == ApiGroup.ApiVersion && kind is VectorSnapshot.KindName or VectorRestore.KindName)
+                {
+                    // Snapshots and restores act on running shards; they have no manifests of their own to render.
+                    notices.Add($"{path}: skipped {kind} {manifest["metadata"]?["name"]} (it creates no objects to render)");
+                    continue;
+                }
+
                 if (apiVersion != ApiGroup.ApiVersion || kind is not (VectorCollection.KindName or VectorNodePool.KindName))
                     throw new ManifestException(source, "kind",
                         $"unknown kind {apiVersion}/{kind}; render reads {ApiGroup.ApiVersion} {VectorCollection.KindName} and {VectorNodePool.KindName}");

@@ -39,6 +39,45 @@ public static class SpecValidator
             yield return new SpecProblem("spec.quantization.compression", "spec.quantization.compression applies only to type product");
         if (spec.Quantization.Type != QuantizationType.Scalar && spec.Quantization.Quantile is not null)
             yield return new SpecProblem("spec.quantization.quantile", "spec.quantization.quantile applies only to type scalar");
+        if (spec.Sharding.Strategy == ShardingStrategy.Semantic && (long)spec.Shards * spec.Sharding.Semantic.CellsPerShard > 65536)
+            yield return new SpecProblem("spec.sharding.semantic.cellsPerShard", "spec.shards * spec.sharding.semantic.cellsPerShard must be at most 65536 cells");
+        if (spec.Sharding.Strategy == ShardingStrategy.Semantic && spec.Sharding.Semantic.SampleSize < (long)spec.Shards * spec.Sharding.Semantic.CellsPerShard)
+            yield return new SpecProblem("spec.sharding.semantic.sampleSize", "spec.sharding.semantic.sampleSize must be at least spec.shards * cellsPerShard: k-means needs a point per centroid");
+        if (spec.Sharding.Semantic.SampleSize < spec.Sharding.Semantic.CellsPerShard)
+            yield return new SpecProblem("spec.sharding.semantic.sampleSize", "spec.sharding.semantic.sampleSize must be at least cellsPerShard: k-means needs a point per centroid");
+        if (spec.Snapshots is { } snapshots)
+        {
+            foreach (var problem in StorageRules(snapshots.Storage, "spec.snapshots.storage")) yield return problem;
+        }
+    }
+
+    /// <summary>The CRD's checks of a VectorSnapshot that need no old object (schema bounds and CEL rules).</summary>
+    public static IReadOnlyList<SpecProblem> Validate(VectorSnapshot snapshot)
+    {
+        var problems = new List<SpecProblem>();
+        SchemaRules.Check(snapshot.Spec, "spec", problems);
+        problems.AddRange(StorageRules(snapshot.Spec.Storage, "spec.storage"));
+        return problems;
+    }
+
+    /// <summary>The CRD's checks of a VectorRestore that need no old object (schema bounds and CEL rules).</summary>
+    public static IReadOnlyList<SpecProblem> Validate(VectorRestore restore)
+    {
+        var problems = new List<SpecProblem>();
+        SchemaRules.Check(restore.Spec, "spec", problems);
+        var source = restore.Spec.Source;
+        if ((source.Snapshot is null) == (source.Storage is null))
+            problems.Add(new SpecProblem("spec.source", "set exactly one of source.snapshot (a VectorSnapshot in this namespace) and source.storage with source.manifest"));
+        if ((source.Storage is null) != (source.Manifest is null))
+            problems.Add(new SpecProblem("spec.source.manifest", "source.storage and source.manifest go together: name the storage and the key of the set's manifest.json in it"));
+        if (source.Storage is { } storage) problems.AddRange(StorageRules(storage, "spec.source.storage"));
+        return problems;
+    }
+
+    private static IEnumerable<SpecProblem> StorageRules(SnapshotStorageSpec storage, string path)
+    {
+        if ((storage.Pvc is null) == (storage.S3 is null))
+            yield return new SpecProblem(path, "set exactly one of storage.pvc (a PersistentVolumeClaim mounted into the operator) and storage.s3 (an S3-compatible bucket)");
     }
 
     /// <summary>
@@ -47,9 +86,6 @@ public static class SpecValidator
     public static IEnumerable<SpecProblem> BeyondSchema(VectorCollection collection)
     {
         var spec = collection.Spec;
-        if (spec.Sharding.Strategy != ShardingStrategy.Hash)
-            yield return new SpecProblem("spec.sharding.strategy",
-                $"sharding strategy {spec.Sharding.Strategy.ToString().ToLowerInvariant()} is not supported by this operator version; use hash");
         if (spec.Quantization.Type == QuantizationType.Product && spec.Quantization.Compression is null)
             yield return new SpecProblem("spec.quantization.compression", "product quantization needs a compression ratio (x4, x8, x16, x32 or x64)");
         if (spec.Qdrant.ApiKeySecretRef is { } qdrantKey && (qdrantKey.Name.Length == 0 || qdrantKey.Key.Length == 0))

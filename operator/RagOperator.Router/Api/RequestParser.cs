@@ -15,9 +15,12 @@ public sealed class RequestParser(RouterOptions options)
 {
     public const int DefaultTopK = 10;
 
-    private static readonly string[] SearchFields = ["vector", "top_k", "filter", "with_payload", "allow_partial", "timeout_ms"];
+    /// <summary>Upper bound of a numeric <c>nprobe</c>; larger values mean every cell, as <c>"all"</c> does.</summary>
+    public const int MaxNprobe = 65536;
+
+    private static readonly string[] SearchFields = ["vector", "top_k", "filter", "with_payload", "nprobe", "allow_partial", "timeout_ms"];
     private static readonly string[] BatchFields = ["searches", "allow_partial", "timeout_ms"];
-    private static readonly string[] BatchItemFields = ["vector", "top_k", "filter", "with_payload"];
+    private static readonly string[] BatchItemFields = ["vector", "top_k", "filter", "with_payload", "nprobe"];
     private static readonly string[] UpsertFields = ["points"];
     private static readonly string[] PointFields = ["id", "vector", "payload"];
     private static readonly string[] DeleteFields = ["ids"];
@@ -133,7 +136,30 @@ public sealed class RequestParser(RouterOptions options)
         var topK = (int)JsonReading.ReadInteger(element, "top_k", JsonReading.Path(parent, "top_k"), DefaultTopK, 1, RouterOptions.MaxTopK);
         var filter = ReadFilter(element, JsonReading.Path(parent, "filter"));
         var withPayload = JsonReading.ReadBool(element, "with_payload", JsonReading.Path(parent, "with_payload"), defaultValue: false);
-        return new SearchQuery(vector, topK, filter, withPayload);
+        var nprobe = ReadNprobe(element, JsonReading.Path(parent, "nprobe"));
+        return new SearchQuery(vector, topK, filter, withPayload, nprobe);
+    }
+
+    /// <summary>
+    /// <c>nprobe</c>: how many of the query's nearest cells a semantic search probes (1..65536), or <c>"all"</c> for every
+    /// shard. Absent: the collection's <c>sharding.semantic.nprobe</c>. Hash collections probe every cell whatever it says.
+    /// </summary>
+    private static int? ReadNprobe(JsonElement element, string field)
+    {
+        var value = JsonReading.Optional(element, "nprobe");
+        if (value.ValueKind == JsonValueKind.Undefined)
+        {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            return string.Equals(value.GetString(), "all", StringComparison.Ordinal)
+                ? int.MaxValue
+                : throw RouterRequestException.BadRequest($"{field} must be a positive integer or \"all\", not \"{value.GetString()}\"", field);
+        }
+
+        return (int)JsonReading.ReadInteger(element, "nprobe", field, 0, 1, MaxNprobe);
     }
 
     private static Filter? ReadFilter(JsonElement parent, string field)
@@ -195,10 +221,10 @@ public sealed class RequestParser(RouterOptions options)
         JsonReading.RequireObject(value, field, field);
         foreach (var property in value.EnumerateObject())
         {
-            if (property.Name is PayloadFields.Cell or PayloadFields.Version)
+            if (property.Name is PayloadFields.Cell or PayloadFields.Version or PayloadFields.PreviousCell)
             {
                 throw RouterRequestException.BadRequest(
-                    $"{field}.{property.Name} is reserved: the router stamps {PayloadFields.Cell} and {PayloadFields.Version} on every point itself",
+                    $"{field}.{property.Name} is reserved: the router stamps {PayloadFields.Cell}, {PayloadFields.PreviousCell} and {PayloadFields.Version} on points itself",
                     $"{field}.{property.Name}");
             }
         }

@@ -49,8 +49,11 @@ public sealed class SearchFanOut(ShardClients clients, RouterMetrics metrics)
         var byShard = new SortedDictionary<int, ShardPlan>();
         for (var q = 0; q < queries.Count; q++)
         {
-            var probe = table.Assigner.CellsToProbe(queries[q].Vector);
-            var reads = probe.Count == table.CellCount ? table.ReadPlan : table.ShardReadPlan(probe);
+            // nprobe picks the shards; each picked shard is searched whole (filtering it to the probed cells would
+            // only lose recall, the shard query costs the same).
+            var assigner = table.ReadAssigner;
+            var probe = assigner.CellsToProbe(queries[q].Vector, queries[q].Nprobe);
+            var reads = probe.Count == assigner.CellCount ? table.ReadPlan : table.ShardReadPlan(probe);
             foreach (var read in reads)
             {
                 if (!byShard.TryGetValue(read.ShardId, out var shard))
@@ -75,7 +78,7 @@ public sealed class SearchFanOut(ShardClients clients, RouterMetrics metrics)
         try
         {
             var client = clients.For(read.ShardId, read.Endpoint);
-            var requests = shard.Queries.Select(q => ToShardRequest(call.Queries[q], read.ExcludeCells)).ToList();
+            var requests = shard.Queries.Select(q => ToShardRequest(call.Queries[q], read)).ToList();
             IReadOnlyList<IReadOnlyList<ScoredPoint>> points = requests.Count == 1
                 ? [await client.SearchAsync(table.Collection, requests[0], deadline)]
                 : await client.SearchBatchAsync(table.Collection, requests, deadline);
@@ -126,9 +129,9 @@ public sealed class SearchFanOut(ShardClients clients, RouterMetrics metrics)
         var status => $"HTTP {(int)status}: {error.QdrantMessage}",
     };
 
-    private static SearchRequest ToShardRequest(SearchQuery query, CellSet exclude) => new(query.Vector, (ulong)query.TopK)
+    private static SearchRequest ToShardRequest(SearchQuery query, ShardRead read) => new(query.Vector, (ulong)query.TopK)
     {
-        Filter = CellExclusion.Apply(query.Filter, exclude),
+        Filter = CellExclusion.Apply(query.Filter, read),
         WithPayload = query.WithPayload,
     };
 
@@ -141,6 +144,7 @@ public sealed class SearchFanOut(ShardClients clients, RouterMetrics metrics)
     internal static JsonObject? StripRouterFields(JsonObject? payload)
     {
         payload?.Remove(PayloadFields.Cell);
+        payload?.Remove(PayloadFields.PreviousCell);
         payload?.Remove(PayloadFields.Version);
         return payload;
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using RagOperator.Qdrant;
+using RagOperator.Qdrant.Filters;
 using RagOperator.Qdrant.Models;
 using RagOperator.Router.Api;
 using RagOperator.Router.Search;
@@ -29,6 +30,13 @@ public sealed record WriteOutcome(int Count, IReadOnlyList<int> Shards, IReadOnl
 /// <para>Deletes go to every write target too, so during a migration both owners lose the point. The copier never
 /// writes a point older than the one the target holds, and the verify pass deletes from the target what the
 /// source no longer has, so a point deleted during a copy is not resurrected.</para>
+/// <para><b>Semantic tables</b> (a point's cell depends on its vector, <see cref="RoutingTable.CellDependsOnVector"/>):
+/// an update may move a point to a cell on another shard, and the router does not know where the previous version
+/// lives. So every upsert also deletes the same ids from every shard that is not a write target, guarded by
+/// <c>_rag_v &lt; the new version</c> (a delete by filter), which removes the old copy wherever it is and can never
+/// remove a newer write of another router. The upsert is acknowledged only when those deletes are too. A delete by id
+/// goes to every shard. During a re-partition the points are stamped for the next partition
+/// (<see cref="PointRoute"/>: <c>_rag_cell</c> new key, <c>_rag_prev_cell</c> old key).</para>
 /// </summary>
 public sealed class WriteRouter(ShardClients clients, HybridLogicalClock clock, RouterMetrics metrics, TimeSpan timeout)
 {
@@ -37,25 +45,48 @@ public sealed class WriteRouter(ShardClients clients, HybridLogicalClock clock, 
     public async Task<WriteOutcome> UpsertAsync(RoutingTable table, IReadOnlyList<WritePoint> points)
     {
         var groups = new SortedDictionary<int, List<PointStruct>>();
+        var elsewhere = new SortedDictionary<int, List<(PointId Id, long Version)>>();
+        var moving = table.CellDependsOnVector;
         foreach (var point in points)
         {
-            var cell = table.CellOf(point.Id, point.Vector);
+            var route = table.Route(point.Id, point.Vector);
             var version = clock.Next();
             var id = ToPointId(point.Id);
-            foreach (var target in table.WriteTargets(cell))
+            foreach (var target in route.Targets)
             {
                 // Every target gets its own payload object: JSON nodes are not safe to serialise from two threads.
                 var payload = point.Payload?.DeepClone().AsObject() ?? [];
-                payload[PayloadFields.Cell] = cell;
+                payload[PayloadFields.Cell] = route.CellKey;
+                if (route.PreviousCellKey is { } previous) payload[PayloadFields.PreviousCell] = previous;
                 payload[PayloadFields.Version] = version;
                 Group(groups, target).Add(new PointStruct(id, point.Vector, payload));
             }
+
+            if (moving)
+            {
+                foreach (var shard in table.Shards.Where(s => !route.Targets.Contains(s.Id)))
+                {
+                    Group(elsewhere, shard.Id).Add((id, version));
+                }
+            }
         }
 
-        var failures = await SendAsync(table, groups, "upsert", (client, batch, token) =>
+        var upserts = SendAsync(table, groups, "upsert", (client, batch, token) =>
             client.UpsertAsync(table.Collection, batch, WaitForApply, cancellationToken: token));
+        var removals = SendAsync(table, elsewhere, "delete", (client, batch, token) =>
+            client.DeleteByFilterAsync(table.Collection, OlderCopies(batch), WaitForApply, token));
+        var failures = (await upserts).Concat(await removals).ToList();
         return new WriteOutcome(points.Count, [.. groups.Keys], failures, table.Version);
     }
+
+    /// <summary>
+    /// The copies of these points older than the version being written: <c>has_id</c> AND <c>_rag_v &lt; version</c>
+    /// per point. Qdrant compares the range in 64-bit floats; rounding is monotonic, so a newer copy never matches.
+    /// </summary>
+    internal static Filter OlderCopies(IReadOnlyList<(PointId Id, long Version)> points) =>
+        Filter.Any([.. points.Select(p => (Condition)new FilterCondition(Filter.All(
+            Conditions.HasId([p.Id]),
+            Conditions.Range(PayloadFields.Version, lt: p.Version))))]);
 
     public async Task<WriteOutcome> DeleteAsync(RoutingTable table, IReadOnlyList<PointKey> ids)
     {
@@ -63,7 +94,7 @@ public sealed class WriteRouter(ShardClients clients, HybridLogicalClock clock, 
         foreach (var id in ids)
         {
             // A strategy whose cells depend on the vector cannot place an id alone: delete it everywhere.
-            var targets = table.Assigner.CellDependsOnVector
+            var targets = table.CellDependsOnVector
                 ? table.Shards.Select(s => s.Id)
                 : table.WriteTargets(table.CellOf(id));
             foreach (var target in targets)

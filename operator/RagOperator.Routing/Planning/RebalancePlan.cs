@@ -42,6 +42,12 @@ public sealed record PlanSummary(
 
     public double MinimumFraction => TotalCells == 0 ? 0 : (double)MinimumCellsMoved / TotalCells;
 
+    /// <summary>
+    /// Semantic plans only: the fewest points any plan can move (the points of removed shards plus what kept shards
+    /// hold above the mean); null for hash plans, whose cells are even and counted in <see cref="MinimumCellsMoved"/>.
+    /// </summary>
+    public long? MinimumPointsMoved { get; init; }
+
     public override string ToString()
     {
         var text = new StringBuilder();
@@ -50,6 +56,11 @@ public sealed record PlanSummary(
         if (EstimatedPointsMoved is { } points && TotalPoints is { } total)
         {
             text.Append(CultureInfo.InvariantCulture, $"; about {points} of {total} points");
+        }
+
+        if (MinimumPointsMoved is { } minimumPoints)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" (at least {minimumPoints} must move)");
         }
 
         return text.ToString();

@@ -20,11 +20,21 @@ namespace RagOperator.Routing;
 /// ReadOldWriteBoth reads the old owner and writes both; ReadNewWriteBoth reads the new owner and writes both;
 /// ReadNewWriteNew reads and writes the new owner only, and since the old owners keep stale copies until cleanup,
 /// searches keep excluding the moved cells on the sources.</para>
+/// <para><b>Re-partitioning</b> (<c>migration.next</c>, no moves): the table carries a second assigner and its
+/// ownership (<see cref="Repartition"/>), e.g. the first trained semantic partition after the provisional hash one.
+/// Every point has an old owner (its cell under <see cref="Assigner"/>, owned per <c>shards[].cells</c>) and a new owner
+/// (its cell under the next assigner, owned per <c>migration.next.shards</c>); <see cref="Route"/> applies the same rule
+/// to that pair. Writes stamp <c>_rag_cell</c> with the new key and <c>_rag_prev_cell</c> with the old one, so shards
+/// can hold both numberings at once: reads under ReadOldWriteBoth select, on each old owner, the points whose
+/// <c>_rag_cell</c> or <c>_rag_prev_cell</c> is one of its old keys; under the read-new rules, the points whose
+/// <c>_rag_cell</c> is one of its new keys. The per-cell methods (<see cref="NewOwner"/>, <see cref="WriteTargets"/>,
+/// ...) have no meaning for such a table and throw; use <see cref="Route"/>.</para>
 /// </summary>
 public sealed class RoutingTable
 {
     private readonly int[] oldOwner;
     private readonly int[] newOwner;
+    private readonly int[]? nextOwner;
     private readonly ImmutableArray<int>[] writeTargets;
     private readonly FrozenDictionary<int, RoutingShard> shardsById;
     private readonly FrozenDictionary<int, CellSet> readableByShard;
@@ -54,7 +64,11 @@ public sealed class RoutingTable
         }
 
         newOwner = oldOwner;
-        if (migration is not null)
+        if (migration?.Next is { } next)
+        {
+            nextOwner = next.Ownership.OwnerByCell();
+        }
+        else if (migration is not null)
         {
             newOwner = (int[])oldOwner.Clone();
             foreach (var move in migration.Moves)
@@ -66,7 +80,7 @@ public sealed class RoutingTable
             }
         }
 
-        writeTargets = BuildWriteTargets();
+        writeTargets = nextOwner is null ? BuildWriteTargets() : [];
         (ReadPlan, readableByShard) = BuildReadPlan();
     }
 
@@ -94,6 +108,18 @@ public sealed class RoutingTable
     public TableMigration? Migration { get; }
 
     public bool IsStable => Migration is null;
+
+    /// <summary>True while the table moves points to another partition (<c>migration.next</c>).</summary>
+    public bool IsRepartition => Migration?.Next is not null;
+
+    /// <summary>True when a point's owner depends on its vector (so a delete by id cannot be routed to one shard).</summary>
+    public bool CellDependsOnVector => Assigner.CellDependsOnVector || Migration?.Next?.Assigner.CellDependsOnVector == true;
+
+    /// <summary>
+    /// The assigner whose cells reads are planned in: the next one during a re-partition once reads go to the new
+    /// owners, the table's own otherwise. <see cref="ReadableCells"/> and <see cref="ShardReadPlan(CellSet)"/> speak its cells.
+    /// </summary>
+    public CellAssigner ReadAssigner => Migration is { Next: { } next, Rule: not MigrationRule.ReadOldWriteBoth } ? next.Assigner : Assigner;
 
     /// <summary>Every shard a search over all cells must query, with the cells to exclude on it.</summary>
     public ImmutableArray<ShardRead> ReadPlan { get; }
@@ -177,21 +203,46 @@ public sealed class RoutingTable
     public int OldOwner(int cell) => oldOwner[CheckCell(cell)];
 
     /// <summary>The owner of the cell after the migration (the only owner in a stable table).</summary>
-    public int NewOwner(int cell) => newOwner[CheckCell(cell)];
+    public int NewOwner(int cell) => newOwner[CheckCell(NotRepartition(cell))];
 
-    public bool IsMoving(int cell) => oldOwner[CheckCell(cell)] != newOwner[cell];
+    public bool IsMoving(int cell) => oldOwner[CheckCell(NotRepartition(cell))] != newOwner[cell];
 
     /// <summary>The shard a read of this cell's points goes to under the rule in force.</summary>
     public int ReadOwner(int cell) =>
-        Migration is { Rule: MigrationRule.ReadOldWriteBoth } ? OldOwner(cell) : NewOwner(cell);
+        Migration is { Rule: MigrationRule.ReadOldWriteBoth } ? OldOwner(NotRepartition(cell)) : NewOwner(cell);
 
     /// <summary>
     /// The shards a write to this cell must reach before it is acknowledged: the owner; for a moving cell the old
     /// and the new owner (old first) under the write-both rules, and only the new owner under ReadNewWriteNew.
     /// </summary>
-    public ImmutableArray<int> WriteTargets(int cell) => writeTargets[CheckCell(cell)];
+    public ImmutableArray<int> WriteTargets(int cell) => writeTargets[CheckCell(NotRepartition(cell))];
 
-    /// <summary>The cells reads are served from on a shard under the rule in force.</summary>
+    /// <summary>
+    /// Where a point is written and what it is stamped with, for every kind of table: the owner of its cell, both
+    /// owners of a moving cell under the write-both rules, and during a re-partition its old and new owner (the
+    /// new one alone under ReadNewWriteNew, or when both are the same shard).
+    /// </summary>
+    public PointRoute Route(PointKey id, ReadOnlySpan<float> vector)
+    {
+        var cell = Assigner.CellOf(id, vector);
+        if (Migration?.Next is not { } next)
+        {
+            return new PointRoute(cell, Assigner.Key(cell), null, WriteTargets(cell));
+        }
+
+        var nextCell = next.Assigner.CellOf(id, vector);
+        var from = oldOwner[cell];
+        var to = nextOwner![nextCell];
+        ImmutableArray<int> targets = from == to || Migration.Rule == MigrationRule.ReadNewWriteNew ? [to] : [from, to];
+        return new PointRoute(nextCell, next.Assigner.Key(nextCell), Assigner.Key(cell), targets);
+    }
+
+    /// <summary>The owner of a next-partition cell during a re-partition.</summary>
+    public int NextOwner(int nextCell) => nextOwner is null
+        ? throw new InvalidOperationException($"routing table {Collection} v{Version} is not a re-partition")
+        : nextOwner[nextCell];
+
+    /// <summary>The cells (of <see cref="ReadAssigner"/>) reads are served from on a shard under the rule in force.</summary>
     public CellSet ReadableCells(int shardId) => readableByShard.TryGetValue(shardId, out var cells) ? cells : CellSet.Empty;
 
     /// <summary>The whole read plan (all cells); the one a hash search uses.</summary>
@@ -205,9 +256,14 @@ public sealed class RoutingTable
     public CellAssignment OldAssignment() =>
         new(CellCount, Shards.ToDictionary(s => s.Id, s => s.Cells));
 
-    /// <summary>Ownership after the migration (the same as <see cref="OldAssignment"/> for a stable table).</summary>
+    /// <summary>
+    /// Ownership after the migration (the same as <see cref="OldAssignment"/> for a stable table); for a re-partition,
+    /// the next partition's ownership of its own cells.
+    /// </summary>
     public CellAssignment NewAssignment() =>
-        Migration is null ? OldAssignment() : RebalancePlanner.ApplyMoves(OldAssignment(), Migration.Moves);
+        Migration is null ? OldAssignment()
+        : Migration.Next is { } next ? next.Ownership
+        : RebalancePlanner.ApplyMoves(OldAssignment(), Migration.Moves);
 
     /// <summary>A table with a migration started under <see cref="MigrationRule.ReadOldWriteBoth"/> (or the given rule).</summary>
     public RoutingTable StartMigration(long version, string migrationId, IEnumerable<CellMove> moves, MigrationRule rule = MigrationRule.ReadOldWriteBoth)
@@ -220,6 +276,28 @@ public sealed class RoutingTable
         return Next(version, Shards, new TableMigration(migrationId, rule, [.. moves]));
     }
 
+    /// <summary>A table that starts re-partitioning to <paramref name="next"/> under <see cref="MigrationRule.ReadOldWriteBoth"/> (or the given rule).</summary>
+    public RoutingTable StartRepartition(long version, string migrationId, Repartition next, MigrationRule rule = MigrationRule.ReadOldWriteBoth)
+    {
+        if (Migration is not null)
+        {
+            throw new InvalidOperationException($"routing table {Collection} v{Version} already has migration {Migration.Id}");
+        }
+
+        return Next(version, Shards, new TableMigration(migrationId, rule, [], next));
+    }
+
+    /// <summary>The same stable ownership with an equivalent assigner (for example another default nprobe).</summary>
+    public RoutingTable WithAssigner(long version, CellAssigner assigner)
+    {
+        if (assigner.CellCount != CellCount || assigner.KeyOffset != Assigner.KeyOffset)
+        {
+            throw new ArgumentException("the assigner must keep the cells and their keys", nameof(assigner));
+        }
+
+        return Next(version, Shards, Migration, assigner);
+    }
+
     /// <summary>The same migration under another rule.</summary>
     public RoutingTable WithRule(long version, MigrationRule rule) =>
         Next(version, Shards, (Migration ?? throw new InvalidOperationException($"routing table {Collection} v{Version} has no migration")).WithRule(rule));
@@ -228,7 +306,7 @@ public sealed class RoutingTable
     public RoutingTable CompleteMigration(long version)
     {
         var owners = NewAssignment();
-        return Next(version, Shards.Select(s => s with { Cells = owners.CellsOf(s.Id) }), null);
+        return Next(version, Shards.Select(s => s with { Cells = owners.CellsOf(s.Id) }), null, Migration?.Next?.Assigner);
     }
 
     /// <summary>The stable table of a rollback: the old ownership, no migration.</summary>
@@ -237,15 +315,19 @@ public sealed class RoutingTable
     /// <summary>The same ownership and migration over another list of shards (add a new shard, drop a drained one).</summary>
     public RoutingTable WithShards(long version, IEnumerable<RoutingShard> shards) => Next(version, shards, Migration);
 
-    private RoutingTable Next(long version, IEnumerable<RoutingShard> shards, TableMigration? migration)
+    private RoutingTable Next(long version, IEnumerable<RoutingShard> shards, TableMigration? migration, CellAssigner? assigner = null)
     {
         if (version <= Version)
         {
             throw new ArgumentOutOfRangeException(nameof(version), version, $"a new routing table needs a version above {Version}");
         }
 
-        return Create(Collection, Namespace, version, Assigner, Dimension, Distance, shards, migration);
+        return Create(Collection, Namespace, version, assigner ?? Assigner, Dimension, Distance, shards, migration);
     }
+
+    private int NotRepartition(int cell) => nextOwner is null
+        ? cell
+        : throw new InvalidOperationException($"routing table {Collection} v{Version} re-partitions: a point's owners depend on its vector; use Route");
 
     private int CheckCell(int cell) => (uint)cell < (uint)oldOwner.Length
         ? cell
@@ -278,6 +360,11 @@ public sealed class RoutingTable
 
     private (ImmutableArray<ShardRead> Plan, FrozenDictionary<int, CellSet> Readable) BuildReadPlan()
     {
+        if (Migration?.Next is { } next)
+        {
+            return BuildRepartitionReadPlan(Migration.Rule, next);
+        }
+
         var plan = ImmutableArray.CreateBuilder<ShardRead>();
         var readable = new Dictionary<int, CellSet>();
         foreach (var shard in Shards)
@@ -298,7 +385,41 @@ public sealed class RoutingTable
             readable[shard.Id] = reads;
             if (!reads.IsEmpty)
             {
-                plan.Add(new ShardRead(shard.Id, shard.Endpoint, exclude));
+                plan.Add(new ShardRead(shard.Id, shard.Endpoint, exclude, Assigner.KeyOffset));
+            }
+        }
+
+        return (plan.ToImmutable(), readable.ToFrozenDictionary());
+    }
+
+    /// <summary>
+    /// Reads of a re-partition: the old owners, selecting the points stamped with one of their old keys (in
+    /// <c>_rag_cell</c> before the point was re-stamped, in <c>_rag_prev_cell</c> after), until the cut-over; then the
+    /// new owners, selecting the points whose <c>_rag_cell</c> is one of their new keys.
+    /// </summary>
+    private (ImmutableArray<ShardRead> Plan, FrozenDictionary<int, CellSet> Readable) BuildRepartitionReadPlan(MigrationRule rule, Repartition next)
+    {
+        var plan = ImmutableArray.CreateBuilder<ShardRead>();
+        var readable = new Dictionary<int, CellSet>();
+        foreach (var shard in Shards)
+        {
+            CellSet reads;
+            ImmutableArray<CellKeyCondition> include;
+            if (rule == MigrationRule.ReadOldWriteBoth)
+            {
+                reads = shard.Cells;
+                include = [new CellKeyCondition(PayloadFields.Cell, reads, Assigner.KeyOffset), new CellKeyCondition(PayloadFields.PreviousCell, reads, Assigner.KeyOffset)];
+            }
+            else
+            {
+                reads = next.Ownership.CellsOf(shard.Id);
+                include = [new CellKeyCondition(PayloadFields.Cell, reads, next.Assigner.KeyOffset)];
+            }
+
+            readable[shard.Id] = reads;
+            if (!reads.IsEmpty)
+            {
+                plan.Add(new ShardRead(shard.Id, shard.Endpoint, CellSet.Empty, 0, include));
             }
         }
 

@@ -36,11 +36,11 @@ internal static class RoutingTableJson
             var collection = ReadString(root, "collection", problems) ?? "";
             var @namespace = ReadString(root, "namespace", problems) ?? "";
             var version = ReadLong(root, "version", problems) ?? 0;
-            var assigner = ReadStrategy(root, problems);
             var dimension = (int)Math.Clamp(ReadLong(root, "dimension", problems) ?? 0, int.MinValue, int.MaxValue);
             var distance = ReadEnum<Distance>(root, "distance", "Cosine, Dot, Euclid or Manhattan", problems);
+            var assigner = ReadStrategy(root, "", dimension, distance, problems);
             var shards = ReadShards(root, problems);
-            var migration = ReadMigration(root, problems);
+            var migration = ReadMigration(root, dimension, distance, problems);
 
             if (problems.Count > 0 || assigner is null)
             {
@@ -96,6 +96,25 @@ internal static class RoutingTableJson
                 }
 
                 writer.WriteEndArray();
+                if (table.Migration.Next is { } next)
+                {
+                    writer.WriteStartObject("next");
+                    writer.WriteString("strategy", next.Assigner.Strategy);
+                    writer.WritePropertyName(next.Assigner.Strategy);
+                    next.Assigner.WriteParameters(writer);
+                    writer.WriteStartArray("shards");
+                    foreach (var (id, cells) in next.Ownership.Shards)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteNumber("id", id);
+                        writer.WriteString("cells", cells.ToString());
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                }
+
                 writer.WriteEndObject();
             }
 
@@ -105,21 +124,22 @@ internal static class RoutingTableJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static CellAssigner? ReadStrategy(JsonElement root, List<string> problems)
+    /// <summary>The strategy and its parameter object, found in <paramref name="parent"/>; <paramref name="prefix"/> is its path ("" or "migration.next.").</summary>
+    private static CellAssigner? ReadStrategy(JsonElement parent, string prefix, int dimension, Distance distance, List<string> problems)
     {
-        var strategy = ReadString(root, "strategy", problems);
+        var strategy = ReadString(parent, "strategy", problems, prefix + "strategy");
         switch (strategy)
         {
             case null:
                 return null;
             case HashCellAssigner.StrategyName:
-                if (!root.TryGetProperty("hash", out var hash) || hash.ValueKind != JsonValueKind.Object)
+                if (!parent.TryGetProperty("hash", out var hash) || hash.ValueKind != JsonValueKind.Object)
                 {
-                    problems.Add("hash is missing; the hash strategy needs { \"slots\": N }");
+                    problems.Add($"{prefix}hash is missing; the hash strategy needs {{ \"slots\": N }}");
                     return null;
                 }
 
-                var slots = ReadLong(hash, "slots", problems, "hash.slots");
+                var slots = ReadLong(hash, "slots", problems, $"{prefix}hash.slots");
                 if (slots is null)
                 {
                     return null;
@@ -127,18 +147,140 @@ internal static class RoutingTableJson
 
                 if (slots is < 1 or > HashCellAssigner.MaxSlots)
                 {
-                    problems.Add($"hash.slots {slots} is out of range 1-{HashCellAssigner.MaxSlots}");
+                    problems.Add($"{prefix}hash.slots {slots} is out of range 1-{HashCellAssigner.MaxSlots}");
                     return null;
                 }
 
                 return new HashCellAssigner((int)slots.Value);
-            case "semantic":
-                problems.Add("strategy 'semantic' is not supported by this router version; supported strategies: hash");
-                return null;
+            case SemanticCellAssigner.StrategyName:
+                return ReadSemantic(parent, prefix, dimension, distance, problems);
             default:
-                problems.Add($"strategy '{strategy}' is unknown; supported strategies: hash");
+                problems.Add($"{prefix}strategy '{strategy}' is unknown; supported strategies: hash, semantic");
                 return null;
         }
+    }
+
+    private static SemanticCellAssigner? ReadSemantic(JsonElement parent, string prefix, int dimension, Distance distance, List<string> problems)
+    {
+        var path = prefix + "semantic";
+        if (!parent.TryGetProperty("semantic", out var semantic) || semantic.ValueKind != JsonValueKind.Object)
+        {
+            problems.Add($"{path} is missing; the semantic strategy needs {{ \"generation\", \"cells\", \"nprobe\", \"centroids\" }}");
+            return null;
+        }
+
+        var generation = ReadLong(semantic, "generation", problems, $"{path}.generation");
+        var cells = ReadLong(semantic, "cells", problems, $"{path}.cells");
+        var nprobe = ReadLong(semantic, "nprobe", problems, $"{path}.nprobe");
+        var encoded = ReadString(semantic, "centroids", problems, $"{path}.centroids");
+        var count = problems.Count;
+        if (generation is < 1 or > SemanticCellAssigner.MaxGeneration)
+        {
+            problems.Add($"{path}.generation {generation} is out of range 1-{SemanticCellAssigner.MaxGeneration}");
+        }
+
+        if (cells is < 1 or > SemanticCellAssigner.MaxCells)
+        {
+            problems.Add($"{path}.cells {cells} is out of range 1-{SemanticCellAssigner.MaxCells}");
+        }
+
+        if (nprobe is < 1)
+        {
+            problems.Add($"{path}.nprobe {nprobe} must be at least 1");
+        }
+
+        if (dimension < 1)
+        {
+            // The table's own dimension problem is reported already; without it the centroids cannot be checked.
+            return null;
+        }
+
+        if (generation is null || cells is null || nprobe is null || encoded is null || problems.Count > count)
+        {
+            return null;
+        }
+
+        var centroids = SemanticCellAssigner.DecodeCentroids(encoded, out var error);
+        if (centroids is null)
+        {
+            problems.Add($"{path}.centroids {error}");
+            return null;
+        }
+
+        if (centroids.Length != cells * dimension)
+        {
+            problems.Add($"{path}.centroids holds {centroids.Length} values but {cells} cells of dimension {dimension} need {cells * dimension}");
+            return null;
+        }
+
+        try
+        {
+            return new SemanticCellAssigner((int)generation.Value, dimension, distance, centroids, (int)Math.Min(nprobe.Value, int.MaxValue));
+        }
+        catch (ArgumentException e)
+        {
+            problems.Add($"{path}: {e.Message.Split(" (Parameter", 2)[0]}");
+            return null;
+        }
+    }
+
+    private static Repartition? ReadNext(JsonElement migration, int dimension, Distance distance, List<string> problems)
+    {
+        if (!migration.TryGetProperty("next", out var next) || next.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (next.ValueKind != JsonValueKind.Object)
+        {
+            problems.Add($"migration.next must be null or an object, not a {Kind(next)}");
+            return null;
+        }
+
+        var assigner = ReadStrategy(next, "migration.next.", dimension, distance, problems);
+        if (!next.TryGetProperty("shards", out var array) || array.ValueKind != JsonValueKind.Array)
+        {
+            problems.Add("migration.next.shards is missing or not an array");
+            return null;
+        }
+
+        var owners = new Dictionary<int, CellSet>();
+        var index = 0;
+        foreach (var element in array.EnumerateArray())
+        {
+            var path = $"migration.next.shards[{index++}]";
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                problems.Add($"{path} must be an object, not a {Kind(element)}");
+                continue;
+            }
+
+            var id = ReadLong(element, "id", problems, $"{path}.id");
+            var cells = ReadCells(element, "cells", problems, $"{path}.cells");
+            if (id is < 0 or > int.MaxValue)
+            {
+                problems.Add($"{path}.id {id} is out of range 0-{int.MaxValue}");
+            }
+            else if (id is not null && cells is not null && !owners.TryAdd((int)id.Value, cells))
+            {
+                problems.Add($"{path}.id {id} appears more than once");
+            }
+        }
+
+        if (assigner is null)
+        {
+            return null;
+        }
+
+        var ownership = new List<string>();
+        OwnershipChecks.Check(assigner.CellCount, owners.Select(kv => (kv.Key, kv.Value)), "next shard", ownership);
+        if (ownership.Count > 0)
+        {
+            problems.AddRange(ownership.Select(p => $"migration.next: {p}"));
+            return null;
+        }
+
+        return new Repartition(assigner, new CellAssignment(assigner.CellCount, owners));
     }
 
     private static List<RoutingShard> ReadShards(JsonElement root, List<string> problems)
@@ -181,7 +323,7 @@ internal static class RoutingTableJson
         return shards;
     }
 
-    private static TableMigration? ReadMigration(JsonElement root, List<string> problems)
+    private static TableMigration? ReadMigration(JsonElement root, int dimension, Distance distance, List<string> problems)
     {
         if (!root.TryGetProperty("migration", out var migration) || migration.ValueKind == JsonValueKind.Null)
         {
@@ -231,7 +373,8 @@ internal static class RoutingTableJson
             }
         }
 
-        return id is null ? null : new TableMigration(id, rule, moves.ToImmutable());
+        var next = ReadNext(migration, dimension, distance, problems);
+        return id is null ? null : new TableMigration(id, rule, moves.ToImmutable(), next);
     }
 
     private static string? ReadString(JsonElement parent, string name, List<string> problems, string? path = null)

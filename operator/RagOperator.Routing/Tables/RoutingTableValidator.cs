@@ -38,6 +38,7 @@ internal static class RoutingTableValidator
             problems.Add($"distance {distance} is unknown; expected Cosine, Dot, Euclid or Manhattan");
         }
 
+        CheckAssigner(assigner, dimension, distance, "", problems);
         if (shards.Count == 0)
         {
             problems.Add("the table has no shards");
@@ -68,9 +69,63 @@ internal static class RoutingTableValidator
             OwnershipChecks.Check(assigner.CellCount, shards.Select(s => (s.Id, s.Cells)), "shard", problems);
         }
 
-        if (migration is not null)
+        if (migration?.Next is { } next)
+        {
+            CheckRepartition(assigner, dimension, distance, ids, migration, next, problems);
+        }
+        else if (migration is not null)
         {
             CheckMigration(assigner.CellCount, shards, ids, migration, problems);
+        }
+    }
+
+    /// <summary>A semantic assigner must agree with the table's dimension and distance (its centroids are compared with the vectors).</summary>
+    private static void CheckAssigner(CellAssigner assigner, int dimension, Distance distance, string where, List<string> problems)
+    {
+        if (assigner is not SemanticCellAssigner semantic) return;
+        if (dimension >= 1 && semantic.Dimension != dimension)
+        {
+            problems.Add($"{where}semantic centroids have {semantic.Dimension} components but the collection's dimension is {dimension}");
+        }
+
+        if (semantic.Distance != distance)
+        {
+            problems.Add($"{where}semantic centroids were trained for distance {semantic.Distance} but the collection's distance is {distance}");
+        }
+    }
+
+    private static void CheckRepartition(
+        CellAssigner assigner, int dimension, Distance distance, HashSet<int> ids, TableMigration migration, Repartition next, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(migration.Id))
+        {
+            problems.Add("migration.id is empty");
+        }
+
+        if (!Enum.IsDefined(migration.Rule))
+        {
+            problems.Add($"migration.rule {migration.Rule} is unknown; expected ReadOldWriteBoth, ReadNewWriteBoth or ReadNewWriteNew");
+        }
+
+        if (!migration.Moves.IsDefaultOrEmpty)
+        {
+            problems.Add("a re-partition (migration.next) moves points by their new cell, so migration.moves must be empty");
+        }
+
+        CheckAssigner(next.Assigner, dimension, distance, "migration.next: ", problems);
+        if (next.Assigner.KeyOffset == assigner.KeyOffset)
+        {
+            problems.Add($"migration.next must be another partition generation than the table's own (both stamp keys from {assigner.KeyOffset}); the two numberings would be confused on the shards");
+        }
+
+        if (next.Ownership.Slots != next.Assigner.CellCount)
+        {
+            problems.Add($"migration.next.shards cover {next.Ownership.Slots} cells but the next assigner has {next.Assigner.CellCount}");
+        }
+
+        foreach (var shard in next.Ownership.Shards.Where(kv => !kv.Value.IsEmpty).Select(kv => kv.Key).Where(id => !ids.Contains(id)))
+        {
+            problems.Add($"migration.next gives cells to shard {shard}, which is not in the table");
         }
     }
 

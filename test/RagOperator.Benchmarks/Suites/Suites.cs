@@ -8,6 +8,7 @@ public static class Suites
     public static IBenchmarkSuite[] All() =>
     [
         new MovedFractionSuite(),
+        new SemanticRecallSuite(),
         new MicroBenchmarkSuite(),
         new RouterVsDirectSuite(),
         new RoutingPropagationSuite(),

@@ -76,11 +76,13 @@ internal sealed class MigrationScenario : IAsyncDisposable
     public ConcurrentQueue<string> Notes { get; } = new();
 
     /// <param name="maxPointsPerSecond">rebalance.maxPointsPerSecond: a slower copy gives kills a chance to land mid-copy.</param>
-    public static async Task<MigrationScenario> StartAsync(string name, int shards, int seed, ITestOutputHelper output, int maxPointsPerSecond = 0)
+    /// <param name="configure">Further spec settings of the collection (replicas, Qdrant version) on every apply.</param>
+    public static async Task<MigrationScenario> StartAsync(
+        string name, int shards, int seed, ITestOutputHelper output, int maxPointsPerSecond = 0, Action<VectorCollectionSpec>? configure = null)
     {
         // The operator's default chain, stream migration included, as `rag-operator run` has it.
         var sandbox = await SandboxHost.StartAsync(new SandboxOptions { HealthyResync = TimeSpan.FromSeconds(2) });
-        var scenario = new MigrationScenario(sandbox, name, seed, output) { MaxPointsPerSecond = maxPointsPerSecond };
+        var scenario = new MigrationScenario(sandbox, name, seed, output) { MaxPointsPerSecond = maxPointsPerSecond, Configure = configure };
         await Collections.CreateReadyAsync(sandbox, scenario.Collection(shards));
         var routers = await SandboxHost.WaitForAsync(
             _ => Task.FromResult(sandbox.RoutersOf(name) is { Count: >= 2 } r && r.All(x => x.CurrentTable is not null) ? r : null),
@@ -99,13 +101,17 @@ internal sealed class MigrationScenario : IAsyncDisposable
     }
 
     /// <summary>The collection as a user applies it (server-side apply, so re-applying with another shard count scales it).</summary>
-    public VectorCollection Collection(int shards) => Collections.Docs(Name, spec =>
+    /// <param name="configure">Replaces the scenario's own further settings for this apply.</param>
+    public VectorCollection Collection(int shards, Action<VectorCollectionSpec>? configure = null) => Collections.Docs(Name, spec =>
     {
         spec.Shards = shards;
         spec.Sharding.Slots = 4096;
         spec.Rebalance.BatchSize = BatchSize;
         spec.Rebalance.MaxPointsPerSecond = MaxPointsPerSecond;
+        (configure ?? Configure)?.Invoke(spec);
     });
+
+    private Action<VectorCollectionSpec>? Configure { get; init; }
 
     public Task LoadAsync(int points) => Driver.LoadAsync(points, 50);
 
@@ -200,7 +206,7 @@ internal sealed class MigrationScenario : IAsyncDisposable
 
         try
         {
-            var found = await ShardScanner.ScanAsync(clients, Name);
+            var found = await ShardScanner.ScanAsync(clients, Name, withVectors: final.CellDependsOnVector);
             return InvariantReport.Check(Oracle, final, found, Driver.Stats.FailedSearches);
         }
         finally

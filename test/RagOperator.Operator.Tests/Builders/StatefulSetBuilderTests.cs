@@ -210,4 +210,13 @@ public sealed class StatefulSetBuilderTests
         set.Spec.Template.Spec.AutomountServiceAccountToken.Should().BeFalse();
         set.Spec.PodManagementPolicy.Should().Be("Parallel");
     }
+
+    [Fact]
+    public void Pods_are_replaced_only_by_the_operator_so_upgrades_wait_for_active_replicas()
+    {
+        var set = StatefulSetBuilder.Build(Fixtures.Input(), 0);
+
+        set.Spec.UpdateStrategy!.Type.Should().Be("OnDelete");
+        set.Spec.PersistentVolumeClaimRetentionPolicy!.WhenScaled.Should().Be("Retain");
+    }
 }

@@ -102,12 +102,15 @@ public sealed class CollectionParametersTests
     }
 
     [Fact]
-    public void Raising_replication_warns_that_existing_data_is_not_copied()
+    public void Changing_replicas_patches_only_the_replication_factor_because_the_replica_step_moves_the_data()
     {
         var spec = Fixtures.Collection(configure: s => s.Replicas = 2).Spec;
 
-        CollectionParameters.Diff(spec, Live()).Warnings.Should().ContainSingle().Which.Should().Contain("replicate_shard");
-        CollectionParameters.Diff(spec, Live(replication: 3)).Warnings.Should().BeEmpty("lowering the factor loses nothing");
+        var diff = CollectionParameters.Diff(spec, Live());
+
+        diff.Warnings.Should().BeEmpty("the operator replicates the data itself");
+        diff.Patch!.Params!.ReplicationFactor.Should().Be(2);
+        diff.Patch.Params.WriteConsistencyFactor.Should().BeNull("write_consistency_factor follows the Active replicas, set by the replica step");
     }
 
     [Fact]

@@ -44,6 +44,10 @@ public sealed class StatusComputerTests
             "Degraded", "False", "False", "True", "QdrantUnavailable"),
         new("rebalance pending", f => { Observe(f, Shard(0), Shard(1)); f.Router = new RouterState(2, 2, "r"); f.RebalanceMessage = "3 vs 2"; }, true,
             "Ready", "True", "True", "False", "Ready"),
+        new("replicas being added: serving and progressing", f => { Observe(f, Shard(0), Shard(1)); f.Router = new RouterState(2, 2, "r"); f.Progress.Add(("ReplicatingShards", "shard 0: copying")); }, true,
+            "Ready", "True", "True", "False", "Ready"),
+        new("rollout halted: degraded", f => { Observe(f, Shard(0), Shard(1)); f.Router = new RouterState(2, 2, "r"); f.Problems.Add(("UpgradeHalted", "pod x keeps crashing")); }, true,
+            "Degraded", "True", "False", "True", "Ready"),
     };
 
     private static void Observe(ReconcileFacts facts, params ShardState[] shards)

@@ -27,7 +27,9 @@ public sealed class SpecValidatorTests
         { "compression without product", c => c.Spec.Quantization = new QuantizationSpec { Type = QuantizationType.Scalar, Compression = ProductCompression.X4 }, "spec.quantization.compression" },
         { "quantile without scalar", c => c.Spec.Quantization = new QuantizationSpec { Type = QuantizationType.Binary, Quantile = 0.9 }, "spec.quantization.quantile" },
         { "product without compression", c => c.Spec.Quantization = new QuantizationSpec { Type = QuantizationType.Product }, "spec.quantization.compression" },
-        { "semantic sharding", c => c.Spec.Sharding.Strategy = ShardingStrategy.Semantic, "spec.sharding.strategy" },
+        { "semantic cells beyond the limit", c => { c.Spec.Sharding.Strategy = ShardingStrategy.Semantic; c.Spec.Shards = 1024; c.Spec.Sharding.Semantic.CellsPerShard = 256; }, "spec.sharding.semantic.cellsPerShard" },
+        { "semantic sample smaller than the cells", c => { c.Spec.Sharding.Strategy = ShardingStrategy.Semantic; c.Spec.Shards = 4; c.Spec.Sharding.Semantic.SampleSize = 16; }, "spec.sharding.semantic.sampleSize" },
+        { "sample smaller than the cells per shard", c => { c.Spec.Sharding.Semantic.CellsPerShard = 8; c.Spec.Sharding.Semantic.SampleSize = 4; }, "spec.sharding.semantic.sampleSize" },
         { "name not a DNS label", c => c.Metadata.Name = "Docs_1", "metadata.name" },
         { "name too long for its services", c => c.Metadata.Name = new string('a', 45), "metadata.name" },
         { "secret ref without key", c => c.Spec.Qdrant.ApiKeySecretRef = new SecretKeySelector { Name = "s" }, "spec.qdrant.apiKeySecretRef" },
@@ -62,6 +64,12 @@ public sealed class SpecValidatorTests
         }
 
         violations.AddRange(SpecValidator.Validate(Fixtures.Pool(configure: s => s.Gpu = new GpuSpec { ResourceName = "nvidia.com/gpu", Count = 0 })));
+        violations.AddRange(SpecValidator.Validate(new VectorSnapshot { Spec = new VectorSnapshotSpec { Collection = "docs" } }));
+        violations.AddRange(SpecValidator.Validate(new VectorRestore
+        {
+            Spec = new VectorRestoreSpec { Source = new RestoreSource { Storage = new SnapshotStorageSpec() }, Target = new RestoreTarget { Name = "copy" } },
+        }));
+        violations.AddRange(SpecValidator.Validate(new VectorRestore { Spec = new VectorRestoreSpec { Target = new RestoreTarget { Name = "copy" } } }));
         rules.Should().BeSubsetOf(violations.Select(v => v.Message));
     }
 

@@ -118,6 +118,74 @@ public sealed class ClusterTests
         cluster.Replicas("c").Should().ContainKey(peer).And.HaveCount(1);
     }
 
+    [Fact]
+    public async Task A_returning_peer_catches_up_through_a_recovery_transfer_before_it_is_active_again()
+    {
+        await using var harness = await StartAsync();
+        var cluster = harness.Server.Cluster;
+        cluster.TransferDuration = TimeSpan.Zero;
+        var peer = cluster.AddPeer();
+        await harness.Client.ReplicateShardAsync("c", 0, cluster.LocalPeerId, peer);
+        await WaitForAsync(harness.Client, info => info.ShardTransfers.Count == 0);
+        cluster.SetPeerDown(peer, down: true);
+
+        cluster.TransferDuration = TimeSpan.FromSeconds(30);
+        cluster.SetPeerDown(peer, down: false);
+        var recovering = await harness.Client.GetCollectionClusterInfoAsync("c");
+
+        recovering.ReplicasOf(0)[peer].Should().Be(ReplicaState.Partial);
+        recovering.ShardTransfers.Should().ContainSingle().Which.Should().Match<ShardTransferInfo>(t => t.From == cluster.LocalPeerId && t.To == peer && t.Sync);
+    }
+
+    [Fact]
+    public async Task A_failed_transfer_leaves_the_replica_dead_and_qdrant_recovers_it_by_itself()
+    {
+        await using var harness = await StartAsync();
+        var cluster = harness.Server.Cluster;
+        cluster.TransferDuration = TimeSpan.FromMilliseconds(20);
+        cluster.RecoveryDelay = TimeSpan.FromSeconds(30);
+        cluster.FailNextTransfers(1);
+        var peer = cluster.AddPeer();
+
+        await harness.Client.ReplicateShardAsync("c", 0, cluster.LocalPeerId, peer);
+        var failed = await WaitForAsync(harness.Client, info => info.ShardTransfers.Count == 0);
+
+        failed.ReplicasOf(0)[peer].Should().Be(ReplicaState.Dead);
+        cluster.TransfersFailed.Should().Be(1);
+
+        cluster.RecoveryDelay = TimeSpan.Zero;
+        cluster.SetPeerDown(peer, down: true);
+        cluster.SetPeerDown(peer, down: false);
+        var recovered = await WaitForAsync(harness.Client, info => info.ReplicasOf(0)[peer] == ReplicaState.Active);
+        recovered.ShardTransfers.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Point_operations_need_an_active_replica_and_writes_need_write_consistency_factor_replicas()
+    {
+        await using var harness = await StartAsync();
+        var cluster = harness.Server.Cluster;
+        cluster.TransferDuration = TimeSpan.Zero;
+        var peer = cluster.AddPeer();
+        await harness.Client.ReplicateShardAsync("c", 0, cluster.LocalPeerId, peer);
+        await WaitForAsync(harness.Client, info => info.ShardTransfers.Count == 0);
+        await harness.Client.UpdateCollectionAsync("c", new UpdateCollectionRequest { Params = new CollectionParamsDiff { WriteConsistencyFactor = 2 } });
+
+        cluster.SetPeerDown(peer, down: true);
+        (await harness.Client.CountAsync("c")).Should().Be(10, "one Active replica serves reads");
+        var write = () => harness.Client.UpsertAsync("c", TestVectors.Points(1, 2, seed: 2));
+        (await write.Should().ThrowAsync<QdrantException>()).Which.QdrantMessage.Should().Contain("write_consistency_factor (2)");
+
+        cluster.SetPeerDown(cluster.LocalPeerId, down: true);
+        var read = () => harness.Client.CountAsync("c");
+        (await read.Should().ThrowAsync<QdrantException>()).Which.StatusCode.Should().Be(System.Net.HttpStatusCode.InternalServerError);
+
+        cluster.SetPeerDown(cluster.LocalPeerId, down: false);
+        cluster.SetPeerDown(peer, down: false);
+        await WaitForAsync(harness.Client, info => info.ReplicasOf(0).Values.All(s => s == ReplicaState.Active));
+        await harness.Client.UpsertAsync("c", TestVectors.Points(1, 2, seed: 2));
+    }
+
     private static async Task<CollectionClusterInfo> WaitForAsync(QdrantClient client, Func<CollectionClusterInfo, bool> condition)
     {
         for (var attempt = 0; attempt < 200; attempt++)

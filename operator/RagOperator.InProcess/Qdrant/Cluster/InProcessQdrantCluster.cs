@@ -14,22 +14,40 @@ public sealed record QdrantShardTransfer(uint ShardId, ulong FromPeerId, ulong T
 /// <summary>
 /// Qdrant's cluster mode as seen from the peer this server plays (<see cref="LocalPeerId"/>): the peers of the
 /// cluster (one per pod of a shard's StatefulSet), and for each collection where each shard's replicas live and in
-/// which state. Tests add peers as pods "start" (<see cref="AddPeer"/>) and take them down. Replication is
-/// bookkeeping: every replica serves the server's single copy of the data; a transfer turns a <c>Partial</c>
-/// replica <c>Active</c> after <see cref="TransferDuration"/>, unless its peer goes down first (it is then
-/// <c>Dead</c> and the transfer is dropped).
+/// which state. Tests (or the Sandbox, which follows the shard's pods) add peers as pods start (<see cref="AddPeer"/>)
+/// and take them down and up (<see cref="SetPeerDown"/>). Replication is bookkeeping: every replica serves the
+/// server's single copy of the data. What is modelled after Qdrant:
+/// <list type="bullet">
+/// <item>A replicate or move transfer keeps the target replica <c>Partial</c> for <see cref="TransferDuration"/>, then
+/// makes it <c>Active</c>; it can fail (<see cref="FailNextTransfers"/>, <see cref="TransferFailureRate"/>), which leaves
+/// the target replica <c>Dead</c>.</item>
+/// <item>A peer that goes down has its replicas marked <c>Dead</c> and its transfers dropped. A <c>Dead</c> replica on a
+/// peer that is up is recovered automatically, as Qdrant's consensus does: after <see cref="RecoveryDelay"/> a sync
+/// transfer from an active replica starts (or, with no active replica left anywhere, the replica becomes Active
+/// from its own data).</item>
+/// <item>Point operations need replicas (<see cref="CheckServing"/>): a read needs one <c>Active</c> replica of every
+/// shard, a write needs <c>write_consistency_factor</c> replicas that take updates (<c>Active</c> or <c>Partial</c>);
+/// otherwise Qdrant's 500 "Service internal error".</item>
+/// </list>
 /// </summary>
 public sealed class InProcessQdrantCluster
 {
     private readonly object _gate = new();
     private readonly SortedDictionary<ulong, PeerState> _peers = [];
     private readonly Dictionary<string, CollectionLayout> _collections = new(StringComparer.Ordinal);
+    private readonly Random _random;
     private ulong _commit;
     private TimeSpan _transferDuration = TimeSpan.FromMilliseconds(100);
+    private TimeSpan _recoveryDelay = TimeSpan.FromMilliseconds(100);
+    private double _transferFailureRate;
+    private int _failNextTransfers;
+    private long _transfersStarted;
+    private long _transfersFailed;
 
-    internal InProcessQdrantCluster(ulong localPeerId)
+    internal InProcessQdrantCluster(ulong localPeerId, int seed = 1)
     {
         LocalPeerId = localPeerId;
+        _random = new Random(seed);
         _peers[localPeerId] = new PeerState("http://127.0.0.1:6335/");
     }
 
@@ -52,6 +70,63 @@ public sealed class InProcessQdrantCluster
             {
                 _transferDuration = value;
             }
+        }
+    }
+
+    /// <summary>How long after a replica became <c>Dead</c> on a reachable peer its automatic recovery starts.</summary>
+    public TimeSpan RecoveryDelay
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _recoveryDelay;
+            }
+        }
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            lock (_gate)
+            {
+                _recoveryDelay = value;
+            }
+        }
+    }
+
+    /// <summary>Share of transfers (0..1) that fail when they would complete; seeded, so runs repeat.</summary>
+    public double TransferFailureRate
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _transferFailureRate;
+            }
+        }
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 0);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1);
+            lock (_gate)
+            {
+                _transferFailureRate = value;
+            }
+        }
+    }
+
+    /// <summary>Transfers started so far (operator-requested and automatic recoveries).</summary>
+    public long TransfersStarted => Interlocked.Read(ref _transfersStarted);
+
+    /// <summary>Transfers that failed so far.</summary>
+    public long TransfersFailed => Interlocked.Read(ref _transfersFailed);
+
+    /// <summary>The next <paramref name="count"/> transfers to complete fail instead (the target replica is left Dead).</summary>
+    public void FailNextTransfers(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (_gate)
+        {
+            _failNextTransfers = count;
         }
     }
 
@@ -78,28 +153,107 @@ public sealed class InProcessQdrantCluster
         }
     }
 
-    /// <summary>Marks a peer unreachable (its replicas become Dead) or back (they become Active again).</summary>
+    /// <summary>
+    /// Marks a peer unreachable (its replicas become Dead, its transfers are dropped) or reachable again (its Dead
+    /// replicas are recovered: see the class comment).
+    /// </summary>
     public void SetPeerDown(ulong peerId, bool down)
     {
         lock (_gate)
         {
             var peer = _peers.TryGetValue(peerId, out var found) ? found : throw new KeyNotFoundException($"No peer {peerId}");
-            peer.Down = down;
-            foreach (var layout in _collections.Values)
+            if (peer.Down == down)
             {
-                foreach (var replicas in layout.Shards.Values)
+                return;
+            }
+
+            peer.Down = down;
+            foreach (var (name, layout) in _collections)
+            {
+                if (down)
                 {
-                    if (replicas.TryGetValue(peerId, out var state))
+                    // A transfer from or to the peer breaks off; a target that did not get all the data is Dead.
+                    foreach (var broken in layout.Transfers.Where(t => t.FromPeerId == peerId || t.ToPeerId == peerId).ToList())
                     {
-                        replicas[peerId] = down ? QdrantReplicaState.Dead : state == QdrantReplicaState.Dead ? QdrantReplicaState.Active : state;
+                        layout.Transfers.Remove(broken);
+                        if (layout.Shards[broken.ShardId].ContainsKey(broken.ToPeerId))
+                        {
+                            layout.Shards[broken.ShardId][broken.ToPeerId] = QdrantReplicaState.Dead;
+                        }
+                    }
+                }
+
+                foreach (var (shardId, replicas) in layout.Shards)
+                {
+                    if (!replicas.ContainsKey(peerId))
+                    {
+                        continue;
+                    }
+
+                    if (down)
+                    {
+                        replicas[peerId] = QdrantReplicaState.Dead;
+                    }
+                    else if (replicas[peerId] == QdrantReplicaState.Dead)
+                    {
+                        Recover(name, layout, shardId, peerId);
                     }
                 }
 
                 if (down)
                 {
-                    layout.Transfers.RemoveAll(t => t.FromPeerId == peerId || t.ToPeerId == peerId);
+                    // Targets left Dead by the broken transfers recover from another source when one is left.
+                    foreach (var (shardId, replicas) in layout.Shards)
+                    {
+                        foreach (var (target, state) in replicas.ToList())
+                        {
+                            if (state == QdrantReplicaState.Dead && target != peerId && !_peers[target].Down)
+                            {
+                                _ = RecoverLaterAsync(name, shardId, target, _recoveryDelay);
+                            }
+                        }
+                    }
                 }
             }
+
+            _commit++;
+        }
+    }
+
+    /// <summary>The peer's URI as <c>GET /cluster</c> reports it.</summary>
+    public string PeerUri(ulong peerId)
+    {
+        lock (_gate)
+        {
+            return _peers.TryGetValue(peerId, out var peer) ? peer.Uri : throw new KeyNotFoundException($"No peer {peerId}");
+        }
+    }
+
+    /// <summary>Changes the URI a peer announces (the Sandbox gives each peer its pod's address).</summary>
+    public void SetPeerUri(ulong peerId, string uri)
+    {
+        lock (_gate)
+        {
+            var peer = _peers.TryGetValue(peerId, out var found) ? found : throw new KeyNotFoundException($"No peer {peerId}");
+            peer.Uri = uri;
+            _commit++;
+        }
+    }
+
+    public bool IsPeerDown(ulong peerId)
+    {
+        lock (_gate)
+        {
+            return _peers.TryGetValue(peerId, out var peer) ? peer.Down : throw new KeyNotFoundException($"No peer {peerId}");
+        }
+    }
+
+    /// <summary>Whether the peer is (still) a member of the cluster: false once removed.</summary>
+    public bool HasPeer(ulong peerId)
+    {
+        lock (_gate)
+        {
+            return _peers.ContainsKey(peerId);
         }
     }
 
@@ -127,7 +281,10 @@ public sealed class InProcessQdrantCluster
         lock (_gate)
         {
             var layout = new CollectionLayout();
-            var peers = _peers.Keys.Where(id => id != LocalPeerId).Prepend(LocalPeerId).Take((int)Math.Max(1, replicationFactor)).ToArray();
+            // Qdrant places the replicas on reachable peers (this one first: it serves the request).
+            var reachable = _peers.Where(peer => !peer.Value.Down).Select(peer => peer.Key).ToList();
+            var peers = reachable.Where(id => id != LocalPeerId).Prepend(LocalPeerId).Where(id => id == LocalPeerId || reachable.Contains(id))
+                .Take((int)Math.Max(1, replicationFactor)).ToArray();
             for (uint shard = 0; shard < Math.Max(1, shardNumber); shard++)
             {
                 layout.Shards[shard] = peers.ToDictionary(peer => peer, _ => QdrantReplicaState.Active);
@@ -196,11 +353,7 @@ public sealed class InProcessQdrantCluster
                 throw QdrantHttpError.BadRequest($"Peer {toPeer} is not reachable");
             }
 
-            var transfer = new QdrantShardTransfer(shardId, fromPeer, toPeer, Sync: !move, method);
-            replicas[toPeer] = QdrantReplicaState.Partial;
-            layout.Transfers.Add(transfer);
-            _commit++;
-            _ = CompleteTransferLaterAsync(collection, transfer, _transferDuration);
+            StartTransfer(collection, layout, new QdrantShardTransfer(shardId, fromPeer, toPeer, Sync: !move, method));
         }
     }
 
@@ -272,6 +425,98 @@ public sealed class InProcessQdrantCluster
         }
     }
 
+    /// <summary>
+    /// Refuses a point operation the replicas cannot serve: a read needs an Active replica of every shard; a write
+    /// needs at least <paramref name="writeConsistencyFactor"/> replicas taking updates (Active, or Partial while a
+    /// transfer fills them) on every shard. A collection without a layout (none was recorded) is not checked.
+    /// </summary>
+    internal void CheckServing(string collection, bool write, uint writeConsistencyFactor)
+    {
+        lock (_gate)
+        {
+            if (!_collections.TryGetValue(collection, out var layout))
+            {
+                return;
+            }
+
+            foreach (var (shardId, replicas) in layout.Shards)
+            {
+                var active = replicas.Count(r => r.Value == QdrantReplicaState.Active);
+                if (active == 0)
+                {
+                    throw QdrantHttpError.Internal(
+                        $"No active replica of shard {shardId} of collection `{collection}`: replicas {Describe(replicas)}");
+                }
+
+                var updatable = replicas.Count(r => r.Value is QdrantReplicaState.Active or QdrantReplicaState.Partial);
+                if (write && updatable < writeConsistencyFactor)
+                {
+                    throw QdrantHttpError.Internal(
+                        $"Failed to apply the operation to at least write_consistency_factor ({writeConsistencyFactor}) replicas of shard {shardId}: " +
+                        $"{updatable} can take updates, replicas {Describe(replicas)}");
+                }
+            }
+        }
+    }
+
+    private static string Describe(Dictionary<ulong, QdrantReplicaState> replicas) =>
+        string.Join(", ", replicas.OrderBy(r => r.Key).Select(r => $"{r.Key}: {r.Value}"));
+
+    /// <summary>Starts the recovery of a Dead replica (under the lock): a sync transfer from an Active replica on a reachable peer.</summary>
+    private void Recover(string collection, CollectionLayout layout, uint shardId, ulong peerId)
+    {
+        var replicas = layout.Shards[shardId];
+        if (layout.Transfers.Any(t => t.ShardId == shardId && t.ToPeerId == peerId))
+        {
+            return;
+        }
+
+        var source = replicas
+            .Where(r => r.Key != peerId && r.Value == QdrantReplicaState.Active && !_peers[r.Key].Down)
+            .Select(r => (ulong?)r.Key)
+            .FirstOrDefault();
+        if (source is null)
+        {
+            // No other copy to catch up from: the peer's own data is the newest there is.
+            if (!replicas.Any(r => r.Key != peerId && r.Value is QdrantReplicaState.Partial))
+            {
+                replicas[peerId] = QdrantReplicaState.Active;
+            }
+
+            return;
+        }
+
+        StartTransfer(collection, layout, new QdrantShardTransfer(shardId, source.Value, peerId, Sync: true, "stream_records"));
+    }
+
+    private void StartTransfer(string collection, CollectionLayout layout, QdrantShardTransfer transfer)
+    {
+        layout.Shards[transfer.ShardId][transfer.ToPeerId] = QdrantReplicaState.Partial;
+        layout.Transfers.Add(transfer);
+        Interlocked.Increment(ref _transfersStarted);
+        _commit++;
+        _ = CompleteTransferLaterAsync(collection, transfer, _transferDuration);
+    }
+
+    private async Task RecoverLaterAsync(string collection, uint shardId, ulong peerId, TimeSpan delay)
+    {
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay).ConfigureAwait(false);
+        }
+
+        lock (_gate)
+        {
+            if (_collections.TryGetValue(collection, out var layout) && layout.Shards.TryGetValue(shardId, out var replicas) &&
+                replicas.TryGetValue(peerId, out var state) && state == QdrantReplicaState.Dead &&
+                _peers.TryGetValue(peerId, out var peer) && !peer.Down)
+            {
+                Recover(collection, layout, shardId, peerId);
+                _commit++;
+            }
+        }
+    }
+
     private async Task CompleteTransferLaterAsync(string collection, QdrantShardTransfer transfer, TimeSpan delay)
     {
         if (delay > TimeSpan.Zero)
@@ -287,6 +532,21 @@ public sealed class InProcessQdrantCluster
             }
 
             var replicas = layout.Shards[transfer.ShardId];
+            _commit++;
+            if (_failNextTransfers > 0 || (_transferFailureRate > 0 && _random.NextDouble() < _transferFailureRate))
+            {
+                _failNextTransfers = Math.Max(0, _failNextTransfers - 1);
+                Interlocked.Increment(ref _transfersFailed);
+                if (replicas.ContainsKey(transfer.ToPeerId))
+                {
+                    // As in Qdrant: the receiving replica did not get everything and is Dead; consensus recovers it later.
+                    replicas[transfer.ToPeerId] = QdrantReplicaState.Dead;
+                    _ = RecoverLaterAsync(collection, transfer.ShardId, transfer.ToPeerId, _recoveryDelay);
+                }
+
+                return;
+            }
+
             if (replicas.ContainsKey(transfer.ToPeerId))
             {
                 replicas[transfer.ToPeerId] = QdrantReplicaState.Active;
@@ -296,8 +556,6 @@ public sealed class InProcessQdrantCluster
             {
                 replicas.Remove(transfer.FromPeerId);
             }
-
-            _commit++;
         }
     }
 
@@ -322,13 +580,13 @@ public sealed class InProcessQdrantCluster
     {
         lock (_gate)
         {
-            _peers[LocalPeerId] = new PeerState(uri.ToString());
+            _peers[LocalPeerId].Uri = uri.ToString();
         }
     }
 
     private sealed class PeerState(string uri)
     {
-        public string Uri { get; } = uri;
+        public string Uri { get; set; } = uri;
         public bool Down { get; set; }
     }
 

@@ -8,18 +8,36 @@ namespace RagOperator.InProcess.Qdrant.Handlers;
 /// <summary>
 /// Collection snapshot endpoints: create, list, download, delete, recover from a URL (http(s) or file), and
 /// recover from an uploaded file. Recovery replaces the collection's data, creating the collection if needed.
+/// Besides the server-wide faults, <see cref="QdrantFaults.FailNextSnapshotRequests"/>,
+/// <see cref="QdrantFaults.CorruptNextSnapshotDownloads"/> and <see cref="QdrantFaults.SnapshotCreationDelay"/> target
+/// these endpoints only.
 /// </summary>
 internal sealed partial class QdrantApi
 {
     private async Task CreateSnapshotAsync(HttpContext context, string name, long started)
     {
+        if (await SnapshotFaultAsync(context, started))
+        {
+            return;
+        }
+
         var collection = Collection(name);
+        if (faults.SnapshotCreationDelay is { } delay && delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, context.RequestAborted);
+        }
+
         var file = _snapshots.Add(name, SnapshotCodec.Write(collection));
         await QdrantResponses.WriteResultAsync(context, Seconds(started), writer => WriteSnapshotDescription(writer, file));
     }
 
     private async Task ListSnapshotsAsync(HttpContext context, string name, long started)
     {
+        if (await SnapshotFaultAsync(context, started))
+        {
+            return;
+        }
+
         Collection(name);
         var files = _snapshots.List(name);
         await QdrantResponses.WriteResultAsync(context, Seconds(started), writer =>
@@ -36,15 +54,32 @@ internal sealed partial class QdrantApi
 
     private async Task DownloadSnapshotAsync(HttpContext context, string name, string snapshot)
     {
+        if (await SnapshotFaultAsync(context, 0))
+        {
+            return;
+        }
+
         var file = _snapshots.Get(name, snapshot) ?? throw QdrantHttpError.NotFound($"Snapshot {snapshot} not found");
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/octet-stream";
         context.Response.ContentLength = file.Content.Length;
-        await context.Response.Body.WriteAsync(file.Content, context.RequestAborted);
+        var content = file.Content;
+        if (content.Length > 0 && faults.NextSnapshotDownloadCorrupt())
+        {
+            content = (byte[])content.Clone();
+            content[content.Length / 2] ^= 0xFF;
+        }
+
+        await context.Response.Body.WriteAsync(content, context.RequestAborted);
     }
 
     private async Task DeleteSnapshotAsync(HttpContext context, string name, string snapshot, long started)
     {
+        if (await SnapshotFaultAsync(context, started))
+        {
+            return;
+        }
+
         if (!_snapshots.Remove(name, snapshot))
         {
             throw QdrantHttpError.NotFound($"Snapshot {snapshot} not found");
@@ -55,6 +90,11 @@ internal sealed partial class QdrantApi
 
     private async Task RecoverSnapshotAsync(HttpContext context, string name, long started)
     {
+        if (await SnapshotFaultAsync(context, started))
+        {
+            return;
+        }
+
         using var document = await ReadBodyAsync(context);
         var body = RequestJson.RequireObject(document.RootElement, "SnapshotRecover");
         var location = RequestJson.OptionalString(body, "location") ?? throw QdrantHttpError.Format("missing field `location`");
@@ -70,6 +110,11 @@ internal sealed partial class QdrantApi
 
     private async Task UploadSnapshotAsync(HttpContext context, string name, long started)
     {
+        if (await SnapshotFaultAsync(context, started))
+        {
+            return;
+        }
+
         if (!context.Request.HasFormContentType)
         {
             throw QdrantHttpError.BadRequest("Expected a multipart/form-data body with a `snapshot` file");
@@ -130,6 +175,18 @@ internal sealed partial class QdrantApi
         {
             throw QdrantHttpError.BadRequest($"Failed to download snapshot from {location}: {failure.Message}");
         }
+    }
+
+    /// <summary>Answers an injected snapshot fault (<see cref="QdrantFaults.FailNextSnapshotRequests"/>), if one is due.</summary>
+    private async Task<bool> SnapshotFaultAsync(HttpContext context, long started)
+    {
+        if (faults.NextSnapshotFault() is not { } status)
+        {
+            return false;
+        }
+
+        await QdrantResponses.WriteErrorAsync(context, status, QdrantFaults.InjectedMessage(status), started == 0 ? 0 : Seconds(started));
+        return true;
     }
 
     private static void WriteSnapshotDescription(Utf8JsonWriter writer, SnapshotFile file)

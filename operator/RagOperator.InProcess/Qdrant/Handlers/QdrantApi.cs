@@ -207,6 +207,13 @@ internal sealed partial class QdrantApi(
 
         var name = s[1];
         var route = string.Join('/', s[2..]);
+        if (route.StartsWith("points", StringComparison.Ordinal) && collections.TryGet(name, out var served))
+        {
+            // Point operations go through the shard's replicas, which must be able to serve them (cluster mode).
+            var write = !(method == HttpMethods.Get || (method == HttpMethods.Post && ReadOnlyPostRoutes.Contains(route)));
+            _cluster.CheckServing(name, write, served.Params.WriteConsistencyFactor);
+        }
+
         switch (method, route)
         {
             case ("GET", ""):

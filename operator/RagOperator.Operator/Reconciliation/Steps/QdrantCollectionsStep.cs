@@ -46,6 +46,7 @@ public sealed class QdrantCollectionsStep : IReconcileStep
             }
             else
             {
+                shard.WriteConsistencyFactor = live.Config.Params.WriteConsistencyFactor;
                 var diff = CollectionParameters.Diff(context.Spec, live);
                 if (diff.Patch is { } patch)
                 {

@@ -10,7 +10,8 @@ namespace RagOperator.Operator.Reconciliation.Steps;
 
 /// <summary>
 /// Publishes the routing table. The first table (version = one above any history copy, normally 1) gives shards
-/// 0..N-1 equal contiguous cell ranges; a stable table is republished with a new version only when a shard's
+/// 0..N-1 equal contiguous cell ranges (a restored collection gets its snapshot set's ownership instead); a
+/// stable table is republished with a new version only when a shard's
 /// endpoint changed. Shard-count changes are not handled here — the migration step owns them. Each version is
 /// written first as an immutable history copy, then as the active map; history beyond the last 10 is deleted.
 /// </summary>
@@ -27,7 +28,9 @@ public sealed class RoutingTableStep : IReconcileStep
         if (table is null)
         {
             var version = Math.Max(history.DefaultIfEmpty(0).Max(), 0) + 1;
-            table = RoutingTables.Initial(input, version, Endpoint);
+            // A collection created by a VectorRestore starts with the snapshot set's cell ownership.
+            table = await Snapshots.RestoredRouting.InitialTableAsync(context, version, Endpoint, cancellationToken)
+                ?? RoutingTables.Initial(input, version, Endpoint);
             await PublishAsync(context, table, $"Published routing table v{table.Version}: {table.Shards.Length} shards", cancellationToken);
         }
         else if (table.IsStable && !RoutingTables.EndpointsMatch(table, Endpoint))

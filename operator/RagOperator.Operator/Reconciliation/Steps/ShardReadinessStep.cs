@@ -5,7 +5,7 @@ namespace RagOperator.Operator.Reconciliation.Steps;
 
 /// <summary>
 /// Observes each shard's StatefulSet: a shard's pods are ready when the StatefulSet controller has seen the latest
-/// spec (observedGeneration) and every desired replica is ready and updated.
+/// spec (observedGeneration), the set has at least the desired replicas, and every pod it runs is ready.
 /// </summary>
 public sealed class ShardReadinessStep : IReconcileStep
 {
@@ -32,9 +32,14 @@ public sealed class ShardReadinessStep : IReconcileStep
         state.Exists = true;
         var status = set.Status;
         state.ReadyReplicas = status?.ReadyReplicas ?? 0;
+        state.UpdatedReplicas = status?.UpdatedReplicas;
         var caughtUp = status?.ObservedGeneration is null || status.ObservedGeneration >= set.Metadata.Generation;
-        var updated = status?.UpdatedReplicas is null || status.UpdatedReplicas >= desiredReplicas;
-        state.WorkloadReady = caughtUp && updated && (set.Spec.Replicas ?? 1) == desiredReplicas && state.ReadyReplicas >= desiredReplicas;
+
+        // The pods the StatefulSet runs now: more than desired while the replica step drains the peers that go (it
+        // shrinks the set only afterwards). Template changes roll out under the operator's control (OnDelete), so a pod
+        // on the previous revision is still a working pod; the rollout is reported on its own (condition Upgrading).
+        var pods = set.Spec.Replicas ?? 1;
+        state.WorkloadReady = caughtUp && pods >= desiredReplicas && state.ReadyReplicas >= pods;
         return state;
     }
 }

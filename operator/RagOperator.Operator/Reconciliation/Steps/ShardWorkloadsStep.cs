@@ -1,3 +1,4 @@
+using RagOperator.Kubernetes.Client;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using RagOperator.Kubernetes.Models;
@@ -9,6 +10,8 @@ namespace RagOperator.Operator.Reconciliation.Steps;
 /// Applies the shared bootstrap ConfigMap and, for every shard (<see cref="ReconcileContext.ShardCount"/>: shards of
 /// the routing table are kept even when spec.shards shrank, until a migration drains them), its headless Service,
 /// client Service, StatefulSet and PodDisruptionBudget.
+/// <para>The StatefulSet grows with spec.replicas at once but shrinks only through the replica step, after the pods that go
+/// have handed back their replicas and left the Qdrant cluster.</para>
 /// <para>A StatefulSet's volumeClaimTemplates are immutable. When spec.storage changes, the running sets keep their
 /// templates (the rest of the spec is still applied) and the change is reported as not applicable in place;
 /// resize claims with the StorageClass's volume expansion instead.</para>
@@ -25,7 +28,12 @@ public sealed class ShardWorkloadsStep : IReconcileStep
         {
             foreach (var child in CollectionChildren.Shard(input, shard))
             {
-                if (child is StatefulSet set) KeepImmutableClaims(context, set);
+                if (child is StatefulSet set)
+                {
+                    KeepImmutableClaims(context, set);
+                    await PrepareReplicasAsync(context, set, cancellationToken);
+                }
+
                 await ApplyAsync(context, child, cancellationToken);
             }
         }
@@ -57,6 +65,56 @@ public sealed class ShardWorkloadsStep : IReconcileStep
                 context.Logger.LogInformation("{Outcome} {Kind} {Name}", outcome, child.Kind, child.Metadata.Name);
                 break;
         }
+    }
+
+    /// <summary>
+    /// The StatefulSet grows here, but never shrinks: a pod that goes must first lose its replica and leave the Qdrant
+    /// cluster, which the replica step does before it shrinks the set (<see cref="ShrinkAsync"/>). Before growing, the
+    /// volumes of the ordinals about to start are deleted when a previous, removed peer left them behind (volumes are
+    /// retained on scale-down): a peer removed from a Qdrant cluster cannot rejoin it with its old Raft state.
+    /// </summary>
+    private static async Task PrepareReplicasAsync(ReconcileContext context, StatefulSet desired, CancellationToken cancellationToken)
+    {
+        var live = context.Services.View.Get<StatefulSet>(desired.Metadata.Namespace, desired.Metadata.Name!);
+        if (live is null) return;
+        var current = live.Spec.Replicas ?? 1;
+        var wanted = desired.Spec.Replicas ?? 1;
+        if (wanted < current)
+        {
+            // The cache may not have seen the replica step's last shrink yet; never undo it.
+            var now = await context.Services.Client.TryGetAsync<StatefulSet>(desired.Metadata.Name!, desired.Metadata.Namespace, cancellationToken);
+            desired.Spec.Replicas = Math.Max(wanted, now?.Spec.Replicas ?? current);
+            return;
+        }
+
+        if (wanted == current) return;
+
+        // The cache may lag behind our own last apply: read the set itself. Its pods above spec.replicas cannot be
+        // created before the apply below (this collection is reconciled by one worker at a time), so a claim of such an
+        // ordinal with no pod is in nobody's use.
+        var fresh = await context.Services.Client.TryGetAsync<StatefulSet>(desired.Metadata.Name!, desired.Metadata.Namespace, cancellationToken);
+        var size = fresh?.Spec.Replicas ?? current;
+        for (var ordinal = size; ordinal < wanted; ordinal++)
+        {
+            var podName = $"{desired.Metadata.Name}-{ordinal.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            if (await context.Services.Client.TryGetAsync<Pod>(podName, desired.Metadata.Namespace, cancellationToken) is not null) continue;
+            foreach (var template in live.Spec.VolumeClaimTemplates ?? [])
+            {
+                var claim = $"{template.Metadata.Name}-{podName}";
+                if (await context.Services.Client.TryGetAsync<PersistentVolumeClaim>(claim, desired.Metadata.Namespace, cancellationToken) is null) continue;
+                await context.Services.Client.DeleteAsync<PersistentVolumeClaim>(claim, desired.Metadata.Namespace, cancellationToken: cancellationToken);
+                context.Logger.LogInformation("Deleted the volume {Claim} of a removed Qdrant peer before the shard grows", claim);
+            }
+        }
+    }
+
+    /// <summary>Applies a shard's StatefulSet with <paramref name="replicas"/> pods (the replica step, once the peers above it are gone).</summary>
+    internal static async Task ShrinkAsync(ReconcileContext context, int shard, int replicas, CancellationToken cancellationToken)
+    {
+        var set = StatefulSetBuilder.Build(context.Input, shard);
+        KeepImmutableClaims(context, set);
+        set.Spec.Replicas = replicas;
+        await ApplyAsync(context, set, cancellationToken);
     }
 
     private static void KeepImmutableClaims(ReconcileContext context, StatefulSet desired)

@@ -1,0 +1,21 @@
+using RagOperator.Qdrant;
+
+namespace RagOperator.Operator.Migration;
+
+/// <summary>
+/// Copies one move of a migration in checkpointed batches: <see cref="CellCopier"/> for whole cells,
+/// <see cref="RepartitionCopier"/> for a source shard of a re-partition.
+/// </summary>
+public interface IMoveCopier
+{
+    Task<CopySlice> CopyAsync(PointId? from, Func<CopyBatch, CancellationToken, Task> onBatch, TimeSpan budget, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Verifies and repairs one move of a migration window by window: <see cref="CellVerifier"/> for whole cells,
+/// <see cref="RepartitionVerifier"/> for a source shard of a re-partition.
+/// </summary>
+public interface IMoveVerifier
+{
+    Task<VerifyWindow> VerifyWindowAsync(PointId? from, CancellationToken cancellationToken);
+}

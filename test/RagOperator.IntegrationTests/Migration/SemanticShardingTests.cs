@@ -1,0 +1,106 @@
+using FluentAssertions;
+using RagOperator.Api.V1Alpha1;
+using RagOperator.Operator.Migration;
+using RagOperator.Routing;
+using Xunit;
+using Xunit.Abstractions;
+using MigrationPhase = RagOperator.Api.V1Alpha1.MigrationPhase;
+
+namespace RagOperator.IntegrationTests.Migration;
+
+/// <summary>
+/// The acceptance test of semantic sharding: a semantic collection starts on the provisional hash routing, crosses
+/// <c>trainAfterPoints</c> under concurrent writers and searchers, is trained and re-partitioned while shards fail 5 %
+/// of requests and the operator is killed and restarted; afterwards the migration invariants hold (no acknowledged
+/// write lost, no delete resurrected, each point on exactly one shard, no failed search) and every point sits on the
+/// shard of its nearest centroid.
+/// </summary>
+[Collection(MigrationCollection.Name)]
+public sealed class SemanticShardingTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Bootstrap_training_and_repartition_under_load_faults_and_operator_kills_keep_every_invariant()
+    {
+        var random = new Random(21);
+        await using var scenario = await MigrationScenario.StartAsync("sem", 2, seed: 21, output, maxPointsPerSecond: 800, configure: spec =>
+        {
+            spec.Sharding.Strategy = ShardingStrategy.Semantic;
+            spec.Sharding.Semantic.CellsPerShard = 4;
+            spec.Sharding.Semantic.TrainAfterPoints = 1500;
+            spec.Sharding.Semantic.SampleSize = 800;
+            spec.Sharding.Semantic.Nprobe = 2;
+        });
+        await scenario.LoadAsync(1000);
+        (await scenario.PublishedAsync()).Strategy.Should().Be(HashCellAssigner.StrategyName, "a semantic collection starts on the provisional hash routing");
+        await scenario.Sandbox.WaitForCollectionAsync(scenario.Name, c => c.Status?.Semantic?.State == SemanticSharding.Provisional,
+            "status.semantic Provisional", TimeSpan.FromSeconds(20));
+
+        // The workload's inserts carry the collection past trainAfterPoints: training and re-partitioning happen under load.
+        scenario.InjectFaults(0.05);
+        scenario.StartWorkload();
+        await scenario.KillAndRestartAsync(random, kills: 2, toShards: 2);
+        var done = await scenario.Sandbox.WaitForCollectionAsync(scenario.Name,
+            c => c.Status?.Migration is { Kind: SemanticSharding.RepartitionKind, Phase: MigrationPhase.Done },
+            "the re-partition Done", Timeout);
+        await scenario.StopWorkloadAsync();
+        scenario.InjectFaults(0);
+
+        var final = await scenario.PublishedAsync();
+        var report = await scenario.CheckAsync(final);
+        output.WriteLine(report.ToString());
+        output.WriteLine(scenario.Describe());
+        var migration = done.Status!.Migration!;
+        output.WriteLine($"migration {migration.Id}: {migration.Message}");
+        final.IsStable.Should().BeTrue();
+        var assigner = final.Assigner.Should().BeOfType<SemanticCellAssigner>().Subject;
+        assigner.CellCount.Should().Be(8, "2 shards × 4 cells per shard");
+        final.Shards.Should().OnlyContain(s => !s.Cells.IsEmpty);
+        report.Holds.Should().BeTrue($"the invariants must hold (every point on the shard of its nearest centroid): {report}; {scenario.Describe()}");
+        report.PointsStored.Should().BeGreaterThan(1000);
+        scenario.Driver.Stats.Searches.Should().BeGreaterThan(0);
+        migration.Moves.Should().OnlyContain(m => m.From == m.To && m.State == "Cleaned", "a re-partition's moves are its source shards, all cleaned");
+
+        var trained = await scenario.Sandbox.WaitForCollectionAsync(scenario.Name,
+            c => c.Status?.Semantic is { State: SemanticSharding.Trained, Generation: 1 }, "status.semantic Trained", TimeSpan.FromSeconds(20));
+        trained.Status!.Semantic!.Cells.Should().Be(8);
+        trained.Status.Semantic.SamplePoints.Should().BeGreaterThanOrEqualTo(8);
+    }
+
+    [Fact]
+    public async Task A_trained_collection_scales_out_by_moving_whole_cells_under_load_and_keeps_every_invariant()
+    {
+        var random = new Random(31);
+        await using var scenario = await MigrationScenario.StartAsync("semscale", 2, seed: 31, output, maxPointsPerSecond: 800, configure: spec =>
+        {
+            spec.Sharding.Strategy = ShardingStrategy.Semantic;
+            spec.Sharding.Semantic.CellsPerShard = 6;
+            spec.Sharding.Semantic.TrainAfterPoints = 800;
+            spec.Sharding.Semantic.SampleSize = 600;
+        });
+        await scenario.LoadAsync(1200);
+        await scenario.Sandbox.WaitForCollectionAsync(scenario.Name, c => c.Status?.Semantic is { State: SemanticSharding.Trained, Generation: 1 },
+            "trained without load", Timeout);
+        var trained = await scenario.PublishedAsync();
+
+        scenario.InjectFaults(0.05);
+        scenario.StartWorkload();
+        await scenario.ScaleAsync(3);
+        await scenario.KillAndRestartAsync(random, kills: 2, toShards: 3);
+        var migration = await scenario.WaitForDoneAsync(3, Timeout);
+        await scenario.StopWorkloadAsync();
+        scenario.InjectFaults(0);
+
+        var final = await scenario.PublishedAsync();
+        var report = await scenario.CheckAsync(final);
+        output.WriteLine(report.ToString());
+        output.WriteLine(scenario.Describe());
+        output.WriteLine($"migration {migration.Id}: {migration.Message}");
+        migration.Kind.Should().NotBe(SemanticSharding.RepartitionKind, "a shard-count change moves whole cells and does not re-train");
+        migration.Moves.Should().OnlyContain(m => m.To == 2, "N -> N+1 moves cells to the new shard only");
+        final.Assigner.IsEquivalentTo(trained.Assigner).Should().BeTrue("the centroids stay");
+        final.Shards.Should().HaveCount(3).And.OnlyContain(s => !s.Cells.IsEmpty);
+        report.Holds.Should().BeTrue($"{report}; {scenario.Describe()}");
+    }
+}
