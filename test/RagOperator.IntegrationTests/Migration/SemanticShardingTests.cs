@@ -18,7 +18,7 @@ namespace RagOperator.IntegrationTests.Migration;
 [Collection(MigrationCollection.Name)]
 public sealed class SemanticShardingTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
     [Fact]
     public async Task Bootstrap_training_and_repartition_under_load_faults_and_operator_kills_keep_every_invariant()
@@ -35,7 +35,7 @@ public sealed class SemanticShardingTests(ITestOutputHelper output)
         await scenario.LoadAsync(1000);
         (await scenario.PublishedAsync()).Strategy.Should().Be(HashCellAssigner.StrategyName, "a semantic collection starts on the provisional hash routing");
         await scenario.Sandbox.WaitForCollectionAsync(scenario.Name, c => c.Status?.Semantic?.State == SemanticSharding.Provisional,
-            "status.semantic Provisional", TimeSpan.FromSeconds(20));
+            "status.semantic Provisional", TimeSpan.FromSeconds(40));
 
         // The workload's inserts carry the collection past trainAfterPoints: training and re-partitioning happen under load.
         scenario.InjectFaults(0.05);
@@ -63,7 +63,7 @@ public sealed class SemanticShardingTests(ITestOutputHelper output)
         migration.Moves.Should().OnlyContain(m => m.From == m.To && m.State == "Cleaned", "a re-partition's moves are its source shards, all cleaned");
 
         var trained = await scenario.Sandbox.WaitForCollectionAsync(scenario.Name,
-            c => c.Status?.Semantic is { State: SemanticSharding.Trained, Generation: 1 }, "status.semantic Trained", TimeSpan.FromSeconds(20));
+            c => c.Status?.Semantic is { State: SemanticSharding.Trained, Generation: 1 }, "status.semantic Trained", TimeSpan.FromSeconds(40));
         trained.Status!.Semantic!.Cells.Should().Be(8);
         trained.Status.Semantic.SamplePoints.Should().BeGreaterThanOrEqualTo(8);
     }
