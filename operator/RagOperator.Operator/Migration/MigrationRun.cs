@@ -184,6 +184,12 @@ internal sealed partial class MigrationRun(ReconcileContext context, StreamMigra
             facts = await FactsAsync(cancellationToken);
             var decision = MigrationStateMachine.Decide(ToRouting(migration.Phase), facts);
             if (decision.CancelRefused) cancelRefusal = decision.Message;
+            if (IsRepartition && StreamMigrationStep.IsCancelRequested(context.Collection))
+            {
+                cancelRefusal = $"a re-partition cannot be cancelled: sources already carry the new cell keys, so rolling back would have to " +
+                                $"re-stamp every point; it finishes, then remove the annotation {StreamMigrationStep.CancelAnnotation}";
+            }
+
             await RecordAsync(decision, cancellationToken);
             if (StreamMigrationStep.IsTerminal(migration.Phase)) return Finish();
 

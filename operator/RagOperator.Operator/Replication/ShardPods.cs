@@ -11,7 +11,7 @@ public static class ShardPods
     public static IReadOnlyDictionary<int, IReadOnlyList<Pod>> Of(Reconciliation.IClusterView view, string @namespace, string collection)
     {
         var result = new Dictionary<int, List<Pod>>();
-        foreach (var pod in view.List<Pod>(@namespace))
+        foreach (var pod in Candidates(view, @namespace, collection))
         {
             var labels = pod.Metadata.Labels;
             if (labels is null || !labels.TryGetValue(Labels.Instance, out var instance) || instance != collection) continue;
@@ -27,6 +27,16 @@ public static class ShardPods
             entry => entry.Key,
             entry => (IReadOnlyList<Pod>)entry.Value.OrderBy(p => Ordinal(ChildNames.Shard(collection, entry.Key), p.Metadata.Name)).ToList());
     }
+
+    /// <summary>
+    /// The pods of the collection's StatefulSets through the owner index, so a reconcile copies only its own pods and
+    /// does not slow down with the number of collections in the namespace; every pod of the namespace only when the
+    /// collection is not in the cache.
+    /// </summary>
+    private static IEnumerable<Pod> Candidates(Reconciliation.IClusterView view, string @namespace, string collection) =>
+        view.Get<Api.V1Alpha1.VectorCollection>(@namespace, collection)?.Metadata.Uid is { } owner
+            ? view.OwnedBy<StatefulSet>(@namespace, owner).SelectMany(set => set.Metadata.Uid is { } uid ? view.OwnedBy<Pod>(@namespace, uid) : [])
+            : view.List<Pod>(@namespace);
 
     public static int? Ordinal(string statefulSetName, string? podName) =>
         podName is not null && podName.StartsWith(statefulSetName + "-", StringComparison.Ordinal)

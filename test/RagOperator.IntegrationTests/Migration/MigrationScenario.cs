@@ -145,6 +145,25 @@ internal sealed class MigrationScenario : IAsyncDisposable
 
     public Task<VectorCollection> GetAsync() => Sandbox.GetCollectionAsync(Name);
 
+    /// <summary>Sets an annotation on the collection as a user would (read, change, update; again on a conflict).</summary>
+    public async Task AnnotateAsync(string key, string value)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var collection = await GetAsync();
+            collection.Metadata.Annotations = new Dictionary<string, string>(collection.Metadata.Annotations ?? new Dictionary<string, string>()) { [key] = value };
+            try
+            {
+                await Sandbox.Client.UpdateAsync(collection);
+                return;
+            }
+            catch (Kubernetes.Client.ConflictException) when (attempt < 10)
+            {
+                // The operator wrote status in between: read again.
+            }
+        }
+    }
+
     /// <summary>Waits until a migration to <paramref name="shards"/> shards is Done and the stable table has them.</summary>
     public async Task<MigrationStatus> WaitForDoneAsync(int shards, TimeSpan timeout)
     {

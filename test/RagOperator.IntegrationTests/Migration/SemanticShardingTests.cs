@@ -1,5 +1,6 @@
 using FluentAssertions;
 using RagOperator.Api.V1Alpha1;
+using RagOperator.Kubernetes.Models;
 using RagOperator.Operator.Migration;
 using RagOperator.Routing;
 using Xunit;
@@ -40,6 +41,9 @@ public sealed class SemanticShardingTests(ITestOutputHelper output)
         // The workload's inserts carry the collection past trainAfterPoints: training and re-partitioning happen under load.
         scenario.InjectFaults(0.05);
         scenario.StartWorkload();
+
+        // A cancel cannot roll a re-partition back (the sources already carry the new keys): it is refused and said so.
+        await scenario.AnnotateAsync(StreamMigrationStep.CancelAnnotation, StreamMigrationStep.CancelValue);
         await scenario.KillAndRestartAsync(random, kills: 2, toShards: 2);
         var done = await scenario.Sandbox.WaitForCollectionAsync(scenario.Name,
             c => c.Status?.Migration is { Kind: SemanticSharding.RepartitionKind, Phase: MigrationPhase.Done },
@@ -61,6 +65,8 @@ public sealed class SemanticShardingTests(ITestOutputHelper output)
         report.PointsStored.Should().BeGreaterThan(1000);
         scenario.Driver.Stats.Searches.Should().BeGreaterThan(0);
         migration.Moves.Should().OnlyContain(m => m.From == m.To && m.State == "Cleaned", "a re-partition's moves are its source shards, all cleaned");
+        var events = await scenario.Sandbox.Client.ListAsync<Event>(scenario.Sandbox.Namespace);
+        events.Items.Should().Contain(e => e.Regarding!.Name == scenario.Name && e.Reason == "MigrationCancelRefused" && e.Note!.Contains("re-partition cannot be cancelled"));
 
         var trained = await scenario.Sandbox.WaitForCollectionAsync(scenario.Name,
             c => c.Status?.Semantic is { State: SemanticSharding.Trained, Generation: 1 }, "status.semantic Trained", TimeSpan.FromSeconds(40));
