@@ -68,6 +68,9 @@ public static class StatefulSetBuilder
         };
     }
 
+    /// <summary>The image of the Qdrant container in a shard pod spec (a StatefulSet's template or a running pod).</summary>
+    public static string? QdrantImageOf(PodSpec? spec) => spec?.Containers.FirstOrDefault(c => c.Name == ContainerName)?.Image;
+
     /// <summary>The image reference the shard pods run.</summary>
     public static string Image(QdrantSpec qdrant, VectorNodePool? pool)
     {

@@ -8,10 +8,12 @@ namespace RagOperator.Operator.Replication;
 public static class ShardPods
 {
     /// <summary>Pods of <paramref name="collection"/> by shard index, each ordered by ordinal.</summary>
-    public static IReadOnlyDictionary<int, IReadOnlyList<Pod>> Of(Reconciliation.IClusterView view, string @namespace, string collection)
+    public static IReadOnlyDictionary<int, IReadOnlyList<Pod>> Of(Reconciliation.IClusterView view, Api.V1Alpha1.VectorCollection owner)
     {
+        var @namespace = owner.Metadata.Namespace!;
+        var collection = owner.Metadata.Name!;
         var result = new Dictionary<int, List<Pod>>();
-        foreach (var pod in Candidates(view, @namespace, collection))
+        foreach (var pod in Candidates(view, @namespace, owner.Metadata.Uid))
         {
             var labels = pod.Metadata.Labels;
             if (labels is null || !labels.TryGetValue(Labels.Instance, out var instance) || instance != collection) continue;
@@ -30,12 +32,12 @@ public static class ShardPods
 
     /// <summary>
     /// The pods of the collection's StatefulSets through the owner index, so a reconcile copies only its own pods and
-    /// does not slow down with the number of collections in the namespace; every pod of the namespace only when the
-    /// collection is not in the cache.
+    /// does not slow down with the number of collections in the namespace; every pod of the namespace only for an
+    /// object without a UID (one the API server has not stored).
     /// </summary>
-    private static IEnumerable<Pod> Candidates(Reconciliation.IClusterView view, string @namespace, string collection) =>
-        view.Get<Api.V1Alpha1.VectorCollection>(@namespace, collection)?.Metadata.Uid is { } owner
-            ? view.OwnedBy<StatefulSet>(@namespace, owner).SelectMany(set => set.Metadata.Uid is { } uid ? view.OwnedBy<Pod>(@namespace, uid) : [])
+    private static IEnumerable<Pod> Candidates(Reconciliation.IClusterView view, string @namespace, string? ownerUid) =>
+        ownerUid is not null
+            ? view.OwnedBy<StatefulSet>(@namespace, ownerUid).SelectMany(set => set.Metadata.Uid is { } uid ? view.OwnedBy<Pod>(@namespace, uid) : [])
             : view.List<Pod>(@namespace);
 
     public static int? Ordinal(string statefulSetName, string? podName) =>

@@ -24,7 +24,7 @@ public sealed class RollingUpgradeStep : IReconcileStep
 
     public async Task<StepResult> RunAsync(ReconcileContext context, CancellationToken cancellationToken)
     {
-        var pods = ShardPods.Of(context.Services.View, context.Namespace, context.Name);
+        var pods = ShardPods.Of(context.Services.View, context.Collection);
         var image = StatefulSetBuilder.Image(context.Spec.Qdrant, context.NodePool);
         var shards = new List<RolloutShard>();
         foreach (var shard in context.Facts.Shards.Where(s => s.Exists))
@@ -92,7 +92,7 @@ public sealed class RollingUpgradeStep : IReconcileStep
         var revision = set.Status?.UpdateRevision;
 
         // The cache may still hold the set from before this reconcile applied a new image: not observed yet.
-        var template = set.Spec.Template.Spec.Containers.FirstOrDefault(c => c.Name == StatefulSetBuilder.ContainerName)?.Image;
+        var template = StatefulSetBuilder.QdrantImageOf(set.Spec.Template.Spec);
         var observed = revision is not null && template == image && (set.Status?.ObservedGeneration ?? 0) >= (set.Metadata.Generation ?? 0);
         var rolloutPods = pods.Select(p => new RolloutPod(
             p.Metadata.Name!,

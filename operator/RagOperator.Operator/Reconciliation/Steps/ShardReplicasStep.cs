@@ -26,7 +26,7 @@ public sealed class ShardReplicasStep : IReconcileStep
 
     public async Task<StepResult> RunAsync(ReconcileContext context, CancellationToken cancellationToken)
     {
-        var pods = ShardPods.Of(context.Services.View, context.Namespace, context.Name);
+        var pods = ShardPods.Of(context.Services.View, context.Collection);
         var shards = context.Facts.Shards.Where(s => s.Exists && s.CollectionCreated && s.Error is null).ToList();
         var outcomes = await Task.WhenAll(shards.Select(shard =>
             ReconcileShardAsync(context, shard, pods.GetValueOrDefault(shard.Index) ?? [], cancellationToken)));

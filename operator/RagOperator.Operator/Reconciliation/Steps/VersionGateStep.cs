@@ -23,13 +23,13 @@ public sealed class VersionGateStep : IReconcileStep
         for (var shard = 0; shard < context.ShardCount; shard++)
         {
             var set = context.Services.View.Get<StatefulSet>(context.Namespace, Naming.ChildNames.Shard(context.Name, shard));
-            var image = set?.Spec.Template.Spec.Containers.FirstOrDefault(c => c.Name == StatefulSetBuilder.ContainerName)?.Image;
+            var image = StatefulSetBuilder.QdrantImageOf(set?.Spec.Template.Spec);
             if (QdrantVersion.FromImage(image) is { } version) running.Add(version);
         }
 
-        foreach (var pod in ShardPods.Of(context.Services.View, context.Namespace, context.Name).Values.SelectMany(p => p))
+        foreach (var pod in ShardPods.Of(context.Services.View, context.Collection).Values.SelectMany(p => p))
         {
-            var image = pod.Spec.Containers.FirstOrDefault(c => c.Name == StatefulSetBuilder.ContainerName)?.Image;
+            var image = StatefulSetBuilder.QdrantImageOf(pod.Spec);
             if (QdrantVersion.FromImage(image) is { } version) running.Add(version);
         }
 
