@@ -6,7 +6,8 @@ namespace RagOperator.Operator.Upgrades;
 public sealed record RolloutPod(string Name, int Ordinal, bool Updated, bool Ready, bool Terminating, bool CrashLooping, DateTimeOffset? Created);
 
 /// <summary>One shard as the rollout sees it.</summary>
-/// <param name="Observed">The StatefulSet controller has seen the latest template (status.updateRevision is current).</param>
+/// <param name="Observed">The StatefulSet controller has seen the latest template (status.updateRevision is current);
+/// until it has, the shard's pods cannot be told apart by revision and the rollout waits.</param>
 /// <param name="ReplicasSettled">Every replica of the shard's data is Active and no transfer runs (or the shard has no data yet).</param>
 /// <param name="ReplicaMessage">What the replicas are doing when they are not settled.</param>
 public sealed record RolloutShard(int Index, bool Observed, int DesiredPods, IReadOnlyList<RolloutPod> Pods, bool ReplicasSettled, string? ReplicaMessage);
@@ -48,13 +49,17 @@ public static class RolloutPlanner
 
     public static RolloutDecision Next(IReadOnlyList<RolloutShard> shards, DateTimeOffset now, TimeSpan podReadyTimeout)
     {
+        // Until the StatefulSet controller has seen the template, "updated" is measured against the previous revision
+        // and every old pod would look current: nothing can be decided about that shard yet.
+        if (shards.OrderBy(s => s.Index).FirstOrDefault(s => !s.Observed) is { } unobserved)
+            return new RolloutDecision.Wait(unobserved.Index, $"shard {unobserved.Index}: waiting for the StatefulSet controller to see the new template");
+
         // Every pod that exists runs the latest revision and none is missing (a deleted pod may not be recreated yet).
         if (shards.All(s => s.Pods.All(p => p.Updated) && s.Pods.Count(p => !p.Terminating) >= s.DesiredPods))
             return UpToDateUnlessHalted(shards, now, podReadyTimeout);
         foreach (var shard in shards.OrderBy(s => s.Index))
         {
             if (Finished(shard)) continue;
-            if (!shard.Observed) return new RolloutDecision.Wait(shard.Index, $"shard {shard.Index}: waiting for the StatefulSet controller to see the new template");
             if (Broken(shard, now, podReadyTimeout) is { } halt) return halt;
             if (shard.Pods.FirstOrDefault(p => !p.Updated && !p.Ready && !p.Terminating) is { } broken)
                 return new RolloutDecision.DeletePod(shard.Index, broken.Name);

@@ -47,6 +47,8 @@ public sealed class RolloutPlannerTests
             new RolloutDecision.Wait(0, "shard 0: 1/2 pods exist")),
         new("the StatefulSet controller has not seen the template yet: wait", [Shard(0, "oo") with { Observed = false }],
             new RolloutDecision.Wait(0, "shard 0: waiting for the StatefulSet controller to see the new template")),
+        new("pods match the revision the controller has not replaced yet: not up to date, wait", [Shard(0, "uu"), Shard(1, "uu") with { Observed = false }],
+            new RolloutDecision.Wait(1, "shard 1: waiting for the StatefulSet controller to see the new template")),
     };
 
     [Theory]
