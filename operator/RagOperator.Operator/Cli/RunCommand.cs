@@ -23,9 +23,18 @@ internal static class RunCommand
         var otlpEndpoint = new Option<Uri?>("--otlp-endpoint") { Description = "OTLP (gRPC) collector for traces, for example http://otel-collector:4317." };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Path to a kubeconfig; in-cluster config or $KUBECONFIG when unset." };
         var context = new Option<string?>("--context") { Description = "kubeconfig context to use." };
+        var rolloutPodTimeout = new Option<int>("--rollout-pod-timeout-seconds")
+        {
+            Description = "How long a pod replaced by a rolling upgrade may take to become Ready before the rollout halts.",
+            DefaultValueFactory = _ => (int)Upgrades.RolloutPlanner.DefaultPodReadyTimeout.TotalSeconds,
+        };
+        rolloutPodTimeout.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() <= 0) result.AddError("--rollout-pod-timeout-seconds must be a positive number of seconds, for example 600");
+        });
         var command = new Command("run", "Run the operator.")
         {
-            leaderElect, metricsPort, healthPort, routerImage, logFormat, watchNamespaces, otlpEndpoint, kubeconfig, context,
+            leaderElect, metricsPort, healthPort, routerImage, logFormat, watchNamespaces, otlpEndpoint, kubeconfig, context, rolloutPodTimeout,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -54,6 +63,7 @@ internal static class RunCommand
                 RouterImage = parse.GetValue(routerImage)!,
                 WatchNamespaces = (parse.GetValue(watchNamespaces) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 OtlpEndpoint = parse.GetValue(otlpEndpoint),
+                RolloutPodTimeout = TimeSpan.FromSeconds(parse.GetValue(rolloutPodTimeout)),
                 PodName = Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName,
                 PodNamespace = Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? configuration.Namespace,
             };

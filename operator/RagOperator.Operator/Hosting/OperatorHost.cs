@@ -138,10 +138,11 @@ public sealed class OperatorHost : IAsyncDisposable
         return host;
     }
 
-    private static OperatorSettings Settings(OperatorHostOptions options) =>
-        options.BlockedRecheck is { } recheck
-            ? new OperatorSettings { RouterImage = options.RouterImage, BlockedRecheck = recheck }
-            : new OperatorSettings { RouterImage = options.RouterImage };
+    private static OperatorSettings Settings(OperatorHostOptions options)
+    {
+        var settings = new OperatorSettings { RouterImage = options.RouterImage, RolloutPodTimeout = options.RolloutPodTimeout };
+        return options.BlockedRecheck is { } recheck ? settings with { BlockedRecheck = recheck } : settings;
+    }
 
     /// <summary>Waits until every informer has listed its kind (the first reconciles run right after).</summary>
     public Task WaitForSyncAsync(CancellationToken cancellationToken) =>

@@ -43,6 +43,9 @@ public sealed record OperatorHostOptions
     /// <summary>How soon a collection blocked by its spec is looked at again (see <see cref="OperatorSettings.BlockedRecheck"/>).</summary>
     public TimeSpan? BlockedRecheck { get; init; }
 
+    /// <summary>How long a pod replaced by a rolling upgrade may take to become Ready before the rollout halts.</summary>
+    public TimeSpan RolloutPodTimeout { get; init; } = Upgrades.RolloutPlanner.DefaultPodReadyTimeout;
+
     /// <summary>Where the PersistentVolumeClaims of snapshot storage are mounted, one directory per claim name.</summary>
     public string SnapshotVolumeRoot { get; init; } = Snapshots.SnapshotStoreFactory.DefaultVolumeRoot;
 }

@@ -107,6 +107,11 @@ internal sealed partial class MigrationRun
         if (table.Assigner is not SemanticCellAssigner semantic) return SemanticStart.Nothing;
         Describe(status, SemanticSharding.Trained, semantic, string.Create(CultureInfo.InvariantCulture,
             $"{semantic.CellCount} cells (generation {semantic.Generation}); searches probe the shards of their {semantic.Nprobe} nearest cells"));
+        if (await PartitionStore.PruneBeforeAsync(context, semantic.Generation, cancellationToken) is > 0 and var pruned)
+        {
+            context.Logger.LogInformation("Deleted {Count} partition ConfigMap(s) of {Collection} older than generation {Generation}", pruned, Collection, semantic.Generation);
+        }
+
         if (semantic.Nprobe != Math.Min(spec.Semantic.Nprobe, semantic.CellCount))
         {
             var version = Math.Max(table.Version, HistoryMax()) + 1;

@@ -13,7 +13,8 @@ namespace RagOperator.Operator.Migration;
 /// <c>from.json</c> (the stable table the re-partition starts from) and <c>to.json</c> (the stable table of the new
 /// training, with its centroids). It is written before the migration is recorded in status, so an operator restarted
 /// at any point rebuilds every table of the re-partition from it and the published table; a new training cannot be
-/// derived from anything else. Owned by the collection (deleted with it).
+/// derived from anything else. Owned by the collection (deleted with it). Once a later training serves, the maps of
+/// earlier generations are pruned; the one of the serving generation stays as the record of its re-partition.
 /// </summary>
 internal static class PartitionStore
 {
@@ -34,6 +35,35 @@ internal static class PartitionStore
             },
         };
         await ShardWorkloadsStep.ApplyAsync(context, map, cancellationToken);
+    }
+
+    /// <summary>The generation a ConfigMap of this store holds, or null for any other name.</summary>
+    public static int? GenerationOf(string collection, string mapName)
+    {
+        var prefix = $"{collection}-partition-g";
+        return mapName.StartsWith(prefix, StringComparison.Ordinal)
+               && int.TryParse(mapName.AsSpan(prefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var generation)
+            ? generation
+            : null;
+    }
+
+    /// <summary>
+    /// Deletes the maps of generations before <paramref name="serving"/>. Only called with the generation of the stable
+    /// table, so a re-partition in flight (always a later generation) keeps its map even when the cached status is stale.
+    /// </summary>
+    public static async Task<int> PruneBeforeAsync(ReconcileContext context, int serving, CancellationToken cancellationToken)
+    {
+        var stale = context.Services.View.OwnedBy<ConfigMap>(context.Namespace, context.Collection.Metadata.Uid ?? "")
+            .Where(map => Owners.IsControlledBy(map, context.Collection.Metadata.Uid))
+            .Select(map => map.Metadata.Name ?? "")
+            .Where(name => GenerationOf(context.Name, name) < serving)
+            .ToList();
+        foreach (var name in stale)
+        {
+            await context.Services.Client.DeleteIfExistsAsync<ConfigMap>(name, context.Namespace, cancellationToken: cancellationToken);
+        }
+
+        return stale.Count;
     }
 
     /// <summary>Both tables, or null when the ConfigMap is missing or does not parse.</summary>

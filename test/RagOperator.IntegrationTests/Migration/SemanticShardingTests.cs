@@ -1,10 +1,12 @@
 using FluentAssertions;
 using RagOperator.Api.V1Alpha1;
+using RagOperator.Kubernetes.Client;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Operator.Migration;
 using RagOperator.Routing;
 using Xunit;
 using Xunit.Abstractions;
+using SandboxHost = RagOperator.Sandbox.Sandbox;
 using MigrationPhase = RagOperator.Api.V1Alpha1.MigrationPhase;
 
 namespace RagOperator.IntegrationTests.Migration;
@@ -110,6 +112,53 @@ public sealed class SemanticShardingTests(ITestOutputHelper output)
         final.Assigner.IsEquivalentTo(trained.Assigner).Should().BeTrue("the centroids stay");
         final.Shards.Should().HaveCount(3).And.OnlyContain(s => !s.Cells.IsEmpty);
         report.Holds.Should().BeTrue($"{report}; {scenario.Describe()}");
+    }
+
+    [Fact]
+    public async Task A_retrain_annotation_repartitions_to_a_new_generation_under_load_and_prunes_the_old_partition()
+    {
+        await using var scenario = await MigrationScenario.StartAsync("semretrain", 2, seed: 41, output, maxPointsPerSecond: 800, configure: spec =>
+        {
+            spec.Sharding.Strategy = ShardingStrategy.Semantic;
+            spec.Sharding.Semantic.CellsPerShard = 4;
+            spec.Sharding.Semantic.TrainAfterPoints = 800;
+            spec.Sharding.Semantic.SampleSize = 600;
+        });
+        await scenario.LoadAsync(1200);
+        await scenario.Sandbox.WaitForCollectionAsync(scenario.Name, c => c.Status?.Semantic is { State: SemanticSharding.Trained, Generation: 1 },
+            "trained without load", Timeout);
+        var first = (SemanticCellAssigner)(await scenario.PublishedAsync()).Assigner;
+
+        scenario.InjectFaults(0.05);
+        scenario.StartWorkload();
+        await scenario.AnnotateAsync(SemanticSharding.RetrainAnnotation, "2026-11-21");
+        var done = await scenario.Sandbox.WaitForCollectionAsync(scenario.Name,
+            c => c.Status?.Migration is { Kind: SemanticSharding.RepartitionKind, Phase: MigrationPhase.Done, Generation: 2 },
+            "the re-partition to generation 2 Done", Timeout);
+        await scenario.StopWorkloadAsync();
+        scenario.InjectFaults(0);
+
+        var final = await scenario.PublishedAsync();
+        var report = await scenario.CheckAsync(final);
+        output.WriteLine(report.ToString());
+        output.WriteLine($"migration {done.Status!.Migration!.Id}: {done.Status.Migration.Message}");
+        final.IsStable.Should().BeTrue();
+        var second = final.Assigner.Should().BeOfType<SemanticCellAssigner>().Subject;
+        second.Generation.Should().Be(2);
+        second.IsEquivalentTo(first).Should().BeFalse("a retrain serves new centroids");
+        report.Holds.Should().BeTrue($"every point on the shard of its nearest generation-2 centroid: {report}; {scenario.Describe()}");
+
+        var trained = await scenario.Sandbox.WaitForCollectionAsync(scenario.Name,
+            c => c.Status?.Semantic is { State: SemanticSharding.Trained, Generation: 2 }, "status.semantic Trained at generation 2", TimeSpan.FromSeconds(40));
+        trained.Status!.Semantic!.RetrainRequest.Should().Be("2026-11-21", "the request is recorded as acted on, so it does not train again");
+        await SandboxHost.WaitForAsync(
+            async token => await scenario.Sandbox.Client.TryGetAsync<ConfigMap>(PartitionStore.Name(scenario.Name, 1), scenario.Sandbox.Namespace, token) is null ? "pruned" : null,
+            TimeSpan.FromSeconds(40), "the generation-1 partition ConfigMap to be pruned");
+        (await scenario.Sandbox.Client.TryGetAsync<ConfigMap>(PartitionStore.Name(scenario.Name, 2), scenario.Sandbox.Namespace))
+            .Should().NotBeNull("the serving generation keeps the record of its re-partition");
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        (await scenario.GetAsync()).Status!.Semantic!.Generation.Should().Be(2, "the same annotation value does not retrain twice");
     }
 
     /// <summary>

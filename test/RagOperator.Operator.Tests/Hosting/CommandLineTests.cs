@@ -10,13 +10,15 @@ public sealed class CommandLineTests
     public void Run_accepts_exactly_the_documented_flags()
     {
         RunCommand.Create().Options.Select(o => o.Name).Where(n => n.StartsWith("--", StringComparison.Ordinal) && n is not "--help" and not "-?")
-            .Should().BeEquivalentTo(["--leader-elect", "--metrics-port", "--health-port", "--router-image", "--log-format", "--watch-namespaces", "--otlp-endpoint", "--kubeconfig", "--context"]);
+            .Should().BeEquivalentTo(["--leader-elect", "--metrics-port", "--health-port", "--router-image", "--log-format", "--watch-namespaces", "--otlp-endpoint", "--kubeconfig", "--context", "--rollout-pod-timeout-seconds"]);
     }
 
     [Theory]
     [InlineData(new[] { "--log-format", "xml" }, true)]
     [InlineData(new[] { "--log-format", "text", "--leader-elect", "--metrics-port", "9090", "--watch-namespaces", "a,b" }, false)]
     [InlineData(new[] { "--metrics-port", "eighty" }, true)]
+    [InlineData(new[] { "--rollout-pod-timeout-seconds", "1200" }, false)]
+    [InlineData(new[] { "--rollout-pod-timeout-seconds", "0" }, true)]
     public void Run_rejects_invalid_flag_values(string[] args, bool rejected) =>
         (RunCommand.Create().Parse(args).Errors.Count > 0).Should().Be(rejected);
 

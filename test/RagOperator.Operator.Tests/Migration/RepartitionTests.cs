@@ -196,6 +196,16 @@ public sealed class RepartitionTests : IAsyncLifetime
         SemanticSharding.WantsAttention(collection, Trained(), [60, 40], now, TimeSpan.FromMinutes(5)).Should().BeTrue("a new default nprobe is published");
     }
 
+    [Theory]
+    [InlineData("docs-partition-g1", 1)]
+    [InlineData("docs-partition-g12", 12)]
+    [InlineData("docs-partition-g", null)]
+    [InlineData("docs-partition-g-1", null)]
+    [InlineData("docs-routing-v3", null)]
+    [InlineData("docs2-partition-g1", null)]
+    public void Only_the_collections_own_partition_maps_have_a_generation(string name, int? generation) =>
+        PartitionStore.GenerationOf("docs", name).Should().Be(generation);
+
     [Fact]
     public void Plan_shows_the_semantic_cells_and_points_that_move()
     {
