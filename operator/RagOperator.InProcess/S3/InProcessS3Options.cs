@@ -22,5 +22,11 @@ public sealed class InProcessS3Options
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// The smallest part, other than the last, that <c>CompleteMultipartUpload</c> accepts (<c>EntityTooSmall</c>
+    /// below it). S3's is 5 MiB; tests lower it to exercise multipart uploads with KiB-sized parts.
+    /// </summary>
+    public long MinimumPartSize { get; init; } = 5L * 1024 * 1024;
+
     public override string ToString() => $"InProcessS3Options {{ AccessKeyId = {AccessKeyId}, SecretAccessKey = ***, Region = {Region} }}";
 }

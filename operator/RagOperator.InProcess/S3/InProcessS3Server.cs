@@ -17,17 +17,25 @@ namespace RagOperator.InProcess.S3;
 /// <summary>
 /// An S3-compatible object store in the test process (Kestrel on 127.0.0.1), standing in for AWS S3 or MinIO. It
 /// serves, path-style (<c>/{bucket}/{key}</c>): <c>PutObject</c>, <c>GetObject</c>, <c>HeadObject</c>,
-/// <c>DeleteObject</c> and <c>ListObjectsV2</c> (<c>prefix</c>, <c>max-keys</c>, <c>continuation-token</c>), with S3's
-/// XML bodies and error codes (<c>NoSuchKey</c>, <c>NoSuchBucket</c>, <c>AccessDenied</c>, <c>InvalidAccessKeyId</c>,
+/// <c>DeleteObject</c>, <c>ListObjectsV2</c> (<c>prefix</c>, <c>max-keys</c>, <c>continuation-token</c>) and the
+/// multipart upload (<c>CreateMultipartUpload</c>, <c>UploadPart</c>, <c>CompleteMultipartUpload</c>,
+/// <c>AbortMultipartUpload</c>: see <c>InProcessS3Server.Multipart.cs</c>), with S3's XML bodies and error codes
+/// (<c>NoSuchKey</c>, <c>NoSuchBucket</c>, <c>NoSuchUpload</c>, <c>InvalidPart</c>, <c>InvalidPartOrder</c>,
+/// <c>EntityTooSmall</c>, <c>MalformedXML</c>, <c>InvalidArgument</c>, <c>AccessDenied</c>, <c>InvalidAccessKeyId</c>,
 /// <c>SignatureDoesNotMatch</c>, <c>RequestTimeTooSkewed</c>, <c>XAmzContentSHA256Mismatch</c>, <c>SlowDown</c>).
 /// Every request must carry a valid SigV4 <c>Authorization</c> header for the configured key and region: the
 /// signature is recomputed over the signed headers, a declared payload hash is checked against the body, and the
 /// request time must be within <see cref="InProcessS3Options.MaxClockSkew"/>.
-/// <para>Where it departs from S3: objects live in memory; no virtual-hosted addressing, query-string (presigned)
-/// auth, multipart upload, versioning, ACLs, ETag preconditions, ranges or bucket creation over the API; the ETag is
-/// the MD5 of the content (as S3's for single-part puts); continuation tokens are the last key returned, in clear.</para>
+/// <para>Where it departs from S3: objects and upload parts live in memory; no virtual-hosted addressing,
+/// query-string (presigned) auth, versioning, ACLs, ETag preconditions, <c>Content-MD5</c>, ranges or bucket creation
+/// over the API; the ETag is the MD5 of the content (as S3's for single-part puts without SSE-KMS); continuation
+/// tokens are the last key returned, in clear. Multipart: the smallest non-last part is
+/// <see cref="InProcessS3Options.MinimumPartSize"/> (S3's fixed 5 MiB by default, lowered in tests); no
+/// <c>ListParts</c>, <c>ListMultipartUploads</c>, <c>UploadPartCopy</c>, per-part checksums or 5 GiB part limit
+/// (a part is one in-memory array); no lifecycle rules, so an unfinished upload stays until it is aborted; a
+/// completion answers 200 only once the object is in place, never 200 with an error body as S3 can.</para>
 /// </summary>
-public sealed class InProcessS3Server : IAsyncDisposable
+public sealed partial class InProcessS3Server : IAsyncDisposable
 {
     private static readonly XNamespace S3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
 
@@ -89,6 +97,10 @@ public sealed class InProcessS3Server : IAsyncDisposable
     public byte[]? Content(string bucket, string key) =>
         buckets.TryGetValue(bucket, out var objects) && objects.TryGetValue(key, out var found) ? found.Content : null;
 
+    /// <summary>An object's ETag as S3 gives it (quoted; <c>"md5-of-part-md5s-N"</c> for one uploaded in N parts), or null.</summary>
+    public string? ETag(string bucket, string key) =>
+        buckets.TryGetValue(bucket, out var objects) && objects.TryGetValue(key, out var found) ? found.ETag : null;
+
     /// <summary>Replaces an object's content behind the API's back (to simulate corruption at rest).</summary>
     public void Overwrite(string bucket, string key, byte[] content) =>
         buckets[bucket][key] = new S3Object(content, options.Time.GetUtcNow());
@@ -113,7 +125,7 @@ public sealed class InProcessS3Server : IAsyncDisposable
         {
             var body = await ReadBodyAsync(context);
             Authenticate(context, path, body);
-            if (Faults.NextInjectedStatus() is { } injected)
+            if (Faults.NextInjectedStatus(partUpload: IsUploadPart(context.Request)) is { } injected)
             {
                 throw new S3Error(injected, injected == 503 ? "SlowDown" : "InternalError", "injected fault");
             }
@@ -143,6 +155,8 @@ public sealed class InProcessS3Server : IAsyncDisposable
             await ListAsync(context, bucketName, bucket);
             return;
         }
+
+        if (await TryRouteMultipartAsync(context, bucketName, bucket, key, body)) return;
 
         switch (method)
         {
@@ -254,11 +268,12 @@ public sealed class InProcessS3Server : IAsyncDisposable
         await context.Response.WriteAsync("<?xml version=\"1.0\" encoding=\"UTF-8\"?>" + document.ToString(SaveOptions.DisableFormatting), context.RequestAborted);
     }
 
-    private sealed record S3Object(byte[] Content, DateTimeOffset Modified)
+    /// <summary>An object; <paramref name="MultipartETag"/> is set for one assembled from parts.</summary>
+    private sealed record S3Object(byte[] Content, DateTimeOffset Modified, string? MultipartETag = null)
     {
         // S3's ETag of a single-part object is the MD5 of its content: an identifier, not a security measure.
 #pragma warning disable CA5351
-        public string ETag { get; } = $"\"{Convert.ToHexStringLower(MD5.HashData(Content))}\"";
+        public string ETag { get; } = MultipartETag ?? $"\"{Convert.ToHexStringLower(MD5.HashData(Content))}\"";
 #pragma warning restore CA5351
     }
 

@@ -5,6 +5,7 @@ public sealed class S3Faults
 {
     private readonly object gate = new();
     private readonly Queue<int> scripted = new();
+    private readonly Queue<int> scriptedParts = new();
     private bool down;
 
     /// <summary>The next <paramref name="count"/> requests fail with <paramref name="statusCode"/> (503 answers S3's <c>SlowDown</c>).</summary>
@@ -15,6 +16,20 @@ public sealed class S3Faults
         lock (gate)
         {
             for (var i = 0; i < count; i++) scripted.Enqueue(statusCode);
+        }
+    }
+
+    /// <summary>
+    /// The next <paramref name="count"/> <c>UploadPart</c> requests fail with <paramref name="statusCode"/>, other
+    /// requests being unaffected (a part failing mid-upload). Requests of any kind also take <see cref="FailNext"/>.
+    /// </summary>
+    public void FailNextPartUploads(int count, int statusCode = 503)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfLessThan(statusCode, 400);
+        lock (gate)
+        {
+            for (var i = 0; i < count; i++) scriptedParts.Enqueue(statusCode);
         }
     }
 
@@ -36,12 +51,17 @@ public sealed class S3Faults
         lock (gate)
         {
             scripted.Clear();
+            scriptedParts.Clear();
             down = false;
         }
     }
 
-    internal int? NextInjectedStatus()
+    internal int? NextInjectedStatus(bool partUpload = false)
     {
-        lock (gate) return scripted.Count > 0 ? scripted.Dequeue() : null;
+        lock (gate)
+        {
+            if (scripted.Count > 0) return scripted.Dequeue();
+            return partUpload && scriptedParts.Count > 0 ? scriptedParts.Dequeue() : null;
+        }
     }
 }

@@ -8,22 +8,46 @@ namespace RagOperator.Storage.S3;
 
 /// <summary>
 /// <see cref="IObjectStore"/> over the S3 REST API, which AWS S3 and S3-compatible stores (MinIO, Ceph RGW, R2, GCS
-/// interoperability) serve: <c>PutObject</c>, <c>GetObject</c>, <c>ListObjectsV2</c> (paged by continuation token)
-/// and <c>DeleteObject</c>, every request signed with SigV4 (<see cref="SigV4Signer"/>, header form, signed payload
-/// hash). A put streams its body with the SHA-256 given by the caller, which the store checks.
-/// <para>Limits: one <c>PutObject</c> carries at most 5 GiB (S3's single-request limit; no multipart upload);
-/// no retries here (the reconcile that called retries with backoff); <see cref="ObjectStoreException.IsTransient"/>
-/// marks 5xx, 429 and connection failures.</para>
+/// interoperability) serve: <c>PutObject</c>, <c>GetObject</c>, <c>ListObjectsV2</c> (paged by continuation token),
+/// <c>DeleteObject</c> and the multipart upload (<c>CreateMultipartUpload</c>, <c>UploadPart</c>,
+/// <c>CompleteMultipartUpload</c>, <c>AbortMultipartUpload</c>), every request signed with SigV4
+/// (<see cref="SigV4Signer"/>, header form, signed payload hash).
+/// <para>An object up to <see cref="S3Options.PartSize"/> goes in one <c>PutObject</c> that streams its body with the
+/// SHA-256 given by the caller, which the store checks. A larger one goes in parts (see
+/// <c>S3ObjectStore.Multipart.cs</c>): each part is buffered, signed with its own SHA-256 and retried on transient
+/// failures, the whole-object SHA-256 is computed over the stream and compared before completing, and any failure or
+/// cancellation aborts the upload so no parts stay billed.</para>
+/// <para>Limits: 5 TiB per object (S3's); a single <c>PutObject</c> is not retried here (its body streams once; the
+/// reconcile that called retries with backoff); <see cref="ObjectStoreException.IsTransient"/> marks 5xx, 429 and
+/// connection failures.</para>
 /// </summary>
-public sealed class S3ObjectStore(HttpClient http, S3Options options) : IObjectStore
+public sealed partial class S3ObjectStore : IObjectStore
 {
     public const string Service = "s3";
     private static readonly XNamespace S3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
 
-    public string Location { get; } = $"s3://{options.Bucket}/{options.Prefix?.Trim('/')}".TrimEnd('/');
+    private readonly HttpClient http;
+    private readonly S3Options options;
+
+    public S3ObjectStore(HttpClient http, S3Options options)
+    {
+        this.http = http;
+        this.options = options;
+        Location = $"s3://{options.Bucket}/{options.Prefix?.Trim('/')}".TrimEnd('/');
+        retry = BuildRetryPipeline(options);
+    }
+
+    public string Location { get; }
 
     public async Task PutAsync(string key, Stream content, long length, string sha256Hex, CancellationToken cancellationToken)
     {
+        // The threshold never exceeds the largest part, so no single PutObject can run into S3's 5 GiB limit.
+        if (S3PartSizing.UsesMultipart(length, Math.Min(options.PartSize, S3PartSizing.MaxPartSize)))
+        {
+            await PutMultipartAsync(key, content, length, sha256Hex, cancellationToken);
+            return;
+        }
+
         using var body = new StreamContent(new NonDisposingStream(content));
         body.Headers.ContentLength = length;
         body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");

@@ -32,5 +32,27 @@ public sealed class S3Options
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Objects up to this size go in one <c>PutObject</c>; larger ones in a multipart upload with parts of this size
+    /// (raised to <see cref="MinimumPartSize"/> and as needed to stay within 10 000 parts, see
+    /// <see cref="S3PartSizing.PartSize"/>). One part is held in memory at a time. At most 1 GiB.
+    /// </summary>
+    public long PartSize { get; init; } = S3PartSizing.DefaultPartSize;
+
+    /// <summary>The smallest part the service accepts before the last one: 5 MiB on S3; lower only for test servers.</summary>
+    public long MinimumPartSize { get; init; } = S3PartSizing.MinimumPartSize;
+
+    /// <summary>
+    /// Retries of one request of a multipart upload (create, part, complete, abort) that failed transiently (5xx, 429,
+    /// connection failure or timeout). Their bodies are held in memory and can be sent again; a single
+    /// <c>PutObject</c> streams the caller's body once and is not retried here.
+    /// </summary>
+    public int MaxRetries { get; init; } = 3;
+
+    /// <summary>First retry delay; it doubles per attempt (with jitter) up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+
     public override string ToString() => $"S3Options {{ Endpoint = {Endpoint}, Bucket = {Bucket}, Prefix = {Prefix}, Region = {Region}, Credentials = *** }}";
 }
