@@ -12,7 +12,12 @@ namespace RagOperator.InProcess.Kubernetes;
 /// Ready; Parallel creates them all. Scale-down removes the highest ordinal first. RollingUpdate replaces
 /// outdated pods from the highest ordinal down (respecting the partition) once all pods are Ready; OnDelete
 /// leaves them. Status carries replicas, readyReplicas, availableReplicas, currentReplicas, updatedReplicas,
-/// current/updateRevision and observedGeneration. minReadySeconds and spec.ordinals are not supported.
+/// current/updateRevision and observedGeneration, written after the spec change as the controller does (so a client
+/// reading right after its own write sees the previous generation's status), with the controller's rules:
+/// currentRevision moves to updateRevision only when a RollingUpdate completes (never under OnDelete), replicas
+/// counts terminating pods, updated/currentReplicas do not. Differences: readyReplicas leaves terminating pods out
+/// (the real controller counts one whose Ready condition is still True during its grace period; here pods are
+/// deleted at once, and only a finalizer keeps one terminating). minReadySeconds and spec.ordinals are not supported.
 /// </summary>
 internal sealed class StatefulSetSimulation(SimulatorClient client, WorkloadSimulatorOptions options)
 {
@@ -116,23 +121,29 @@ internal sealed class StatefulSetSimulation(SimulatorClient client, WorkloadSimu
         var name = Meta.Name(sts)!;
         var uid = Meta.Uid(sts)!;
         var ns = Meta.Namespace(sts)!;
-        var pods = candidates
-            .Where(p => Meta.Namespace(p) == ns && !Meta.IsTerminating(p) && Meta.OwnerReferences(p).Any(r => r.Uid == uid && r.Controller) && OrdinalOf(name, Meta.Name(p)!) >= 0)
+        // status.replicas counts every pod that exists, terminating ones included; the revision counts leave those out.
+        var created = candidates
+            .Where(p => Meta.Namespace(p) == ns && Meta.OwnerReferences(p).Any(r => r.Uid == uid && r.Controller) && OrdinalOf(name, Meta.Name(p)!) >= 0)
             .ToList();
+        var pods = created.Where(p => !Meta.IsTerminating(p)).ToList();
         var previous = sts["status"] as JsonObject;
         var replicas = (int)(JsonTree.GetLong(JsonTree.At(sts, "spec", "replicas")) ?? 1);
         var updated = pods.Count(p => RevisionOf(p) == revision);
+        var ready = pods.Count(SimulatedKubelet.IsReady);
+
+        // The controller completes a rolling update (currentRevision := updateRevision) only under RollingUpdate, once
+        // exactly spec.replicas pods exist, all updated and Ready. Under OnDelete currentRevision stays where it was.
         var current = JsonTree.GetString(previous?["currentRevision"]) ?? revision;
-        if (updated == pods.Count && pods.Count >= replicas)
+        var strategy = JsonTree.GetString(JsonTree.At(sts, "spec", "updateStrategy", "type")) ?? "RollingUpdate";
+        if (strategy == "RollingUpdate" && updated == replicas && ready == replicas && created.Count == replicas)
         {
             current = revision;
         }
 
-        var ready = pods.Count(SimulatedKubelet.IsReady);
         var status = new JsonObject
         {
             ["observedGeneration"] = Meta.Generation(sts),
-            ["replicas"] = pods.Count,
+            ["replicas"] = created.Count,
             ["readyReplicas"] = ready,
             ["currentReplicas"] = pods.Count(p => RevisionOf(p) == current),
             ["updatedReplicas"] = updated,

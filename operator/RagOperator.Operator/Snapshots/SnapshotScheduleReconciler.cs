@@ -45,8 +45,17 @@ public sealed class SnapshotScheduleReconciler(SnapshotServices services, Status
             .Select(s => new ScheduledSnapshot(s.Metadata.Name!, ScheduledAt(s), s.Status?.Phase))
             .ToList();
         var now = services.Time.GetUtcNow();
-        var plan = SnapshotSchedule.Plan(cron!, now, collection.Status?.Snapshots?.LastScheduleTime, collection.Metadata.CreationTimestamp ?? now,
-            schedule.Retain, schedule.Suspend, existing);
+        SchedulePlan PlanWith(IReadOnlyList<ScheduledSnapshot> snapshots) =>
+            SnapshotSchedule.Plan(cron!, now, collection.Status?.Snapshots?.LastScheduleTime, collection.Metadata.CreationTimestamp ?? now,
+                schedule.Retain, schedule.Suspend, snapshots);
+        var plan = PlanWith(existing);
+        if (plan.Skipped is not null)
+        {
+            // A skipped run is never taken later, and the cache may not have seen the snapshot in the way complete
+            // yet: its phase is confirmed by the API server before the run is given up.
+            existing = await ConfirmRunningAsync(existing, ns, cancellationToken);
+            plan = PlanWith(existing);
+        }
 
         string? created = null;
         if (plan.CreateFor is { } due)
@@ -88,6 +97,25 @@ public sealed class SnapshotScheduleReconciler(SnapshotServices services, Status
         if (plan.NextScheduleTime is not { } next) return ReconcileResult.Done;
         var wait = next - now;
         return ReconcileResult.RequeueAfter(wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait > MaxWait ? MaxWait : wait);
+    }
+
+    /// <summary>The snapshots with the phase the API server has for every one the cache shows as not finished (gone ones left out).</summary>
+    private async Task<List<ScheduledSnapshot>> ConfirmRunningAsync(List<ScheduledSnapshot> cached, string ns, CancellationToken cancellationToken)
+    {
+        var confirmed = new List<ScheduledSnapshot>();
+        foreach (var snapshot in cached)
+        {
+            if (SnapshotPhases.IsTerminal(snapshot.Phase))
+            {
+                confirmed.Add(snapshot);
+                continue;
+            }
+
+            if (await services.Client.TryGetAsync<VectorSnapshot>(snapshot.Name, ns, cancellationToken) is { } fresh)
+                confirmed.Add(snapshot with { Phase = fresh.Status?.Phase });
+        }
+
+        return confirmed;
     }
 
     private static DateTimeOffset ScheduledAt(VectorSnapshot snapshot) =>

@@ -106,6 +106,44 @@ public sealed class WorkloadSimulatorTests
     }
 
     [Fact]
+    public async Task Under_on_delete_a_template_change_moves_only_the_update_revision_and_replaced_pods_never_complete_the_current_one()
+    {
+        await using var server = await InProcessKubernetesApiServer.StartAsync();
+        await using var simulator = WorkloadSimulator.Start(server, Fast);
+        using var http = new KubeHttp(server);
+        var sts = CrudSemanticsTests.StatefulSet("shard", replicas: 2);
+        sts["spec"]!["updateStrategy"] = new JsonObject { ["type"] = "OnDelete" };
+        await http.PostAsync(StatefulSets, sts);
+        await Objects.EventuallyAsync(async () => ReadyReplicas(await http.GetAsync($"{StatefulSets}/shard")) == 2, "2 ready replicas");
+        var first = Objects.Str((await http.GetAsync($"{StatefulSets}/shard")).Body["status"]!["currentRevision"]);
+
+        await http.PatchAsync($"{StatefulSets}/shard", KubeHttp.StrategicMergePatch,
+            """{"spec":{"template":{"spec":{"containers":[{"name":"qdrant","image":"qdrant/qdrant:v1.20.0"}]}}}}""");
+        await Objects.EventuallyAsync(async () => (await http.GetAsync($"{StatefulSets}/shard")).Body["status"]!["observedGeneration"]!.GetValue<long>() == 2,
+            "the controller to observe generation 2");
+        var observed = (await http.GetAsync($"{StatefulSets}/shard")).Body["status"]!;
+        Objects.Str(observed["updateRevision"]).Should().NotBe(first);
+        Objects.Str(observed["currentRevision"]).Should().Be(first);
+        observed["updatedReplicas"]!.GetValue<int>().Should().Be(0, "OnDelete replaces no pod by itself");
+
+        // Whoever rolls the pods deletes them; the controller recreates them from the new template.
+        foreach (var pod in new[] { "shard-1", "shard-0" })
+        {
+            await http.DeleteAsync($"/api/v1/namespaces/default/pods/{pod}");
+        }
+
+        await Objects.EventuallyAsync(async () =>
+        {
+            var status = (await http.GetAsync($"{StatefulSets}/shard")).Body["status"]!;
+            return status["updatedReplicas"]!.GetValue<int>() == 2 && status["readyReplicas"]!.GetValue<int>() == 2;
+        }, "both pods on the new revision and ready");
+        var rolled = (await http.GetAsync($"{StatefulSets}/shard")).Body["status"]!;
+        Objects.Str(rolled["currentRevision"]).Should().Be(first, "the controller completes a rolling update only under RollingUpdate");
+        rolled["currentReplicas"]!.GetValue<int>().Should().Be(0);
+        server.Store.List("pods", "default").Select(p => Objects.Str(p["spec"]!["containers"]![0]!["image"])).Should().AllBe("qdrant/qdrant:v1.20.0");
+    }
+
+    [Fact]
     public async Task A_deployment_becomes_available()
     {
         await using var server = await InProcessKubernetesApiServer.StartAsync();

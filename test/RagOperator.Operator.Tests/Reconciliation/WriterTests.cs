@@ -99,21 +99,4 @@ public sealed class WriterTests
         (await applier.ApplyAsync(changed, "uid-docs", CancellationToken.None)).Should().Be(ApplyOutcome.Conflict);
         await client.ReceivedWithAnyArgs(2).ApplyAsync<Service>(default!, default!, default);
     }
-
-    /// <summary>A cluster view over a dictionary, standing in for informer caches.</summary>
-    private sealed class DictionaryView : IClusterView
-    {
-        private readonly Dictionary<(Type, string?, string), IKubernetesObject> objects = [];
-
-        public void Put<T>(T obj)
-            where T : class, IKubernetesObject => objects[(typeof(T), obj.Metadata.Namespace, obj.Metadata.Name!)] = obj;
-
-        public T? Get<T>(string? @namespace, string name)
-            where T : class, IKubernetesObject =>
-            objects.TryGetValue((typeof(T), @namespace, name), out var obj) ? KubernetesJson.Clone((T)obj) : null;
-
-        public IReadOnlyList<T> List<T>(string? @namespace)
-            where T : class, IKubernetesObject =>
-            objects.Where(o => o.Key.Item1 == typeof(T) && (@namespace is null || o.Key.Item2 == @namespace)).Select(o => (T)o.Value).ToList();
-    }
 }

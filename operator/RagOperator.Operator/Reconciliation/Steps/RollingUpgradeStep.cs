@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using RagOperator.Api.V1Alpha1;
 using RagOperator.Kubernetes.Client;
@@ -31,12 +32,13 @@ public sealed class RollingUpgradeStep : IReconcileStep
         {
             var set = context.Services.View.Get<StatefulSet>(context.Namespace, shard.Name);
             if (set is null) continue;
-            shards.Add(Observe(context, shard, set, pods.GetValueOrDefault(shard.Index) ?? [], image));
+            var desired = StatefulSetBuilder.Build(context.Input, shard.Index).Spec.Template;
+            shards.Add(Observe(context, shard, set, desired, pods.GetValueOrDefault(shard.Index) ?? []));
         }
 
         if (shards.Count == 0) return StepResult.Continue; // nothing runs yet: nothing to roll
         var decision = RolloutPlanner.Next(shards, context.Services.Time.GetUtcNow(), context.Services.Settings.RolloutPodTimeout);
-        if (decision is not RolloutDecision.UpToDate && MigrationRunning(context.Collection))
+        if (decision is not RolloutDecision.UpToDate && await MigrationRunningAsync(context, decision, cancellationToken))
         {
             decision = new RolloutDecision.Wait(shards.FirstOrDefault()?.Index ?? 0, "waiting for the stream migration to finish before replacing pods");
         }
@@ -58,6 +60,11 @@ public sealed class RollingUpgradeStep : IReconcileStep
                 catch (NotFoundException)
                 {
                     // Already gone: the StatefulSet controller recreates it from the new template.
+                }
+                catch (ConflictException)
+                {
+                    // The UID precondition failed: the pod of that name is a newer one than the cache showed, so the
+                    // one decided on was already replaced. Deleting the new pod would restart a second pod.
                 }
 
                 var message = $"shard {delete.Shard}: replacing pod {delete.Pod} with the new template ({image}); {updated}/{total} pods updated";
@@ -87,13 +94,22 @@ public sealed class RollingUpgradeStep : IReconcileStep
         return StepResult.Continue;
     }
 
-    private static RolloutShard Observe(ReconcileContext context, ShardState shard, StatefulSet set, IReadOnlyList<Pod> pods, string image)
+    /// <summary>
+    /// Whether the StatefulSet controller has seen the pod template this reconcile wants, judged from the cached set:
+    /// the set holds every field of <paramref name="desired"/> and its status describes that generation. The cache may
+    /// still hold the set from before this (or the previous) reconcile applied a new template — any pod change, not
+    /// only a new image: until the controller has seen it, status.updateRevision names the previous template and every
+    /// old pod would look updated.
+    /// </summary>
+    public static bool Observed(StatefulSet set, PodTemplateSpec desired) =>
+        set.Status?.UpdateRevision is not null
+        && (set.Status.ObservedGeneration ?? 0) >= (set.Metadata.Generation ?? 0)
+        && SemanticSubset.Contains(JsonNode.Parse(KubernetesJson.Serialize(set.Spec.Template)), JsonNode.Parse(KubernetesJson.Serialize(desired)));
+
+    private static RolloutShard Observe(ReconcileContext context, ShardState shard, StatefulSet set, PodTemplateSpec desired, IReadOnlyList<Pod> pods)
     {
         var revision = set.Status?.UpdateRevision;
-
-        // The cache may still hold the set from before this reconcile applied a new image: not observed yet.
-        var template = StatefulSetBuilder.QdrantImageOf(set.Spec.Template.Spec);
-        var observed = revision is not null && template == image && (set.Status?.ObservedGeneration ?? 0) >= (set.Metadata.Generation ?? 0);
+        var observed = Observed(set, desired);
         var rolloutPods = pods.Select(p => new RolloutPod(
             p.Metadata.Name!,
             ShardPods.Ordinal(shard.Name, p.Metadata.Name)!.Value,
@@ -106,6 +122,18 @@ public sealed class RollingUpgradeStep : IReconcileStep
         // Replicas are settled when the replica step found them so; a shard without data has nothing to protect.
         var settled = shard.QdrantReplicas?.Settled ?? (!shard.CollectionCreated && context.Table is null);
         return new RolloutShard(shard.Index, observed, set.Spec.Replicas ?? 1, rolloutPods, settled, shard.QdrantReplicas?.Message);
+    }
+
+    /// <summary>
+    /// A stream migration runs. The cached collection may predate the migration step's own status write of the
+    /// previous reconcile (a migration just planned), so before a pod is deleted the status is read from the API server.
+    /// </summary>
+    private static async Task<bool> MigrationRunningAsync(ReconcileContext context, RolloutDecision decision, CancellationToken cancellationToken)
+    {
+        if (MigrationRunning(context.Collection)) return true;
+        if (decision is not RolloutDecision.DeletePod) return false;
+        var fresh = await context.Services.Client.TryGetAsync<VectorCollection>(context.Name, context.Namespace, cancellationToken);
+        return fresh is not null && MigrationRunning(fresh);
     }
 
     private static bool MigrationRunning(VectorCollection collection) =>

@@ -24,7 +24,11 @@ public sealed class RoutingTableStep : IReconcileStep
         var input = context.Input;
         string Endpoint(int shard) => context.Services.ShardEndpoints.Endpoint(context.Namespace, context.Name, shard);
         var history = HistoryVersions(context);
-        var table = context.Table;
+
+        // Since ObserveRoutingStep read it, the cache may have caught up with a table this operator published itself
+        // (the migration step's last publication, one reconcile ago): go on from the newest, never from the older one.
+        var live = context.Services.View.Get<ConfigMap>(context.Namespace, ChildNames.RoutingConfigMap(context.Name));
+        var table = TableOf(live) is { } cached && cached.Version > (context.Table?.Version ?? 0) ? cached : context.Table;
         if (table is null)
         {
             var version = Math.Max(history.DefaultIfEmpty(0).Max(), 0) + 1;
@@ -42,7 +46,7 @@ public sealed class RoutingTableStep : IReconcileStep
         else
         {
             // Keep the maps as the operator wrote them (labels, owner, history copy of the active version).
-            await ApplyAsync(context, table, cancellationToken);
+            table = await KeepAsync(context, table, live?.Metadata.ResourceVersion, cancellationToken);
         }
 
         context.Table = table;
@@ -65,6 +69,35 @@ public sealed class RoutingTableStep : IReconcileStep
         await ShardWorkloadsStep.ApplyAsync(context, RoutingConfigMapBuilder.History(input, table), cancellationToken);
         await ShardWorkloadsStep.ApplyAsync(context, RoutingConfigMapBuilder.Active(input, table), cancellationToken);
     }
+
+    /// <summary>
+    /// Re-applies the maps of the active table, guarded by the resourceVersion of the cached map it was checked against:
+    /// a table published in between fails the write (409) instead of being rolled back to this one, which the routers
+    /// would refuse as stale and a running migration would not recognise. Returns the table in force afterwards.
+    /// </summary>
+    private static async Task<RoutingTable> KeepAsync(ReconcileContext context, RoutingTable table, string? resourceVersion, CancellationToken cancellationToken)
+    {
+        var input = context.Input;
+        await ShardWorkloadsStep.ApplyAsync(context, RoutingConfigMapBuilder.History(input, table), cancellationToken);
+        var active = RoutingConfigMapBuilder.Active(input, table);
+        active.Metadata.ResourceVersion = resourceVersion;
+        try
+        {
+            await ShardWorkloadsStep.ApplyAsync(context, active, cancellationToken);
+            return table;
+        }
+        catch (ConflictException e) when (!e.IsAlreadyExists)
+        {
+            var fresh = await context.Services.Client.TryGetAsync<ConfigMap>(active.Metadata.Name!, context.Namespace, cancellationToken);
+            context.Logger.LogInformation("Routing ConfigMap {ConfigMap} changed while it was checked; keeping the newer table", active.Metadata.Name);
+            return TableOf(fresh) is { } newer && newer.Version > table.Version ? newer : table;
+        }
+    }
+
+    private static RoutingTable? TableOf(ConfigMap? map) =>
+        map?.Data is not null && map.Data.TryGetValue(ChildNames.RoutingKey, out var json) && RoutingTable.TryParse(json, out var parsed, out _)
+            ? parsed
+            : null;
 
     private static List<long> HistoryVersions(ReconcileContext context) =>
         context.Services.View.OwnedBy<ConfigMap>(context.Namespace, context.Collection.Metadata.Uid ?? "")
