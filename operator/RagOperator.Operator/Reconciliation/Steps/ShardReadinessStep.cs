@@ -4,8 +4,11 @@ using RagOperator.Operator.Naming;
 namespace RagOperator.Operator.Reconciliation.Steps;
 
 /// <summary>
-/// Observes each shard's StatefulSet: a shard's pods are ready when the StatefulSet controller has seen the latest
-/// spec (observedGeneration), the set has at least the desired replicas, and every pod it runs is ready.
+/// Observes each shard's StatefulSet: a shard's pods are ready when the set has at least the desired replicas and
+/// every pod it runs is ready. Whether the StatefulSet controller has seen the latest spec does not matter here: the
+/// replica count read is the set's own spec, and a template change replaces no pod by itself (OnDelete), so until the
+/// controller catches up the running pods keep serving. Requiring observedGeneration would report every template
+/// change as a moment of ShardsNotReady (Ready=False, Degraded) that nothing caused.
 /// </summary>
 public sealed class ShardReadinessStep : IReconcileStep
 {
@@ -33,13 +36,12 @@ public sealed class ShardReadinessStep : IReconcileStep
         var status = set.Status;
         state.ReadyReplicas = status?.ReadyReplicas ?? 0;
         state.UpdatedReplicas = status?.UpdatedReplicas;
-        var caughtUp = status?.ObservedGeneration is null || status.ObservedGeneration >= set.Metadata.Generation;
 
         // The pods the StatefulSet runs now: more than desired while the replica step drains the peers that go (it
         // shrinks the set only afterwards). Template changes roll out under the operator's control (OnDelete), so a pod
         // on the previous revision is still a working pod; the rollout is reported on its own (condition Upgrading).
         var pods = set.Spec.Replicas ?? 1;
-        state.WorkloadReady = caughtUp && pods >= desiredReplicas && state.ReadyReplicas >= pods;
+        state.WorkloadReady = pods >= desiredReplicas && state.ReadyReplicas >= pods;
         return state;
     }
 }

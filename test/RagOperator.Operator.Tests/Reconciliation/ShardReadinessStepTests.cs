@@ -1,0 +1,47 @@
+using FluentAssertions;
+using RagOperator.Kubernetes.Models;
+using RagOperator.Operator.Reconciliation.Steps;
+using Xunit;
+
+namespace RagOperator.Operator.Tests.Reconciliation;
+
+public sealed class ShardReadinessStepTests
+{
+    public sealed record Case(string Name, int Desired, int SpecReplicas, int? ReadyReplicas, long Generation, long? ObservedGeneration, bool Ready);
+
+    public static TheoryData<Case> Cases => new()
+    {
+        new("every pod ready", 2, 2, 2, 1, 1, true),
+        new("a brand-new set without status", 2, 2, null, 1, null, false),
+        new("a pod not ready", 2, 2, 1, 1, 1, false),
+        new("a template change the controller has not seen yet: the running pods still serve", 2, 2, 2, 3, 2, true),
+        new("a scale-up the controller has not seen yet: the new pods are not there", 3, 3, 2, 2, 1, false),
+        new("more pods than desired while the replica step drains peers", 2, 3, 3, 1, 1, true),
+        new("fewer pods than desired", 3, 2, 2, 1, 1, false),
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void A_shard_is_ready_when_its_set_runs_at_least_the_desired_pods_all_ready(Case @case)
+    {
+        var set = new StatefulSet
+        {
+            Metadata = new ObjectMeta { Name = "docs-shard-0", Generation = @case.Generation },
+            Spec = new StatefulSetSpec { Replicas = @case.SpecReplicas },
+            Status = @case.ReadyReplicas is null && @case.ObservedGeneration is null
+                ? null
+                : new StatefulSetStatus { ReadyReplicas = @case.ReadyReplicas, ObservedGeneration = @case.ObservedGeneration },
+        };
+
+        ShardReadinessStep.Observe(0, "docs-shard-0", set, @case.Desired).WorkloadReady.Should().Be(@case.Ready, @case.Name);
+    }
+
+    [Fact]
+    public void A_shard_without_a_set_does_not_exist_and_is_not_ready()
+    {
+        var state = ShardReadinessStep.Observe(1, "docs-shard-1", null, 2);
+
+        state.Exists.Should().BeFalse();
+        state.WorkloadReady.Should().BeFalse();
+    }
+}
