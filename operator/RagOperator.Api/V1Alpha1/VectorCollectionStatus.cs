@@ -10,7 +10,7 @@ public sealed class VectorCollectionStatus
     [Description("The metadata.generation this status describes.")]
     public long? ObservedGeneration { get; set; }
 
-    [Description("Pending, Provisioning, Ready, Rebalancing, Degraded or Deleting.")]
+    [Description("Pending, Provisioning, Ready, Updating (the operator replaces or adds pods of a running collection), Rebalancing, Degraded or Deleting.")]
     public string? Phase { get; set; }
 
     [ListMapKeys("type")]

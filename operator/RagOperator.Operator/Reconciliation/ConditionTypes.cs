@@ -52,6 +52,7 @@ public static class Phases
     public const string Pending = "Pending";
     public const string Provisioning = "Provisioning";
     public const string Ready = "Ready";
+    public const string Updating = "Updating";
     public const string Rebalancing = "Rebalancing";
     public const string Degraded = "Degraded";
     public const string Deleting = "Deleting";

@@ -105,8 +105,15 @@ public sealed class ShardState(int index, string name)
 
     public int ReadyReplicas { get; set; }
 
-    /// <summary>Every desired pod ready and the StatefulSet controller caught up with the latest spec.</summary>
+    /// <summary>The set runs at least the desired pods and every one is ready.</summary>
     public bool WorkloadReady { get; set; }
+
+    /// <summary>
+    /// What the operator itself is doing to this shard's pods (a rolling upgrade replacing one, replicas being added or
+    /// dropped), or null. A shard whose pods are down for that reason is waited for (Progressing), not Degraded: it
+    /// resolves by waiting, and a rollout that does not is reported on its own (UpgradeHalted).
+    /// </summary>
+    public string? PodsChanging { get; set; }
 
     public bool CollectionCreated { get; set; }
 

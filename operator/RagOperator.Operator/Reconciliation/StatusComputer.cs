@@ -90,7 +90,7 @@ public static class StatusComputer
         degraded.AddRange(shards.Where(s => s.Error is not null).Select(s => (Reasons.QdrantUnavailable, $"shard {s.Index}: {s.Error}")));
         if (table is not null)
         {
-            degraded.AddRange(shards.Where(s => s.Exists && !s.WorkloadReady)
+            degraded.AddRange(shards.Where(s => s.Exists && !s.WorkloadReady && s.PodsChanging is null)
                 .Select(s => (Reasons.ShardsNotReady, $"shard {s.Index}: {s.ReadyReplicas}/{s.Replicas} Qdrant pods ready")));
         }
 
@@ -126,6 +126,7 @@ public static class StatusComputer
         if (facts.Rebalancing) return Phases.Rebalancing;
         if (degraded.Count > 0 && table is not null) return Phases.Degraded;
         if (ready) return Phases.Ready;
+        if (table is not null && shards.Any(s => s.PodsChanging is not null)) return Phases.Updating;
         return facts.ShardsObserved && shards.Any(s => s.Exists) ? Phases.Provisioning : Phases.Pending;
     }
 }

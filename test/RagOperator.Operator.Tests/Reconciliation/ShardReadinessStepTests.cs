@@ -36,6 +36,19 @@ public sealed class ShardReadinessStepTests
         ShardReadinessStep.Observe(0, "docs-shard-0", set, @case.Desired).WorkloadReady.Should().Be(@case.Ready, @case.Name);
     }
 
+    [Theory]
+    [InlineData(1, 3, false, true)]
+    [InlineData(3, 3, false, false)]
+    [InlineData(null, 3, false, false)]
+    [InlineData(1, 3, true, false)]
+    public void Pods_not_ready_while_replicas_are_added_are_progress_not_a_fault(int? recordedReplicas, int desired, bool workloadReady, bool growing)
+    {
+        var state = new RagOperator.Operator.Reconciliation.ShardState(0, "docs-shard-0") { Exists = true, WorkloadReady = workloadReady };
+        var recorded = recordedReplicas is null ? null : new RagOperator.Api.V1Alpha1.ShardStatus { Index = 0, TotalReplicas = recordedReplicas };
+
+        ShardReadinessStep.Growing(state, recorded, desired).Should().Be(growing);
+    }
+
     [Fact]
     public void A_shard_without_a_set_does_not_exist_and_is_not_ready()
     {

@@ -46,6 +46,9 @@ public sealed class StatusComputerTests
             "Ready", "True", "True", "False", "Ready"),
         new("replicas being added: serving and progressing", f => { Observe(f, Shard(0), Shard(1)); f.Router = new RouterState(2, 2, "r"); f.Progress.Add(("ReplicatingShards", "shard 0: copying")); }, true,
             "Ready", "True", "True", "False", "Ready"),
+        new("a rolling upgrade has a pod of a shard down: updating, not degraded",
+            f => { Observe(f, Shard(0), Shard(1, workload: false, ready: 0)); f.Shards[1].PodsChanging = "rolling upgrade"; f.Router = new RouterState(2, 2, "r"); }, true,
+            "Updating", "False", "True", "False", "ShardsNotReady"),
         new("rollout halted: degraded", f => { Observe(f, Shard(0), Shard(1)); f.Router = new RouterState(2, 2, "r"); f.Problems.Add(("UpgradeHalted", "pod x keeps crashing")); }, true,
             "Degraded", "True", "False", "True", "Ready"),
     };

@@ -42,6 +42,12 @@ public sealed class RollingUpgradeStep : IReconcileStep
         {
             decision = new RolloutDecision.Wait(shards.FirstOrDefault()?.Index ?? 0, "waiting for the stream migration to finish before replacing pods");
         }
+        else if (decision is RolloutDecision.DeletePod or RolloutDecision.Wait)
+        {
+            // The shard the rollout works on may have a pod down on purpose: that is progress, not degradation.
+            var working = decision is RolloutDecision.DeletePod d ? d.Shard : ((RolloutDecision.Wait)decision).Shard;
+            if (context.Facts.Shards.FirstOrDefault(s => s.Index == working) is { } state) state.PodsChanging ??= "rolling upgrade";
+        }
 
         var updated = shards.Sum(s => s.Pods.Count(p => p.Updated));
         var total = shards.Sum(s => Math.Max(s.DesiredPods, s.Pods.Count));

@@ -1,3 +1,4 @@
+using RagOperator.Api.V1Alpha1;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Operator.Naming;
 
@@ -21,12 +22,23 @@ public sealed class ShardReadinessStep : IReconcileStep
         {
             var name = ChildNames.Shard(context.Name, shard);
             var set = context.Services.View.Get<StatefulSet>(context.Namespace, name);
-            context.Facts.Shards.Add(Observe(shard, name, set, context.Spec.Replicas));
+            var state = Observe(shard, name, set, context.Spec.Replicas);
+            var recorded = context.Collection.Status?.Shards?.FirstOrDefault(s => s.Index == shard);
+            if (Growing(state, recorded, context.Spec.Replicas)) state.PodsChanging = "replicas being added";
+            context.Facts.Shards.Add(state);
         }
 
         context.Facts.ShardsObserved = true;
         return Task.FromResult(StepResult.Continue);
     }
+
+    /// <summary>
+    /// The shard's pods are not all ready because the operator is adding replicas: its data has fewer replicas than
+    /// spec.replicas asks for (the new pods start before the replica step can place data on them). A pod that fails in
+    /// a shard whose replica count is already right is not excused.
+    /// </summary>
+    public static bool Growing(ShardState state, ShardStatus? recorded, int desiredReplicas) =>
+        state.Exists && !state.WorkloadReady && recorded?.TotalReplicas is { } total && total > 0 && total < desiredReplicas;
 
     public static ShardState Observe(int index, string name, StatefulSet? set, int desiredReplicas)
     {
