@@ -82,16 +82,7 @@ public sealed class SemanticShardingTests(ITestOutputHelper output)
     public async Task A_trained_collection_scales_out_by_moving_whole_cells_under_load_and_keeps_every_invariant()
     {
         var random = new Random(31);
-        await using var scenario = await MigrationScenario.StartAsync("semscale", 2, seed: 31, output, maxPointsPerSecond: 800, configure: spec =>
-        {
-            spec.Sharding.Strategy = ShardingStrategy.Semantic;
-            spec.Sharding.Semantic.CellsPerShard = 6;
-            spec.Sharding.Semantic.TrainAfterPoints = 800;
-            spec.Sharding.Semantic.SampleSize = 600;
-        });
-        await scenario.LoadAsync(1200);
-        await scenario.Sandbox.WaitForCollectionAsync(scenario.Name, c => c.Status?.Semantic is { State: SemanticSharding.Trained, Generation: 1 },
-            "trained without load", Timeout);
+        await using var scenario = await StartTrainedAsync("semscale", seed: 31, cellsPerShard: 6);
         var trained = await scenario.PublishedAsync();
 
         scenario.InjectFaults(0.05);
@@ -117,16 +108,7 @@ public sealed class SemanticShardingTests(ITestOutputHelper output)
     [Fact]
     public async Task A_retrain_annotation_repartitions_to_a_new_generation_under_load_and_prunes_the_old_partition()
     {
-        await using var scenario = await MigrationScenario.StartAsync("semretrain", 2, seed: 41, output, maxPointsPerSecond: 800, configure: spec =>
-        {
-            spec.Sharding.Strategy = ShardingStrategy.Semantic;
-            spec.Sharding.Semantic.CellsPerShard = 4;
-            spec.Sharding.Semantic.TrainAfterPoints = 800;
-            spec.Sharding.Semantic.SampleSize = 600;
-        });
-        await scenario.LoadAsync(1200);
-        await scenario.Sandbox.WaitForCollectionAsync(scenario.Name, c => c.Status?.Semantic is { State: SemanticSharding.Trained, Generation: 1 },
-            "trained without load", Timeout);
+        await using var scenario = await StartTrainedAsync("semretrain", seed: 41, cellsPerShard: 4);
         var first = (SemanticCellAssigner)(await scenario.PublishedAsync()).Assigner;
 
         scenario.InjectFaults(0.05);
@@ -159,6 +141,30 @@ public sealed class SemanticShardingTests(ITestOutputHelper output)
 
         await Task.Delay(TimeSpan.FromSeconds(1));
         (await scenario.GetAsync()).Status!.Semantic!.Generation.Should().Be(2, "the same annotation value does not retrain twice");
+    }
+
+    /// <summary>A 2-shard semantic collection loaded with 1 200 points and trained (generation 1) before any load or fault.</summary>
+    private async Task<MigrationScenario> StartTrainedAsync(string name, int seed, int cellsPerShard)
+    {
+        var scenario = await MigrationScenario.StartAsync(name, 2, seed, output, maxPointsPerSecond: 800, configure: spec =>
+        {
+            spec.Sharding.Strategy = ShardingStrategy.Semantic;
+            spec.Sharding.Semantic.CellsPerShard = cellsPerShard;
+            spec.Sharding.Semantic.TrainAfterPoints = 800;
+            spec.Sharding.Semantic.SampleSize = 600;
+        });
+        try
+        {
+            await scenario.LoadAsync(1200);
+            await scenario.Sandbox.WaitForCollectionAsync(scenario.Name, c => c.Status?.Semantic is { State: SemanticSharding.Trained, Generation: 1 },
+                "trained without load", Timeout);
+            return scenario;
+        }
+        catch
+        {
+            await scenario.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>
