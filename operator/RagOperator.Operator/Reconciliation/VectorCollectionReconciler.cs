@@ -93,8 +93,9 @@ public sealed class VectorCollectionReconciler : IReconciler<VectorCollection>
             return ReconcileResult.Done;
         }
 
-        await WriteStatusAsync(context, cancellationToken);
+        // Gauges first: whoever sees the status this reconcile writes (Ready, say) then scrapes the same observations.
         metrics?.Record(context);
+        await WriteStatusAsync(context, cancellationToken);
         return result.Outcome switch
         {
             StepOutcome.Requeue => ReconcileResult.RequeueAfter(result.After ?? Resync),
