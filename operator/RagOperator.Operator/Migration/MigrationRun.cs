@@ -80,9 +80,7 @@ internal sealed partial class MigrationRun(ReconcileContext context, StreamMigra
     internal static async Task<RoutingTable?> ReadRoutingTableAsync(ReconcileContext context, CancellationToken cancellationToken)
     {
         var map = await context.Services.Client.TryGetAsync<ConfigMap>(ChildNames.RoutingConfigMap(context.Name), context.Namespace, cancellationToken);
-        return map?.Data is not null && map.Data.TryGetValue(ChildNames.RoutingKey, out var json) && RoutingTable.TryParse(json, out var parsed, out _)
-            ? parsed
-            : null;
+        return ObserveRoutingStep.Parse(map, out _);
     }
 
     /// <summary>Plans a new migration when spec.shards and the stable table disagree; otherwise says why none starts.</summary>
@@ -635,13 +633,7 @@ internal sealed partial class MigrationRun(ReconcileContext context, StreamMigra
 
     private static PointId? Offset(string? checkpoint) => checkpoint is null ? null : PointId.Parse(checkpoint);
 
-    private long HistoryMax() =>
-        context.Services.View.OwnedBy<ConfigMap>(Ns, context.Collection.Metadata.Uid ?? "")
-            .Where(map => Owners.IsControlledBy(map, context.Collection.Metadata.Uid))
-            .Select(map => ChildNames.HistoryVersion(Collection, map.Metadata.Name ?? ""))
-            .OfType<long>()
-            .DefaultIfEmpty(0)
-            .Max();
+    private long HistoryMax() => RoutingTableStep.HistoryVersions(context).DefaultIfEmpty(0).Max();
 
     private DateTimeOffset Now()
     {

@@ -53,8 +53,7 @@ internal static class PartitionStore
     /// </summary>
     public static async Task<int> PruneBeforeAsync(ReconcileContext context, int serving, CancellationToken cancellationToken)
     {
-        var stale = context.Services.View.OwnedBy<ConfigMap>(context.Namespace, context.Collection.Metadata.Uid ?? "")
-            .Where(map => Owners.IsControlledBy(map, context.Collection.Metadata.Uid))
+        var stale = RoutingTableStep.ControlledConfigMaps(context)
             .Select(map => map.Metadata.Name ?? "")
             .Where(name => GenerationOf(context.Name, name) < serving)
             .ToList();

@@ -40,6 +40,9 @@ public sealed class ReconcileContext(VectorCollection collection, OperatorServic
     /// <summary>The published (active) routing table, null before the first publication.</summary>
     public RoutingTable? Table { get; set; }
 
+    /// <summary>The resourceVersion of the cached routing ConfigMap <see cref="Table"/> was read from.</summary>
+    public string? TableResourceVersion { get; set; }
+
     /// <summary>Shards that exist or must exist: max(spec.shards, shards in the routing table). A migration never loses one.</summary>
     public int ShardCount => Math.Max(Spec.Shards, Table?.Shards.Length ?? 0);
 

@@ -23,9 +23,20 @@ public sealed class ObserveRoutingStep : IReconcileStep
     public static RoutingTable? Read(ReconcileContext context)
     {
         var map = context.Services.View.Get<ConfigMap>(context.Namespace, ChildNames.RoutingConfigMap(context.Name));
+        context.TableResourceVersion = map?.Metadata.ResourceVersion;
+        var table = Parse(map, out var error);
+        if (error is not null)
+            context.Logger.LogWarning("Routing ConfigMap {ConfigMap} holds an invalid table and will be replaced: {Error}", map!.Metadata.Name, error.Message);
+        return table;
+    }
+
+    /// <summary>The table a routing ConfigMap holds; null (and the parse error, if any) when it holds none.</summary>
+    public static RoutingTable? Parse(ConfigMap? map, out RoutingTableException? error)
+    {
+        error = null;
         if (map?.Data is null || !map.Data.TryGetValue(ChildNames.RoutingKey, out var json)) return null;
-        if (RoutingTable.TryParse(json, out var table, out var error)) return table;
-        context.Logger.LogWarning("Routing ConfigMap {ConfigMap} holds an invalid table and will be replaced: {Error}", map.Metadata.Name, error!.Message);
+        if (RoutingTable.TryParse(json, out var table, out var parseError)) return table;
+        error = parseError;
         return null;
     }
 }

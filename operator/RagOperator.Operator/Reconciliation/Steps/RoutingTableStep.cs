@@ -28,7 +28,13 @@ public sealed class RoutingTableStep : IReconcileStep
         // Since ObserveRoutingStep read it, the cache may have caught up with a table this operator published itself
         // (the migration step's last publication, one reconcile ago): go on from the newest, never from the older one.
         var live = context.Services.View.Get<ConfigMap>(context.Namespace, ChildNames.RoutingConfigMap(context.Name));
-        var table = TableOf(live) is { } cached && cached.Version > (context.Table?.Version ?? 0) ? cached : context.Table;
+        var table = context.Table;
+        if (live?.Metadata.ResourceVersion != context.TableResourceVersion
+            && ObserveRoutingStep.Parse(live, out _) is { } cached && cached.Version > (table?.Version ?? 0))
+        {
+            table = cached;
+        }
+
         if (table is null)
         {
             var version = Math.Max(history.DefaultIfEmpty(0).Max(), 0) + 1;
@@ -90,18 +96,17 @@ public sealed class RoutingTableStep : IReconcileStep
         {
             var fresh = await context.Services.Client.TryGetAsync<ConfigMap>(active.Metadata.Name!, context.Namespace, cancellationToken);
             context.Logger.LogInformation("Routing ConfigMap {ConfigMap} changed while it was checked; keeping the newer table", active.Metadata.Name);
-            return TableOf(fresh) is { } newer && newer.Version > table.Version ? newer : table;
+            return ObserveRoutingStep.Parse(fresh, out _) is { } newer && newer.Version > table.Version ? newer : table;
         }
     }
 
-    private static RoutingTable? TableOf(ConfigMap? map) =>
-        map?.Data is not null && map.Data.TryGetValue(ChildNames.RoutingKey, out var json) && RoutingTable.TryParse(json, out var parsed, out _)
-            ? parsed
-            : null;
-
-    private static List<long> HistoryVersions(ReconcileContext context) =>
+    /// <summary>The cached ConfigMaps the collection controls (routing, history and partition maps).</summary>
+    internal static IEnumerable<ConfigMap> ControlledConfigMaps(ReconcileContext context) =>
         context.Services.View.OwnedBy<ConfigMap>(context.Namespace, context.Collection.Metadata.Uid ?? "")
-            .Where(map => Owners.IsControlledBy(map, context.Collection.Metadata.Uid))
+            .Where(map => Owners.IsControlledBy(map, context.Collection.Metadata.Uid));
+
+    internal static List<long> HistoryVersions(ReconcileContext context) =>
+        ControlledConfigMaps(context)
             .Select(map => ChildNames.HistoryVersion(context.Name, map.Metadata.Name ?? ""))
             .OfType<long>()
             .ToList();

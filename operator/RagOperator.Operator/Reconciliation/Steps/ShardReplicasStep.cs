@@ -83,8 +83,9 @@ public sealed class ShardReplicasStep : IReconcileStep
                 .Select(r => $"{PodOf(shard.Name, peers, r.Key)}={r.Value}")
                 .ToList();
             var describe = await ExecuteAsync(context, shard, admin, action, cancellationToken);
-            // Only a change the operator makes (pods or replicas being added or dropped) excuses a pod that is not
-            // ready; a pod that fails while the count is already right is a problem and stays Degraded.
+            // Replicas the operator adds or drops are an update in progress (phase Updating). This shard's pods are all
+            // ready here (the step sees only shards whose collection was checked this reconcile); pods still starting
+            // for new replicas are excused in ShardReadinessStep. A fault at the right count is not marked.
             if (!settled && (setReplicas != desired || replicas.Count != desired)) shard.PodsChanging ??= describe ?? "replicas changing";
             shard.QdrantReplicas = new ReplicaSummary(replicas.Values.Count(s => s == ReplicaState.Active), replicas.Count, notActive, settled, describe);
             var dead = replicas.Where(r => r.Value == ReplicaState.Dead).Select(r => PodOf(shard.Name, peers, r.Key)).ToList();
