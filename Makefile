@@ -16,6 +16,10 @@ IMG_ROUTER ?= ghcr.io/ragoperator/rag-router:0.1.0
 CHART := charts/rag-operator
 DEMO_ARGS ?=
 BENCH_ARGS ?=
+SOAK_RUNS ?= 20
+SOAK_SEED ?= 1
+SOAK_PARALLEL ?= 1
+SOAK_ARGS ?=
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
@@ -38,13 +42,18 @@ manifests-check: ## Fail when crds/ or the chart's CRDs drift from the C# API ty
 	$(OPERATOR) manifests --check -o $(CURDIR)/crds -o $(CURDIR)/$(CHART)/crds
 
 .PHONY: test
-test: build manifests-check helm-lint kustomize-check ## Build, check generated files, lint the chart, run every test project and a benchmark smoke run.
+test: build manifests-check helm-lint kustomize-check ## Build, check generated files, lint the chart, run every test project, a slice of the soak and a benchmark smoke run.
 	bash .ci/dotnet-test.sh -c $(CONFIGURATION)
+	$(MAKE) --no-print-directory soak SOAK_RUNS=20 SOAK_SEED=1 SOAK_PARALLEL=2
 	$(MAKE) --no-print-directory bench-smoke
 
 .PHONY: bench-smoke
 bench-smoke: ## Every benchmark with tiny sizes (no RESULTS.md), as part of `make test`.
 	$(DOTNET) run --project test/RagOperator.Benchmarks -c $(CONFIGURATION) -- --smoke
+
+.PHONY: soak
+soak: ## Randomized migrations under load with operator kills (SOAK_RUNS, SOAK_SEED, SOAK_PARALLEL); failing runs print their replay command.
+	$(DOTNET) run --project test/RagOperator.Soak -c $(CONFIGURATION) -- --runs $(SOAK_RUNS) --seed $(SOAK_SEED) --parallel $(SOAK_PARALLEL) $(SOAK_ARGS)
 
 .PHONY: run
 run: ## Run the operator against the current kubeconfig context.

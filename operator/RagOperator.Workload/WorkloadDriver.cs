@@ -13,6 +13,15 @@ public sealed record WorkloadOptions
     public int Seed { get; init; } = 42;
     /// <summary>Relative weights of insert, update and delete batches in the mixed phase.</summary>
     public (int Insert, int Update, int Delete) Mix { get; init; } = (5, 3, 2);
+
+    /// <summary>
+    /// Ids per writer that are written over and over (upserted, deleted, inserted again), so that the same point is
+    /// written many times while its cell moves; 0 for none.
+    /// </summary>
+    public int HotIds { get; init; }
+
+    /// <summary>Relative weight of a batch of hot-id writes against the <see cref="Mix"/> batches (used when <see cref="HotIds"/> &gt; 0).</summary>
+    public int HotWeight { get; init; } = 4;
 }
 
 /// <summary>Counts of what the driver did; updated live while it runs.</summary>
@@ -66,21 +75,34 @@ public sealed class WorkloadStats
 public sealed class WorkloadDriver(RouterClient router, AckOracle oracle, WorkloadOptions options)
 {
     private readonly WriterState[] writers = Enumerable.Range(0, options.Writers)
-        .Select(w => new WriterState(w, options.Writers, new Random(HashCode.Combine(options.Seed, w)))).ToArray();
+        .Select(w => new WriterState(w, options.Writers, options.HotIds, new Random(HashCode.Combine(options.Seed, w)))).ToArray();
     private long sequence;
 
     public WorkloadStats Stats { get; } = new();
     public AckOracle Oracle => oracle;
 
-    private sealed class WriterState(int index, int writerCount, Random random)
+    private sealed class WriterState
     {
-        public int Index => index;
-        public Random Random { get; } = random;
-        public List<ulong> Live { get; } = [];
+        private readonly int writerCount;
         private ulong issued;
 
-        /// <summary>Ids of writer w are w+1, w+1+W, w+1+2W, ...: disjoint across writers, never reused.</summary>
-        public ulong NewId() => (ulong)index + 1 + (issued++ * (ulong)writerCount);
+        public WriterState(int index, int writerCount, int hotIds, Random random)
+        {
+            Index = index;
+            this.writerCount = writerCount;
+            Random = random;
+            Hot = [.. Enumerable.Range(0, hotIds).Select(_ => NewId())];
+        }
+
+        public int Index { get; }
+        public Random Random { get; }
+        public List<ulong> Live { get; } = [];
+
+        /// <summary>This writer's hot ids: reserved up front, never in <see cref="Live"/>, written only by hot batches.</summary>
+        public ulong[] Hot { get; }
+
+        /// <summary>Ids of writer w are w+1, w+1+W, w+1+2W, ...: disjoint across writers; only hot ids are written again after a delete.</summary>
+        public ulong NewId() => (ulong)Index + 1 + (issued++ * (ulong)writerCount);
     }
 
     /// <summary>Inserts <paramref name="points"/> new points, spread over the writers.</summary>
@@ -142,7 +164,14 @@ public sealed class WorkloadDriver(RouterClient router, AckOracle oracle, Worklo
     private async Task MixedBatchAsync(WriterState writer)
     {
         var (insert, update, delete) = options.Mix;
-        var roll = writer.Random.Next(insert + update + delete);
+        var hot = writer.Hot.Length > 0 ? options.HotWeight : 0;
+        var roll = writer.Random.Next(insert + update + delete + hot);
+        if (roll >= insert + update + delete)
+        {
+            await HotBatchAsync(writer);
+            return;
+        }
+
         var size = 1 + writer.Random.Next(options.MaxBatch);
         if (roll < insert || writer.Live.Count < size)
         {
@@ -155,15 +184,36 @@ public sealed class WorkloadDriver(RouterClient router, AckOracle oracle, Worklo
         else
         {
             var ids = PickLive(writer, size);
-            var result = await router.DeleteAsync(ids);
-            Stats.Wrote(result);
-            foreach (var id in ids)
-            {
-                if (result.Acknowledged) oracle.Acknowledged(id, AckOracle.Absent);
-                else oracle.Failed(id, AckOracle.Absent);
-            }
-            if (result.Acknowledged) writer.Live.RemoveAll(ids.Contains);
+            if (await DeleteAsync(ids)) writer.Live.RemoveAll(ids.Contains);
         }
+    }
+
+    /// <summary>A few hot ids, upserted (inserted again when deleted) or deleted, all in one request.</summary>
+    private async Task HotBatchAsync(WriterState writer)
+    {
+        var count = 1 + writer.Random.Next(Math.Min(4, writer.Hot.Length));
+        var ids = writer.Hot.OrderBy(_ => writer.Random.Next()).Take(count).ToList();
+        if (writer.Random.Next(10) < 7)
+        {
+            await UpsertAsync(writer, ids, isInsert: false);
+            return;
+        }
+
+        await DeleteAsync(ids);
+    }
+
+    /// <summary>Deletes the ids and records the outcome; true when the router acknowledged the delete.</summary>
+    private async Task<bool> DeleteAsync(List<ulong> ids)
+    {
+        var result = await router.DeleteAsync(ids);
+        Stats.Wrote(result);
+        foreach (var id in ids)
+        {
+            if (result.Acknowledged) oracle.Acknowledged(id, AckOracle.Absent);
+            else oracle.Failed(id, AckOracle.Absent);
+        }
+
+        return result.Acknowledged;
     }
 
     private static List<ulong> PickLive(WriterState writer, int size)

@@ -97,6 +97,7 @@ public sealed class RouterOptionsLoaderTests
             ["POD_NAME"] = "docs-router-7c9-abcde",
             ["PORT"] = "9090",
             ["SEARCH_TIMEOUT_MS"] = "750",
+            ["WRITE_CLOCK_UNCERTAINTY_MS"] = "20",
         };
 
         var (options, process) = RouterOptionsLoader.Load(["--routing-configmap", "docs-routing-custom", "--port=8181"], name => environment.GetValueOrDefault(name));
@@ -109,6 +110,7 @@ public sealed class RouterOptionsLoaderTests
         options.EffectiveRouterId.Should().Be(RouterIdentity.FromName("docs-router-7c9-abcde"));
         process.Port.Should().Be(8181);
         options.DefaultSearchTimeout.Should().Be(TimeSpan.FromMilliseconds(750), "the operator passes router.searchTimeoutMs down");
+        options.WriteClockUncertainty.Should().Be(TimeSpan.FromMilliseconds(20), "the operator passes router.writeClockUncertaintyMs down");
         options.ToString().Should().NotContain("k1").And.NotContain("k2");
     }
 
@@ -130,6 +132,7 @@ public sealed class RouterOptionsLoaderTests
     [InlineData(new[] { "--collection", "docs", "--port", "http" }, "PORT 'http' is not an integer")]
     [InlineData(new[] { "--collection" }, "flag '--collection' needs a value")]
     [InlineData(new[] { "--collection", "docs", "--search-timeout-ms", "0" }, "SEARCH_TIMEOUT_MS 0 must be a positive number")]
+    [InlineData(new[] { "--collection", "docs", "--write-clock-uncertainty-ms", "5000" }, "write clock uncertainty 5000 ms is outside 0..1000 ms")]
     public void Bad_settings_are_refused_with_a_message_naming_them(string[] args, string message)
     {
         var load = () => RouterOptionsLoader.Load(args, _ => null);

@@ -264,6 +264,10 @@ public sealed class RouterSpec
     [Range(10, 60000)]
     [Description("Deadline of one fan-out search, in milliseconds.")]
     public int SearchTimeoutMs { get; set; } = 2000;
+
+    [Range(0, 1000)]
+    [Description("Largest difference between the clocks of two router pods, in milliseconds. A router acknowledges an upsert only once its clock is this far past the write's version (commit wait), so that a later write of the same point through another router always carries a higher version, which the migration relies on. Raise it where node clocks drift further apart.")]
+    public int WriteClockUncertaintyMs { get; set; } = 5;
 }
 
 public sealed class RebalanceSpec

@@ -25,6 +25,7 @@ public static class RouterDeploymentBuilder
         public const string PodName = "POD_NAME";
         public const string PodIp = "POD_IP";
         public const string SearchTimeoutMs = "SEARCH_TIMEOUT_MS";
+        public const string WriteClockUncertaintyMs = "WRITE_CLOCK_UNCERTAINTY_MS";
         public const string Port = "PORT";
     }
 
@@ -74,6 +75,7 @@ public static class RouterDeploymentBuilder
             new() { Name = Env.PodName, ValueFrom = new EnvVarSource { FieldRef = new ObjectFieldSelector { FieldPath = "metadata.name" } } },
             new() { Name = Env.PodIp, ValueFrom = new EnvVarSource { FieldRef = new ObjectFieldSelector { FieldPath = "status.podIP" } } },
             new() { Name = Env.SearchTimeoutMs, Value = router.SearchTimeoutMs.ToString(CultureInfo.InvariantCulture) },
+            new() { Name = Env.WriteClockUncertaintyMs, Value = router.WriteClockUncertaintyMs.ToString(CultureInfo.InvariantCulture) },
             new() { Name = Env.Port, Value = Ports.Router.ToString(CultureInfo.InvariantCulture) },
         };
         if (input.Spec.Qdrant.ApiKeySecretRef is { } qdrantKey)

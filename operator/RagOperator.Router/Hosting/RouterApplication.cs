@@ -51,7 +51,7 @@ public static class RouterApplication
             new SearchFanOut(provider.GetRequiredService<ShardClients>(), provider.GetRequiredService<RouterMetrics>()),
             new WriteRouter(
                 provider.GetRequiredService<ShardClients>(),
-                new HybridLogicalClock(options.EffectiveRouterId),
+                new HybridLogicalClock(options.EffectiveRouterId, uncertainty: options.WriteClockUncertainty),
                 provider.GetRequiredService<RouterMetrics>(),
                 options.WriteTimeout),
             provider.GetRequiredService<RouterMetrics>()));

@@ -52,6 +52,14 @@ public sealed record RouterOptions
     /// <summary>How long a write waits for every target shard to acknowledge before it is reported as failed.</summary>
     public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The largest difference between the wall clocks of two router replicas. An upsert is acknowledged only once this
+    /// router's clock is this much past the millisecond of the versions it stamped (commit wait), so that a later write
+    /// of the same point through another replica always gets a higher version. A shard round trip usually lasts longer,
+    /// so the wait costs nothing then.
+    /// </summary>
+    public TimeSpan WriteClockUncertainty { get; init; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>Largest request body; 1000 points of 1536 float components with payloads fit comfortably.</summary>
     public long MaxRequestBodyBytes { get; init; } = 64L * 1024 * 1024;
 
@@ -100,6 +108,11 @@ public sealed record RouterOptions
         if (DefaultSearchTimeout <= TimeSpan.Zero || MaxSearchTimeout < DefaultSearchTimeout || WriteTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException("timeouts must be positive and the default search timeout at most the maximum");
+        }
+
+        if (WriteClockUncertainty < TimeSpan.Zero || WriteClockUncertainty > TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentException($"the write clock uncertainty {WriteClockUncertainty.TotalMilliseconds} ms is outside 0..1000 ms (WRITE_CLOCK_UNCERTAINTY_MS)");
         }
 
         if (ApiKey is { Length: 0 })

@@ -18,6 +18,8 @@ public sealed record RouterProcessSettings(int Port, string LogFormat, string? K
 /// --router-name          POD_NAME               replica name; its hash is the write-version router id
 /// --router-id            ROUTER_ID              explicit router id 0..1023 instead of the hash
 /// --port                 PORT                   HTTP port (default 8080)
+/// --search-timeout-ms    SEARCH_TIMEOUT_MS      default search deadline
+/// --write-clock-uncertainty-ms  WRITE_CLOCK_UNCERTAINTY_MS  largest clock difference between replicas (default 5)
 /// --log-format           LOG_FORMAT             json (default) or text
 /// --kubeconfig           KUBECONFIG             kubeconfig outside a cluster (in a pod the service account is used)
 /// --context              KUBE_CONTEXT           kubeconfig context
@@ -35,6 +37,7 @@ public static class RouterOptionsLoader
         ["--router-id"] = "ROUTER_ID",
         ["--port"] = "PORT",
         ["--search-timeout-ms"] = "SEARCH_TIMEOUT_MS",
+        ["--write-clock-uncertainty-ms"] = "WRITE_CLOCK_UNCERTAINTY_MS",
         ["--log-format"] = "LOG_FORMAT",
         ["--kubeconfig"] = "KUBECONFIG",
         ["--context"] = "KUBE_CONTEXT",
@@ -95,6 +98,11 @@ public static class RouterOptionsLoader
             }
 
             options = options with { DefaultSearchTimeout = timeout, MaxSearchTimeout = timeout > options.MaxSearchTimeout ? timeout : options.MaxSearchTimeout };
+        }
+
+        if (Get("WRITE_CLOCK_UNCERTAINTY_MS") is { } uncertainty)
+        {
+            options = options with { WriteClockUncertainty = TimeSpan.FromMilliseconds(ParseInt(uncertainty, "WRITE_CLOCK_UNCERTAINTY_MS")) };
         }
 
         options.Validate();

@@ -22,7 +22,7 @@ public sealed class ReplicaScalingTests(ITestOutputHelper output)
     [Fact]
     public async Task Replicas_one_to_three_to_two_under_load_lose_no_write_fail_no_search_and_end_active_and_grow_again_on_fresh_peers()
     {
-        await using var scenario = await MigrationScenario.StartAsync("rep", 2, seed: 21, output);
+        await using var scenario = await MigrationScenario.StartAsync("rep", 2, seed: 21, output.WriteLine);
         await scenario.LoadAsync(600);
         scenario.StartWorkload();
 

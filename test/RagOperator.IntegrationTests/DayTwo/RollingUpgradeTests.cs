@@ -22,7 +22,7 @@ public sealed class RollingUpgradeTests(ITestOutputHelper output)
     [Fact]
     public async Task An_upgrade_halts_at_a_pod_that_fails_its_health_check_and_leaves_the_other_pods_untouched()
     {
-        await using var scenario = await MigrationScenario.StartAsync("up", 3, seed: 31, output, configure: spec =>
+        await using var scenario = await MigrationScenario.StartAsync("up", 3, seed: 31, output.WriteLine, configure: spec =>
         {
             spec.Replicas = 2;
             spec.Qdrant.Version = "v1.18.0";

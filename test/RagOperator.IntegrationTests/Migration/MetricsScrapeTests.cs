@@ -18,7 +18,7 @@ public sealed class MetricsScrapeTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_line_served_on_metrics_by_the_operator_and_a_router_parses_and_the_catalogue_families_are_there()
     {
-        await using var scenario = await MigrationScenario.StartAsync("scrape", 2, seed: 21, output);
+        await using var scenario = await MigrationScenario.StartAsync("scrape", 2, seed: 21, output.WriteLine);
         await scenario.LoadAsync(400);
         scenario.StartWorkload();
         await scenario.ScaleAsync(3);

@@ -30,7 +30,7 @@ public sealed class MigrationInvariantTests(ITestOutputHelper output)
     public async Task A_shard_count_change_under_load_faults_and_operator_kills_keeps_every_invariant(int seed, int from, int to)
     {
         var random = new Random(seed);
-        await using var scenario = await MigrationScenario.StartAsync($"rand-{seed}", from, seed, output, maxPointsPerSecond: 400);
+        await using var scenario = await MigrationScenario.StartAsync($"rand-{seed}", from, seed, output.WriteLine, maxPointsPerSecond: 400);
         await scenario.LoadAsync(2000);
         var before = await scenario.PublishedAsync();
         scenario.InjectFaults(0.05);
@@ -60,7 +60,7 @@ public sealed class MigrationInvariantTests(ITestOutputHelper output)
     [Fact]
     public async Task Scaling_out_from_two_to_three_to_four_shards_under_load_converges_each_time()
     {
-        await using var scenario = await MigrationScenario.StartAsync("out", 2, seed: 11, output);
+        await using var scenario = await MigrationScenario.StartAsync("out", 2, seed: 11, output.WriteLine);
         await scenario.LoadAsync(1200);
         scenario.InjectFaults(0.05);
         scenario.StartWorkload();
@@ -85,7 +85,7 @@ public sealed class MigrationInvariantTests(ITestOutputHelper output)
     [Fact]
     public async Task Scaling_in_from_four_to_two_shards_under_load_drains_and_removes_the_two_shards()
     {
-        await using var scenario = await MigrationScenario.StartAsync("in", 4, seed: 12, output);
+        await using var scenario = await MigrationScenario.StartAsync("in", 4, seed: 12, output.WriteLine);
         await scenario.LoadAsync(1200);
         scenario.InjectFaults(0.05);
         scenario.StartWorkload();

@@ -27,7 +27,7 @@ public sealed class SemanticShardingTests(ITestOutputHelper output)
     public async Task Bootstrap_training_and_repartition_under_load_faults_and_operator_kills_keep_every_invariant()
     {
         var random = new Random(21);
-        await using var scenario = await MigrationScenario.StartAsync("sem", 2, seed: 21, output, maxPointsPerSecond: 800, configure: spec =>
+        await using var scenario = await MigrationScenario.StartAsync("sem", 2, seed: 21, output.WriteLine, maxPointsPerSecond: 800, configure: spec =>
         {
             spec.Sharding.Strategy = ShardingStrategy.Semantic;
             spec.Sharding.Semantic.CellsPerShard = 4;
@@ -146,7 +146,7 @@ public sealed class SemanticShardingTests(ITestOutputHelper output)
     /// <summary>A 2-shard semantic collection loaded with 1 200 points and trained (generation 1) before any load or fault.</summary>
     private async Task<MigrationScenario> StartTrainedAsync(string name, int seed, int cellsPerShard)
     {
-        var scenario = await MigrationScenario.StartAsync(name, 2, seed, output, maxPointsPerSecond: 800, configure: spec =>
+        var scenario = await MigrationScenario.StartAsync(name, 2, seed, output.WriteLine, maxPointsPerSecond: 800, configure: spec =>
         {
             spec.Sharding.Strategy = ShardingStrategy.Semantic;
             spec.Sharding.Semantic.CellsPerShard = cellsPerShard;

@@ -4,10 +4,10 @@ using RagOperator.Qdrant;
 using RagOperator.Sandbox;
 using SandboxHost = RagOperator.Sandbox.Sandbox;
 
-namespace RagOperator.IntegrationTests;
+namespace RagOperator.Soak;
 
-/// <summary>Building blocks shared by the integration tests.</summary>
-internal static class Collections
+/// <summary>Building blocks shared by the integration tests and the soak: the sample collection, its Secrets and shard clients.</summary>
+public static class Collections
 {
     public const string QdrantKey = "qdrant-key-0123456789";
     public const string RouterKey = "router-key-0123456789";

@@ -9,11 +9,10 @@ using RagOperator.Qdrant;
 using RagOperator.Routing;
 using RagOperator.Sandbox;
 using RagOperator.Workload;
-using Xunit.Abstractions;
 using MigrationPhase = RagOperator.Api.V1Alpha1.MigrationPhase;
 using SandboxHost = RagOperator.Sandbox.Sandbox;
 
-namespace RagOperator.IntegrationTests.Migration;
+namespace RagOperator.Soak;
 
 /// <summary>
 /// One collection in the Sandbox under load while its shard count changes: concurrent writers (inserts, updates,
@@ -21,11 +20,11 @@ namespace RagOperator.IntegrationTests.Migration;
 /// injection that follows the shards as they come and go; operator kills; and, at the end, every point read straight
 /// from the shards and judged by <see cref="InvariantReport.Check"/>. Sizes are small so that a run takes seconds.
 /// </summary>
-internal sealed class MigrationScenario : IAsyncDisposable
+public sealed class MigrationScenario : IAsyncDisposable
 {
     public const int BatchSize = 64;
 
-    private readonly ITestOutputHelper output;
+    private readonly Action<string> log;
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly MeterListener listener = new();
     private readonly CancellationTokenSource chaos = new();
@@ -36,12 +35,12 @@ internal sealed class MigrationScenario : IAsyncDisposable
     private readonly Lock faultGate = new();
     private double faultRate;
 
-    private MigrationScenario(SandboxHost sandbox, string name, int seed, ITestOutputHelper output)
+    private MigrationScenario(SandboxHost sandbox, string name, int seed, Action<string> log)
     {
         Sandbox = sandbox;
         Name = name;
         Seed = seed;
-        this.output = output;
+        this.log = log;
         listener.InstrumentPublished = (instrument, l) =>
         {
             if (instrument.Meter.Name == Observability.RagMeters.Migration && instrument.Name == RagInstruments.PointsCopied.Name) l.EnableMeasurementEvents(instrument);
@@ -69,7 +68,10 @@ internal sealed class MigrationScenario : IAsyncDisposable
     /// <summary>Points the migration copier wrote to targets (its metric, for this collection only).</summary>
     public long CopierUpserts => Interlocked.Read(ref copierUpserts);
 
-    public int Kills { get; private set; }
+    public int Kills => KillLog.Count;
+
+    /// <summary>Every kill so far: its plan and the migration phase recorded just before it landed.</summary>
+    public ConcurrentQueue<(KillPlan Plan, MigrationPhase? Seen)> KillLog { get; } = new();
 
     public int MaxPointsPerSecond { get; private init; }
 
@@ -78,17 +80,17 @@ internal sealed class MigrationScenario : IAsyncDisposable
     /// <param name="maxPointsPerSecond">rebalance.maxPointsPerSecond: a slower copy gives kills a chance to land mid-copy.</param>
     /// <param name="configure">Further spec settings of the collection (replicas, Qdrant version) on every apply.</param>
     public static async Task<MigrationScenario> StartAsync(
-        string name, int shards, int seed, ITestOutputHelper output, int maxPointsPerSecond = 0, Action<VectorCollectionSpec>? configure = null)
+        string name, int shards, int seed, Action<string> log, int maxPointsPerSecond = 0, Action<VectorCollectionSpec>? configure = null, WorkloadOptions? workload = null)
     {
         // The operator's default chain, stream migration included, as `rag-operator run` has it.
         var sandbox = await SandboxHost.StartAsync(new SandboxOptions { HealthyResync = TimeSpan.FromSeconds(2) });
-        var scenario = new MigrationScenario(sandbox, name, seed, output) { MaxPointsPerSecond = maxPointsPerSecond, Configure = configure };
+        var scenario = new MigrationScenario(sandbox, name, seed, log) { MaxPointsPerSecond = maxPointsPerSecond, Configure = configure };
         await Collections.CreateReadyAsync(sandbox, scenario.Collection(shards));
         var routers = await SandboxHost.WaitForAsync(
             _ => Task.FromResult(sandbox.RoutersOf(name) is { Count: >= 2 } r && r.All(x => x.CurrentTable is not null) ? r : null),
             TimeSpan.FromSeconds(30), "two routers serving a table");
         var client = new RouterClient(scenario.http, [.. routers.Select(r => r.BaseUri)], name, Collections.RouterKey);
-        scenario.Driver = new WorkloadDriver(client, scenario.Oracle, new WorkloadOptions
+        scenario.Driver = new WorkloadDriver(client, scenario.Oracle, workload ?? new WorkloadOptions
         {
             Dimension = 8,
             Writers = 3,
@@ -174,35 +176,38 @@ internal sealed class MigrationScenario : IAsyncDisposable
     }
 
     /// <summary>
-    /// Kills the operator (no graceful shutdown) <paramref name="kills"/> times while the migration runs: before each
-    /// kill it waits either a random delay or until a randomly chosen phase is reached (plus up to 400 ms), then
-    /// restarts it after a random pause. Stops early once the migration is Done.
+    /// Kills the operator (no graceful shutdown) <paramref name="kills"/> times while the migration runs, at random
+    /// phases or delays (<see cref="KillPlan.Draw"/>), restarting it after each. Stops early once the migration is Done.
     /// </summary>
-    public async Task KillAndRestartAsync(Random random, int kills, int toShards)
+    public Task KillAndRestartAsync(Random random, int kills, int toShards) =>
+        KillAndRestartAsync([.. Enumerable.Range(0, kills).Select(_ => KillPlan.Draw(random, whileResumingChance: 0))], toShards);
+
+    /// <summary>
+    /// Kills the operator (no graceful shutdown) once per plan while the migration runs: before each kill it waits
+    /// until the plan's phase is reached (at most 8 s) or its delay has passed, then the plan's extra delay; restarts
+    /// the operator after the plan's down time. Stops early once the migration is Done.
+    /// </summary>
+    public async Task KillAndRestartAsync(IReadOnlyList<KillPlan> kills, int toShards)
     {
-        MigrationPhase[] phases = [MigrationPhase.ScalingOut, MigrationPhase.Copying, MigrationPhase.Verifying, MigrationPhase.CuttingOver, MigrationPhase.Finalizing, MigrationPhase.CleaningUp];
-        for (var k = 0; k < kills; k++)
+        foreach (var kill in kills)
         {
-            var byPhase = random.Next(2) == 0;
-            var phase = phases[random.Next(phases.Length)];
-            var delay = TimeSpan.FromMilliseconds(random.Next(100, 1200));
             var waited = System.Diagnostics.Stopwatch.StartNew();
             MigrationStatus? seen = null;
-            while (waited.Elapsed < (byPhase ? TimeSpan.FromSeconds(8) : delay))
+            while (waited.Elapsed < (kill.AtPhase is null ? kill.Delay : TimeSpan.FromSeconds(8)))
             {
                 seen = (await GetAsync()).Status?.Migration;
                 if (seen is { Phase: MigrationPhase.Done } && seen.ToShards == toShards) return;
-                if (byPhase && seen is not null && seen.ToShards == toShards && seen.Phase >= phase && seen.Phase < MigrationPhase.Done) break;
+                if (kill.AtPhase is { } phase && seen is not null && seen.ToShards == toShards && seen.Phase >= phase && seen.Phase < MigrationPhase.Done) break;
                 await Task.Delay(15);
             }
 
             // A little later still, so that a kill "in Copying" lands between batches as often as at the phase's start.
-            await Task.Delay(random.Next(0, 400));
+            await Task.Delay(kill.Extra);
             seen = (await GetAsync()).Status?.Migration ?? seen;
             await Sandbox.KillOperatorAsync();
-            Kills++;
-            Note($"kill {Kills}: {(byPhase ? $"at phase {phase}" : $"after {delay.TotalMilliseconds:0} ms")}, migration was {seen?.Phase} ({seen?.Progress?.PointsCopied} points copied)");
-            await Task.Delay(random.Next(0, 250));
+            KillLog.Enqueue((kill, seen?.Phase));
+            Note($"kill {Kills}: {kill}, migration was {seen?.Phase} ({seen?.Progress?.PointsCopied} points copied)");
+            await Task.Delay(kill.Down);
             await Sandbox.StartOperatorAsync();
         }
     }
@@ -244,7 +249,7 @@ internal sealed class MigrationScenario : IAsyncDisposable
     public void Note(string text)
     {
         Notes.Enqueue(text);
-        output.WriteLine($"[seed {Seed}] {text}");
+        log($"[seed {Seed}] {text}");
     }
 
     public string Describe() =>

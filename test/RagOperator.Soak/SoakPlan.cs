@@ -1,0 +1,35 @@
+using System.Globalization;
+
+namespace RagOperator.Soak;
+
+/// <summary>
+/// Everything random about one soak run, drawn from its seed alone: the shard change (1..8 → 1..8), the initial
+/// points, the copy rate, the shard fault rate, the hot ids and the operator kills. The same seed gives the same plan;
+/// thread timing still varies between runs of one seed, which is what many runs explore.
+/// </summary>
+public sealed record SoakPlan(int Seed, int From, int To, int Points, int MaxPointsPerSecond, double FaultRate, int HotIds, IReadOnlyList<KillPlan> Kills)
+{
+    public const int MaxShards = 8;
+
+    public static SoakPlan ForSeed(int seed)
+    {
+        var random = new Random(seed);
+        var from = 1 + random.Next(MaxShards);
+        var to = 1 + random.Next(MaxShards - 1);
+        if (to >= from) to++;
+        int[] rates = [300, 600, 1000, 2000];
+        var kills = random.Next(1, 5);
+        return new SoakPlan(
+            seed,
+            from,
+            to,
+            Points: 800 + random.Next(1200),
+            MaxPointsPerSecond: rates[random.Next(rates.Length)],
+            FaultRate: random.Next(4) switch { 0 => 0, 1 => 0.02, _ => 0.05 },
+            HotIds: random.Next(2, 9),
+            Kills: [.. Enumerable.Range(0, kills).Select(k => KillPlan.Draw(random, whileResumingChance: k == 0 ? 0 : 0.3))]);
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"seed {Seed}: {From} -> {To} shards, {Points} points, maxPointsPerSecond {MaxPointsPerSecond}, {FaultRate:P0} shard faults, {HotIds} hot ids per writer, kills: {string.Join("; ", Kills)}");
+}

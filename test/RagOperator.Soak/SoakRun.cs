@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using RagOperator.Api.V1Alpha1;
+using RagOperator.Workload;
+
+namespace RagOperator.Soak;
+
+/// <summary>What one soak run found: the invariant report, the kills as they landed, and why it failed (null when it held).</summary>
+public sealed record SoakResult(
+    SoakPlan Plan, InvariantReport? Report, IReadOnlyList<string> Notes, string? Failure, TimeSpan Elapsed,
+    IReadOnlyList<(KillPlan Plan, MigrationPhase? Seen)> Kills)
+{
+    public bool Passed => Failure is null;
+}
+
+/// <summary>
+/// One randomized migration, as the acceptance test runs it: load, then concurrent writers (inserts, updates, deletes
+/// and hot ids written again and again) and searchers through two routers while the shard count changes, shards failing
+/// a share of requests and the operator killed at the plan's points; then every point is read from the shards and judged.
+/// </summary>
+public static class SoakRun
+{
+    public static readonly TimeSpan MigrationTimeout = TimeSpan.FromSeconds(120);
+
+    public static async Task<SoakResult> RunAsync(SoakPlan plan, Action<string> log)
+    {
+        var clock = Stopwatch.StartNew();
+        await using var scenario = await MigrationScenario.StartAsync($"soak-{plan.Seed}", plan.From, plan.Seed, log, plan.MaxPointsPerSecond,
+            workload: new WorkloadOptions { Dimension = 8, Writers = 3, Searchers = 2, MaxBatch = 16, Seed = plan.Seed, HotIds = plan.HotIds });
+        string? failure = null;
+        InvariantReport? report = null;
+        try
+        {
+            await scenario.LoadAsync(plan.Points);
+            var before = await scenario.PublishedAsync();
+            scenario.InjectFaults(plan.FaultRate);
+            scenario.StartWorkload();
+            await scenario.ScaleAsync(plan.To);
+            await scenario.KillAndRestartAsync(plan.Kills, plan.To);
+            var migration = await scenario.WaitForDoneAsync(plan.To, MigrationTimeout);
+            await scenario.StopWorkloadAsync();
+            scenario.InjectFaults(0);
+
+            var final = await scenario.PublishedAsync();
+            report = await scenario.CheckAsync(final);
+            var copyBound = scenario.IdsInMovedCells(before, migration) + (scenario.Kills * MigrationScenario.BatchSize) + migration.TotalRepairs;
+            failure = !final.IsStable ? $"the final routing table v{final.Version} is not stable"
+                : final.Shards.Length != plan.To ? $"the final routing table has {final.Shards.Length} shards, not {plan.To}"
+                : !report.Holds ? $"an invariant broke: {Flatten(report)}"
+                : report.PointsStored == 0 ? "no point was stored"
+                : scenario.Driver.Stats.Searches == 0 ? "no search ran"
+                : scenario.CopierUpserts > copyBound ? $"the copier wrote {scenario.CopierUpserts} points, more than the bound {copyBound} (checkpoints not honoured)"
+                : null;
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException or HttpRequestException or OperationCanceledException)
+        {
+            failure = $"{e.GetType().Name}: {e.Message}";
+        }
+
+        if (failure is not null) failure += $" ({scenario.Describe()})";
+        return new SoakResult(plan, report, [.. scenario.Notes], failure, clock.Elapsed, [.. scenario.KillLog]);
+    }
+
+    private static string Flatten(InvariantReport report) => report.ToString().Replace('\n', ';');
+}
