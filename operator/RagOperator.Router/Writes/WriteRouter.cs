@@ -25,6 +25,9 @@ public sealed record WriteOutcome(int Count, IReadOnlyList<int> Shards, IReadOnl
 /// logical clock, stamped into the payload as <c>_rag_cell</c> and <c>_rag_v</c>; the points are grouped by the
 /// write targets of their cell (both owners of a moving cell under the write-both rules) and sent to every
 /// target in parallel with <c>wait=true</c>. The write is acknowledged only when every target acknowledged.
+/// <para>An upsert is acknowledged only after commit wait (<see cref="HybridLogicalClock.WaitUntilOrderedAsync"/>), so a
+/// later write of the same point through any router replica carries a higher version: the copier and the verify pass
+/// of a migration tell the newer copy by its version.</para>
 /// <para>A failed write may have reached some targets; retrying the same request is safe, because an upsert
 /// replaces the point whole and a retry stamps a newer version, and deleting a missing point is a no-op.</para>
 /// <para>Deletes go to every write target too, so during a migration both owners lose the point. The copier never
@@ -47,10 +50,11 @@ public sealed class WriteRouter(ShardClients clients, HybridLogicalClock clock, 
         var groups = new SortedDictionary<int, List<PointStruct>>();
         var elsewhere = new SortedDictionary<int, List<(PointId Id, long Version)>>();
         var moving = table.CellDependsOnVector;
+        var newest = 0L;
         foreach (var point in points)
         {
             var route = table.Route(point.Id, point.Vector);
-            var version = clock.Next();
+            var version = newest = clock.Next();
             var id = ToPointId(point.Id);
             foreach (var target in route.Targets)
             {
@@ -76,6 +80,7 @@ public sealed class WriteRouter(ShardClients clients, HybridLogicalClock clock, 
         var removals = SendAsync(table, elsewhere, "delete", (client, batch, token) =>
             client.DeleteByFilterAsync(table.Collection, OlderCopies(batch), WaitForApply, token));
         var failures = (await upserts).Concat(await removals).ToList();
+        if (failures.Count == 0 && newest > 0) await clock.WaitUntilOrderedAsync(newest);
         return new WriteOutcome(points.Count, [.. groups.Keys], failures, table.Version);
     }
 
