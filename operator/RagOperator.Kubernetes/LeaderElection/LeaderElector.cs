@@ -29,6 +29,10 @@ public sealed class LeaderElector : IDisposable
     private long validUntil;
     private bool leading;
 
+    // Set from sending a lease write until one succeeds: a write cut off by a stop, a timeout or the network may have
+    // been committed, and even a conflict can be the answer to a retry of a write that was. Only RunAsync's flow uses it.
+    private bool writeUnanswered;
+
     public LeaderElector(IKubernetesClient client, LeaderElectionOptions options, ILogger? logger = null)
     {
         options.Validate();
@@ -68,7 +72,13 @@ public sealed class LeaderElector : IDisposable
     /// </summary>
     public async Task RunAsync(Func<CancellationToken, Task> onStartedLeading, Action? onStoppedLeading = null, CancellationToken cancellationToken = default)
     {
-        if (!await AcquireAsync(cancellationToken)) return;
+        if (!await AcquireAsync(cancellationToken))
+        {
+            // A stop can cut off an acquiring write the server has already committed: give up what may be ours
+            // rather than leave the standbys waiting for it to expire.
+            if (options.ReleaseOnCancel && cancellationToken.IsCancellationRequested && writeUnanswered) await ReleaseAsync();
+            return;
+        }
 
         using var leadership = new CancellationTokenSource(options.RenewDeadline, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(leadership.Token, cancellationToken);
@@ -161,6 +171,7 @@ public sealed class LeaderElector : IDisposable
             var lease = await client.TryGetAsync<Lease>(options.LeaseName, options.Namespace, deadline.Token);
             if (lease is null)
             {
+                writeUnanswered = true;
                 var created = await client.CreateAsync(new Lease
                 {
                     Metadata = new ObjectMeta { Name = options.LeaseName, Namespace = options.Namespace },
@@ -173,6 +184,7 @@ public sealed class LeaderElector : IDisposable
                         LeaseTransitions = 0,
                     },
                 }, deadline.Token);
+                writeUnanswered = false;
                 Observe(created, attemptStart);
                 return true;
             }
@@ -203,7 +215,9 @@ public sealed class LeaderElector : IDisposable
                 lease.Spec.AcquireTime = now;
                 lease.Spec.LeaseTransitions = (lease.Spec.LeaseTransitions ?? 0) + 1;
             }
+            writeUnanswered = true;
             var updated = await client.UpdateAsync(lease, deadline.Token);
+            writeUnanswered = false;
             Observe(updated, attemptStart);
             return true;
         }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using RagOperator.Kubernetes.Client;
 using RagOperator.Kubernetes.Configuration;
@@ -11,6 +12,15 @@ namespace RagOperator.Operator.Cli;
 /// <summary><c>rag-operator run</c>: the operator process against a cluster (in-cluster config or a kubeconfig).</summary>
 internal static class RunCommand
 {
+    /// <summary>
+    /// How long a stop may take before the process exits anyway: room for the reconcile grace and a lease release
+    /// bounded by the renew deadline (10 s), and under the pod's default 30 s termination grace period.
+    /// </summary>
+    public static readonly TimeSpan StopBudget = TimeSpan.FromSeconds(20);
+
+    /// <summary>The controllers' grace for in-flight reconciles on stop (<see cref="Kubernetes.Runtime.ControllerOptions.ShutdownGracePeriod"/>).</summary>
+    private static readonly TimeSpan ControllerGrace = new Kubernetes.Runtime.ControllerOptions().ShutdownGracePeriod;
+
     public static Command Create()
     {
         var leaderElect = new Option<bool>("--leader-elect") { Description = "Run controllers only while holding the leader Lease (for more than one replica)." };
@@ -32,7 +42,12 @@ internal static class RunCommand
         {
             if (result.GetValueOrDefault<int>() <= 0) result.AddError("--rollout-pod-timeout-seconds must be a positive number of seconds, for example 600");
         });
-        var command = new Command("run", "Run the operator.")
+        var command = new Command("run", $"""
+            Run the operator. SIGTERM or SIGINT stops it: in-flight reconciles get {ControllerGrace.TotalSeconds:0} s to finish, then
+            the leader lease is released.
+            Exit codes: {ExitCodes.Stopped} stopped by SIGTERM/SIGINT; {ExitCodes.Failed} bad flags, kubeconfig or startup failure;
+            {ExitCodes.LeadershipLost} leadership lost (restart as a standby); 143/130 SIGTERM/SIGINT but stopping took longer than {StopBudget.TotalSeconds:0} s.
+            """)
         {
             leaderElect, metricsPort, healthPort, routerImage, logFormat, watchNamespaces, otlpEndpoint, kubeconfig, context, rolloutPodTimeout,
         };
@@ -51,7 +66,7 @@ internal static class RunCommand
             catch (Exception e) when (e is KubeconfigException or IOException or InvalidOperationException)
             {
                 logger.LogCritical("Cannot configure the Kubernetes client: {Error}", e.Message);
-                return 1;
+                return ExitCodes.Failed;
             }
 
             using var client = new KubernetesClient(configuration, new KubernetesClientOptions(), loggerFactory.CreateLogger<KubernetesClient>());
@@ -67,23 +82,56 @@ internal static class RunCommand
                 PodName = Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName,
                 PodNamespace = Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? configuration.Namespace,
             };
-            await using var host = await OperatorHost.StartAsync(options, client, loggerFactory: loggerFactory, cancellationToken: cancellationToken);
-            logger.LogInformation("rag-operator {Identity} started: watching {Namespaces}, metrics {Metrics}, health {Health}",
-                options.PodName, options.WatchNamespaces.Count == 0 ? "all namespaces" : string.Join(",", options.WatchNamespaces), host.MetricsUri, host.HealthUri);
+            OperatorHost host;
             try
             {
-                await host.Completion.WaitAsync(cancellationToken);
+                host = await OperatorHost.StartAsync(options, client, loggerFactory: loggerFactory, cancellationToken: cancellationToken);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                logger.LogInformation("Shutting down");
-                return 0;
+                logger.LogInformation("Shutting down before the operator started");
+                return ExitCodes.Stopped;
             }
 
-            // Completion without cancellation: leadership was lost; exit so the pod restarts as a standby.
-            logger.LogWarning("Leadership lost; exiting");
-            return host.Manager.LostLeadership ? 2 : 0;
+            await using (host)
+            {
+                logger.LogInformation("rag-operator {Identity} started: watching {Namespaces}, metrics {Metrics}, health {Health}",
+                    options.PodName, options.WatchNamespaces.Count == 0 ? "all namespaces" : string.Join(",", options.WatchNamespaces), host.MetricsUri, host.HealthUri);
+                try
+                {
+                    await host.Completion.WaitAsync(cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // SIGTERM or SIGINT.
+                }
+
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    logger.LogInformation("Shutting down: draining controllers{Release}", options.LeaderElect ? " and releasing the leader lease" : "");
+                    var draining = Stopwatch.StartNew();
+                    await host.DisposeAsync();
+                    logger.LogInformation("Stopped after {Milliseconds} ms", draining.ElapsedMilliseconds);
+                    return ExitCodes.Stopped;
+                }
+
+                // The manager ends on its own only when leadership is lost: exit so the pod restarts as a standby.
+                logger.LogWarning("Leadership lost; exiting");
+                return ExitCodes.LeadershipLost;
+            }
         });
         return command;
     }
+}
+
+/// <summary>What the process's exit code means (also in <c>rag-operator run --help</c>).</summary>
+internal static class ExitCodes
+{
+    public const int Stopped = 0;
+
+    /// <summary>Bad flags, an unusable kubeconfig, or a failure while starting; System.CommandLine uses 1 for the first and for unhandled exceptions.</summary>
+    public const int Failed = 1;
+
+    /// <summary>The leader lease could not be renewed in time; another replica may lead now.</summary>
+    public const int LeadershipLost = 2;
 }

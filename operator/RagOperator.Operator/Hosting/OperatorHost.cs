@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RagOperator.Api.V1Alpha1;
@@ -34,6 +35,7 @@ public sealed class OperatorHost : IAsyncDisposable
     private readonly List<WebApplication> servers = [];
     private readonly List<IInformer> informers = [];
     private readonly List<IDisposable> owned = [];
+    private int disposed;
 
     private OperatorHost(OperatorServices services, ControllerManager manager, VectorCollectionReconciler reconciler, SnapshotServices snapshots)
     {
@@ -150,6 +152,8 @@ public sealed class OperatorHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The run command stops the host itself (to log when draining is done) and disposes it again on every path.
+        if (Interlocked.Exchange(ref disposed, 1) == 1) return;
         await stop.CancelAsync();
         try
         {
@@ -261,8 +265,21 @@ public sealed class OperatorHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Parse(address), port));
+        // The default ConsoleLifetime would take SIGTERM/SIGINT for itself (cancelling the process's termination and
+        // stopping only a lifetime nobody waits on); signals belong to whoever owns the process.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+        // A scrape still open must not hold up the stop: the operator has to exit within the pod's grace period.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(2));
         configure(builder.Services);
         return builder.Build();
+    }
+
+    /// <summary>A host lifetime that neither waits for nor reacts to anything: the host is started and stopped by its owner.</summary>
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private async Task<Uri> StartAsync(WebApplication app, CancellationToken cancellationToken)

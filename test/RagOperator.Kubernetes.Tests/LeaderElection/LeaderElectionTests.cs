@@ -151,6 +151,49 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stop_while_the_acquiring_write_is_in_flight_still_releases_the_lease_that_write_took()
+    {
+        // The server commits the acquiring write but its answer never arrives before the stop.
+        var network = new StallFirstLeaseWriteHandler();
+        using var a = Elector("replica-a", cluster.NewClient(network), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(15));
+        var run = Campaign(a);
+        await network.Committed.WaitAsync(TimeSpan.FromSeconds(10));
+        (await cluster.Client.GetAsync<Lease>(leaseName, "rag")).Spec.HolderIdentity.Should().Be("replica-a");
+
+        await run.Stop.CancelAsync();
+        await run.Run.WaitAsync(TimeSpan.FromSeconds(10));
+
+        run.Log.Should().BeEmpty("the elector never learnt it led");
+        var lease = await cluster.Client.GetAsync<Lease>(leaseName, "rag");
+        lease.Spec.HolderIdentity.Should().BeNullOrEmpty("a lease this replica may hold is given up on stop, not left to expire");
+        run.Stop.Dispose();
+    }
+
+    /// <summary>Lets the first lease create or update reach the server, then holds its response until the caller gives up.</summary>
+    private sealed class StallFirstLeaseWriteHandler() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        private readonly TaskCompletionSource committed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int stalled;
+
+        public Task Committed => committed.Task;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (request.Method == HttpMethod.Get || !request.RequestUri!.AbsolutePath.Contains("/leases", StringComparison.Ordinal)
+                || Interlocked.Exchange(ref stalled, 1) == 1)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            committed.SetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new UnreachableException();
+        }
+    }
+
+    [Fact]
     public async Task Of_several_candidates_exactly_one_leads()
     {
         var electors = Enumerable.Range(0, 3).Select(i => Elector($"replica-{i}", cluster.NewClient())).ToList();

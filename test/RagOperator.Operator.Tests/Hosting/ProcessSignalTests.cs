@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+using FluentAssertions;
+using RagOperator.Api.Schema;
+using RagOperator.InProcess.Kubernetes;
+using RagOperator.Kubernetes.Client;
+using RagOperator.Kubernetes.Configuration;
+using RagOperator.Kubernetes.Models;
+using Xunit;
+
+namespace RagOperator.Operator.Tests.Hosting;
+
+/// <summary>
+/// The built <c>rag-operator</c> binary as a child process against an in-process API server: a pod's SIGTERM (and
+/// a terminal's SIGINT) must stop it promptly, cleanly and with the leader Lease given up, so a rollout never waits
+/// for SIGKILL and a standby takes over at once.
+/// </summary>
+public sealed class ProcessSignalTests
+{
+    private const string LeaseName = "rag-operator-leader";
+    private static readonly TimeSpan StopBudget = TimeSpan.FromSeconds(5);
+
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task A_signal_stops_the_leader_cleanly_and_releases_the_lease(string signal)
+    {
+        await using var cluster = await Cluster.StartAsync();
+        await using var operatorProcess = await cluster.StartLeaderAsync();
+
+        var stopwatch = Stopwatch.StartNew();
+        operatorProcess.Signal(signal);
+        var exited = await operatorProcess.WaitForExitAsync(StopBudget);
+        stopwatch.Stop();
+
+        exited.Should().BeTrue($"SIG{signal} must stop the operator within {StopBudget}; output:\n{operatorProcess.Output}");
+        operatorProcess.ExitCode.Should().Be(0, $"a requested stop is a clean exit; output:\n{operatorProcess.Output}");
+        operatorProcess.Output.Should().Contain("Shutting down").And.Contain("Controller vectorcollection stopped").And.Contain("released lease");
+        var lease = await cluster.LeaseAsync();
+        lease.Spec.HolderIdentity.Should().BeNullOrEmpty($"the leader gives the Lease up on a clean stop; output:\n{operatorProcess.Output}");
+        lease.Spec.LeaseDurationSeconds.Should().Be(1, "a released Lease expires at once for the standby");
+        Console.WriteLine($"SIG{signal}: stopped in {stopwatch.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task A_leader_that_cannot_renew_its_lease_exits_non_zero()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        await using var operatorProcess = await cluster.StartLeaderAsync();
+
+        // Every renewal is refused from now on: leadership ends at the renew deadline (10 s).
+        cluster.Api.Faults.Add(new FaultRule { Kind = FaultKind.Conflict, Verb = "update", Resource = "leases.coordination.k8s.io" });
+        var exited = await operatorProcess.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        exited.Should().BeTrue($"a replica that lost the lease must exit; output:\n{operatorProcess.Output}");
+        operatorProcess.ExitCode.Should().Be(2, $"lost leadership is not a clean stop; output:\n{operatorProcess.Output}");
+        operatorProcess.Output.Should().Contain("Leadership lost");
+    }
+
+    /// <summary>An in-process API server with the CRDs, a kubeconfig file for it and a client to read the Lease.</summary>
+    private sealed class Cluster : IAsyncDisposable
+    {
+        private readonly TemporaryDirectory directory = new();
+        private readonly KubernetesClient client;
+
+        private Cluster(InProcessKubernetesApiServer api)
+        {
+            Api = api;
+            client = new KubernetesClient(KubernetesClientConfiguration.ForServer(api.BaseUri));
+            KubeconfigPath = Path.Combine(directory.Path, "kubeconfig");
+            File.WriteAllText(KubeconfigPath, Kubeconfig(api.BaseUri));
+        }
+
+        public InProcessKubernetesApiServer Api { get; }
+
+        public string KubeconfigPath { get; }
+
+        public static async Task<Cluster> StartAsync()
+        {
+            var api = await InProcessKubernetesApiServer.StartAsync();
+            foreach (var (_, yaml) in CrdGenerator.GenerateAll()) api.RegisterCustomResourceDefinitions(yaml);
+            return new Cluster(api);
+        }
+
+        public async Task<Lease> LeaseAsync() => await client.GetAsync<Lease>(LeaseName, "default");
+
+        /// <summary>Starts the operator with leader election and waits until it holds the Lease and runs its controllers.</summary>
+        public async Task<OperatorProcess> StartLeaderAsync()
+        {
+            var identity = "operator-" + Guid.NewGuid().ToString("N")[..8];
+            var process = OperatorProcess.Start(KubeconfigPath, identity);
+            try
+            {
+                await WaitForAsync(async () => (await client.TryGetAsync<Lease>(LeaseName, "default"))?.Spec.HolderIdentity == identity
+                    && process.Output.Contains("Controller vectorcollection started", StringComparison.Ordinal),
+                    TimeSpan.FromSeconds(60), process, "the operator to take the leader Lease");
+                return process;
+            }
+            catch
+            {
+                await process.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            client.Dispose();
+            await Api.DisposeAsync();
+            directory.Dispose();
+        }
+    }
+
+    private static string Kubeconfig(Uri server) => $"""
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: in-process
+          cluster:
+            server: {server.AbsoluteUri.TrimEnd('/')}
+        users:
+        - name: tester
+          user: {"{}"}
+        contexts:
+        - name: in-process
+          context:
+            cluster: in-process
+            user: tester
+            namespace: default
+        current-context: in-process
+        """;
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, OperatorProcess process, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (process.HasExited) throw new InvalidOperationException($"The operator exited ({process.ExitCode}) while waiting for {what}:\n{process.Output}");
+            if (deadline.Elapsed > timeout) throw new TimeoutException($"Timed out waiting for {what}:\n{process.Output}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>rag-operator.dll as built next to this test project (same configuration), run with <c>dotnet</c>.</summary>
+    private sealed class OperatorProcess : IAsyncDisposable
+    {
+        private readonly Process process;
+        private readonly StringBuilder output = new();
+
+        private OperatorProcess(Process process) => this.process = process;
+
+        public bool HasExited => process.HasExited;
+
+        public int ExitCode => process.ExitCode;
+
+        public string Output
+        {
+            get
+            {
+                lock (output) return output.ToString();
+            }
+        }
+
+        public static OperatorProcess Start(string kubeconfig, string identity)
+        {
+            var start = new ProcessStartInfo(DotnetHost())
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in new[]
+                     {
+                         OperatorDll(), "run", "--kubeconfig", kubeconfig, "--leader-elect", "--metrics-port", "0", "--health-port", "0",
+                         "--log-format", "text",
+                     })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            start.Environment["POD_NAME"] = identity;
+            start.Environment["POD_NAMESPACE"] = "default";
+            start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            var process = new Process { StartInfo = start };
+            var started = new OperatorProcess(process);
+            process.OutputDataReceived += (_, e) => started.Append(e.Data);
+            process.ErrorDataReceived += (_, e) => started.Append(e.Data);
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return started;
+        }
+
+        public void Signal(string signal)
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            {
+                UseShellExecute = false,
+            })!;
+            kill.WaitForExit();
+            kill.ExitCode.Should().Be(0, "kill delivers the signal");
+        }
+
+        public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+        {
+            using var cancellation = new CancellationTokenSource(timeout);
+            try
+            {
+                await process.WaitForExitAsync(cancellation.Token);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+
+            process.Dispose();
+        }
+
+        private void Append(string? line)
+        {
+            if (line is null) return;
+            lock (output) output.AppendLine(line);
+        }
+
+        private static string DotnetHost() => Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+
+        private static string OperatorDll()
+        {
+            var configuration = typeof(ProcessSignalTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            {
+                if (!File.Exists(Path.Combine(directory.FullName, "RagOperator.sln"))) continue;
+                var dll = Path.Combine(directory.FullName, "operator", "RagOperator.Operator", "bin", configuration, "net10.0", "rag-operator.dll");
+                return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build the solution (-c {configuration}) first.", dll);
+            }
+
+            throw new InvalidOperationException($"No RagOperator.sln above {AppContext.BaseDirectory}.");
+        }
+    }
+
+    private sealed class TemporaryDirectory : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("rag-operator-signal-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}
