@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using RagOperator.Api.V1Alpha1;
+using RagOperator.InProcess.Kubernetes;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Observability.Metrics;
 using RagOperator.Operator.Migration;
@@ -142,6 +143,27 @@ public sealed class MigrationScenario : IAsyncDisposable
             ApplyFaults();
         }
     }
+
+    /// <summary>
+    /// The API server answers this share of the operator's status writes of the collection and of its ConfigMap writes
+    /// (routing tables) with 409 Conflict, as it does when another writer got in first; 0 removes the rules.
+    /// </summary>
+    public void InjectApiConflicts(double rate)
+    {
+        foreach (var rule in apiConflicts) Sandbox.ApiServer.Faults.Remove(rule);
+        apiConflicts.Clear();
+        if (rate <= 0) return;
+        foreach (var verb in new[] { "update", "patch" })
+        {
+            apiConflicts.Add(Sandbox.ApiServer.Faults.Add(new FaultRule
+            {
+                Kind = FaultKind.Conflict, Verb = verb, Resource = "vectorcollections.ragoperator.io", Subresource = "status", Probability = rate,
+            }));
+            apiConflicts.Add(Sandbox.ApiServer.Faults.Add(new FaultRule { Kind = FaultKind.Conflict, Verb = verb, Resource = "configmaps", Probability = rate }));
+        }
+    }
+
+    private readonly List<FaultRule> apiConflicts = [];
 
     public async Task ScaleAsync(int shards) => await Sandbox.ApplyAsync(Collection(shards));
 

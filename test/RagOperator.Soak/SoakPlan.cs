@@ -4,10 +4,11 @@ namespace RagOperator.Soak;
 
 /// <summary>
 /// Everything random about one soak run, drawn from its seed alone: the shard change (1..8 → 1..8), the initial
-/// points, the copy rate, the shard fault rate, the hot ids and the operator kills. The same seed gives the same plan;
+/// points, the copy rate, the shard fault rate, the hot ids, the operator kills and the API server's conflicts. The same seed gives the same plan;
 /// thread timing still varies between runs of one seed, which is what many runs explore.
 /// </summary>
-public sealed record SoakPlan(int Seed, int From, int To, int Points, int MaxPointsPerSecond, double FaultRate, int HotIds, IReadOnlyList<KillPlan> Kills)
+public sealed record SoakPlan(
+    int Seed, int From, int To, int Points, int MaxPointsPerSecond, double FaultRate, int HotIds, IReadOnlyList<KillPlan> Kills, double ApiConflictRate)
 {
     public const int MaxShards = 8;
 
@@ -19,7 +20,7 @@ public sealed record SoakPlan(int Seed, int From, int To, int Points, int MaxPoi
         if (to >= from) to++;
         int[] rates = [300, 600, 1000, 2000];
         var kills = random.Next(1, 5);
-        return new SoakPlan(
+        var plan = new SoakPlan(
             seed,
             from,
             to,
@@ -27,9 +28,13 @@ public sealed record SoakPlan(int Seed, int From, int To, int Points, int MaxPoi
             MaxPointsPerSecond: rates[random.Next(rates.Length)],
             FaultRate: random.Next(4) switch { 0 => 0, 1 => 0.02, _ => 0.05 },
             HotIds: random.Next(2, 9),
-            Kills: [.. Enumerable.Range(0, kills).Select(k => KillPlan.Draw(random, whileResumingChance: k == 0 ? 0 : 0.3))]);
+            Kills: [.. Enumerable.Range(0, kills).Select(k => KillPlan.Draw(random, whileResumingChance: k == 0 ? 0 : 0.3))],
+            ApiConflictRate: 0);
+
+        // Drawn last, so that adding it left every earlier draw (and the replay of older seeds) as it was.
+        return plan with { ApiConflictRate = random.Next(3) switch { 0 => 0, 1 => 0.05, _ => 0.15 } };
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"seed {Seed}: {From} -> {To} shards, {Points} points, maxPointsPerSecond {MaxPointsPerSecond}, {FaultRate:P0} shard faults, {HotIds} hot ids per writer, kills: {string.Join("; ", Kills)}");
+        $"seed {Seed}: {From} -> {To} shards, {Points} points, maxPointsPerSecond {MaxPointsPerSecond}, {FaultRate:P0} shard faults, {HotIds} hot ids per writer, {ApiConflictRate:P0} API conflicts on status and ConfigMap writes, kills: {string.Join("; ", Kills)}");
 }

@@ -7,7 +7,7 @@ namespace RagOperator.Soak;
 /// <summary>What one soak run found: the invariant report, the kills as they landed, and why it failed (null when it held).</summary>
 public sealed record SoakResult(
     SoakPlan Plan, InvariantReport? Report, IReadOnlyList<string> Notes, string? Failure, TimeSpan Elapsed,
-    IReadOnlyList<(KillPlan Plan, MigrationPhase? Seen)> Kills)
+    IReadOnlyList<(KillPlan Plan, MigrationPhase? Seen)> Kills, int ApiConflicts)
 {
     public bool Passed => Failure is null;
 }
@@ -15,7 +15,8 @@ public sealed record SoakResult(
 /// <summary>
 /// One randomized migration, as the acceptance test runs it: load, then concurrent writers (inserts, updates, deletes
 /// and hot ids written again and again) and searchers through two routers while the shard count changes, shards failing
-/// a share of requests and the operator killed at the plan's points; then every point is read from the shards and judged.
+/// a share of requests, the API server answering a share of the operator's writes with conflicts, and the operator
+/// killed at the plan's points; then every point is read from the shards and judged.
 /// </summary>
 public static class SoakRun
 {
@@ -33,12 +34,14 @@ public static class SoakRun
             await scenario.LoadAsync(plan.Points);
             var before = await scenario.PublishedAsync();
             scenario.InjectFaults(plan.FaultRate);
+            scenario.InjectApiConflicts(plan.ApiConflictRate);
             scenario.StartWorkload();
             await scenario.ScaleAsync(plan.To);
             await scenario.KillAndRestartAsync(plan.Kills, plan.To);
             var migration = await scenario.WaitForDoneAsync(plan.To, MigrationTimeout);
             await scenario.StopWorkloadAsync();
             scenario.InjectFaults(0);
+            scenario.InjectApiConflicts(0);
 
             var final = await scenario.PublishedAsync();
             report = await scenario.CheckAsync(final);
@@ -57,7 +60,7 @@ public static class SoakRun
         }
 
         if (failure is not null) failure += $" ({scenario.Describe()})";
-        return new SoakResult(plan, report, [.. scenario.Notes], failure, clock.Elapsed, [.. scenario.KillLog]);
+        return new SoakResult(plan, report, [.. scenario.Notes], failure, clock.Elapsed, [.. scenario.KillLog], scenario.Sandbox.ApiServer.Faults.InjectedCount);
     }
 
     private static string Flatten(InvariantReport report) => report.ToString().Replace('\n', ';');

@@ -20,7 +20,7 @@ public sealed class SoakSummary(int firstSeed, int runs, string? loadAtStart)
         var kills = string.Join(", ", result.Kills.Select(k => (k.Plan.WhileResuming ? "resuming/" : "") + (k.Seen?.ToString() ?? "none")));
         return string.Create(CultureInfo.InvariantCulture,
             $"[{done}/{total}] seed {result.Plan.Seed}: {(result.Passed ? "PASS" : "FAIL")} {result.Elapsed.TotalSeconds:0.0} s, " +
-            $"{result.Plan.From} -> {result.Plan.To} shards, kills [{kills}], acknowledged {result.Report?.PointsAcknowledged ?? 0}");
+            $"{result.Plan.From} -> {result.Plan.To} shards, kills [{kills}], {result.ApiConflicts} API conflicts, acknowledged {result.Report?.PointsAcknowledged ?? 0}");
     }
 
     public string Render(TimeSpan elapsed, string? loadAtEnd, string command)
@@ -42,6 +42,8 @@ public sealed class SoakSummary(int firstSeed, int runs, string? loadAtStart)
         Row(text, "unexpected_points", results.Sum(r => r.Report?.UnexpectedPoints ?? 0));
         Row(text, "failed_searches", results.Sum(r => r.Report?.FailedSearches ?? 0));
         Row(text, "runs without a report (timed out or crashed)", results.Count(r => r.Report is null));
+        Row(text, "API conflicts injected into the operator's writes", results.Sum(r => (long)r.ApiConflicts));
+        Row(text, "runs with shard faults", results.Count(r => r.Plan.FaultRate > 0));
         text.AppendLine();
 
         var kills = results.SelectMany(r => r.Kills).ToList();
