@@ -16,6 +16,9 @@ IMG_ROUTER ?= ghcr.io/ragoperator/rag-router:0.1.0
 CHART := charts/rag-operator
 DEMO_ARGS ?=
 BENCH_ARGS ?=
+N ?= 5
+LOAD ?=
+TEST_ARGS ?=
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
@@ -41,6 +44,10 @@ manifests-check: ## Fail when crds/ or the chart's CRDs drift from the C# API ty
 test: build manifests-check helm-lint kustomize-check ## Build, check generated files, lint the chart, run every test project and a benchmark smoke run.
 	bash .ci/dotnet-test.sh -c $(CONFIGURATION)
 	$(MAKE) --no-print-directory bench-smoke
+
+.PHONY: test-repeat
+test-repeat: build ## Build once, then run every test project N times (N=5; LOAD=1 keeps a core busy) and tabulate failures.
+	N=$(N) LOAD=$(LOAD) bash .ci/test-repeat.sh -c $(CONFIGURATION) $(TEST_ARGS)
 
 .PHONY: bench-smoke
 bench-smoke: ## Every benchmark with tiny sizes (no RESULTS.md), as part of `make test`.
