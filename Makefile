@@ -46,7 +46,7 @@ test: build manifests-check helm-lint kustomize-check ## Build, check generated 
 	$(MAKE) --no-print-directory bench-smoke
 
 .PHONY: test-repeat
-test-repeat: build ## Build once, then run every test project N times (N=5; LOAD=1 keeps a core busy) and tabulate failures.
+test-repeat: build tools ## Build once, then run every test project N times (N=5; LOAD=1 keeps a core busy) and tabulate failures.
 	N=$(N) LOAD=$(LOAD) bash .ci/test-repeat.sh -c $(CONFIGURATION) $(TEST_ARGS)
 
 .PHONY: bench-smoke

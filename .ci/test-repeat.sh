@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test project N times with .ci/dotnet-test.sh (no rebuild: build first) and ends with a table of the
-# failed tests ("- name") and run errors ("! crashed test host…") of each run and how many runs each test failed
-# in. Exits non-zero when any run failed.
+# Runs every test project N times with .ci/dotnet-test.sh, without rebuilding (`make test-repeat` builds and
+# fetches helm and kubectl first), and ends with a table of the failed tests ("- name") and run errors ("! crashed
+# test host…") of each run and of how many runs each test failed in. Exits non-zero when any run failed.
 #   N=5        number of runs
 #   LOAD=1     keep one core busy during the runs, as on a loaded CI machine
 # Arguments go to dotnet test, e.g. `.ci/test-repeat.sh -c Release --filter FullyQualifiedName~Migration`.
