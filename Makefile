@@ -16,10 +16,16 @@ IMG_ROUTER ?= ghcr.io/ragoperator/rag-router:0.1.0
 CHART := charts/rag-operator
 DEMO_ARGS ?=
 BENCH_ARGS ?=
+<<<<<<< HEAD
 SOAK_RUNS ?= 20
 SOAK_SEED ?= 1
 SOAK_PARALLEL ?= 1
 SOAK_ARGS ?=
+=======
+N ?= 5
+LOAD ?=
+TEST_ARGS ?=
+>>>>>>> ci-tooling
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
@@ -46,6 +52,10 @@ test: build manifests-check helm-lint kustomize-check ## Build, check generated 
 	bash .ci/dotnet-test.sh -c $(CONFIGURATION)
 	$(MAKE) --no-print-directory soak SOAK_RUNS=20 SOAK_SEED=1 SOAK_PARALLEL=2
 	$(MAKE) --no-print-directory bench-smoke
+
+.PHONY: test-repeat
+test-repeat: build tools ## Build once, then run every test project N times (N=5; LOAD=1 keeps a core busy) and tabulate failures.
+	N=$(N) LOAD=$(LOAD) bash .ci/test-repeat.sh -c $(CONFIGURATION) $(TEST_ARGS)
 
 .PHONY: bench-smoke
 bench-smoke: ## Every benchmark with tiny sizes (no RESULTS.md), as part of `make test`.
