@@ -132,6 +132,40 @@ public sealed class HybridLogicalClockTests
     }
 
     [Theory]
+    [InlineData(0, 0, 1)]      // same clock: wait out the rest of the version's millisecond
+    [InlineData(5, 0, 6)]      // replicas up to 5 ms apart: 5 ms more
+    [InlineData(5, 4, 2)]      // part of the wait already passed on the shards
+    [InlineData(5, 6, 0)]      // the round trip outlasted it: no wait
+    public void A_write_waits_until_every_replica_clock_is_past_its_version(int uncertaintyMs, int elapsedMs, int expectedWaitMs)
+    {
+        var time = new ManualTimeProvider(Noon);
+        var clock = new HybridLogicalClock(3, time, TimeSpan.FromMilliseconds(uncertaintyMs));
+        var version = clock.Next();
+
+        time.Advance(TimeSpan.FromMilliseconds(elapsedMs));
+
+        clock.UntilOrdered(version).Should().Be(TimeSpan.FromMilliseconds(expectedWaitMs));
+    }
+
+    [Fact]
+    public void After_the_wait_a_replica_whose_clock_is_behind_by_the_uncertainty_issues_a_higher_version()
+    {
+        var uncertainty = TimeSpan.FromMilliseconds(5);
+        var ahead = new ManualTimeProvider(Noon.AddMilliseconds(5));
+        var behind = new ManualTimeProvider(Noon);
+        var first = new HybridLogicalClock(900, ahead, uncertainty);
+        var second = new HybridLogicalClock(1, behind, uncertainty);
+        for (var i = 0; i < 10; i++) first.Next();
+        var written = first.Next();
+
+        var wait = first.UntilOrdered(written);
+        ahead.Advance(wait);
+        behind.Advance(wait);
+
+        second.Next().Should().BeGreaterThan(written);
+    }
+
+    [Theory]
     [InlineData(-1)]
     [InlineData(1024)]
     public void A_router_id_outside_10_bits_is_refused(int routerId)
