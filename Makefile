@@ -16,16 +16,13 @@ IMG_ROUTER ?= ghcr.io/ragoperator/rag-router:0.1.0
 CHART := charts/rag-operator
 DEMO_ARGS ?=
 BENCH_ARGS ?=
-<<<<<<< HEAD
 SOAK_RUNS ?= 20
 SOAK_SEED ?= 1
 SOAK_PARALLEL ?= 1
 SOAK_ARGS ?=
-=======
 N ?= 5
 LOAD ?=
 TEST_ARGS ?=
->>>>>>> ci-tooling
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
