@@ -116,6 +116,9 @@ public sealed class WatchOverHttpTests : IAsyncLifetime, IDisposable
 
         // Keep the watcher disconnected while the cluster moves on and forgets its history.
         var outage = cluster.Server.Faults.FailRandomly(1.0, FaultKind.ServiceUnavailable, verb: "watch", resource: "configmaps");
+        // Lists too: a watcher that relists during the outage would report the intermediate state it saw (a loaded
+        // machine gives its retries time to get there), and this test is about what one relist after the 410 emits.
+        var listOutage = cluster.Server.Faults.FailRandomly(1.0, FaultKind.ServiceUnavailable, verb: "list", resource: "configmaps");
         cluster.Server.Faults.DropOpenWatches();
         // Once a reconnect has been refused the watcher holds no stream (it watches one stream at a time), so a
         // request that slipped past the rule before it was added cannot still be delivering events.
@@ -130,6 +133,7 @@ public sealed class WatchOverHttpTests : IAsyncLifetime, IDisposable
         await client.CreateAsync(Map("ephemeral", "0"));
         await client.DeleteAsync<ConfigMap>("ephemeral", "rag");
         cluster.Server.Compact();
+        cluster.Server.Faults.Remove(listOutage);
         cluster.Server.Faults.Remove(outage);
 
         var events = await TakeAsync(3);
