@@ -164,7 +164,10 @@ public sealed class ProcessSignalTests
 
         public static OperatorProcess Start(string kubeconfig, string identity)
         {
-            var start = new ProcessStartInfo(DotnetHost())
+            // Started through python3 with SIGINT set back to its default, as a kubelet starts a container: a test run
+            // started in the background by a non-interactive shell ignores SIGINT, children inherit that, and .NET
+            // leaves an inherited ignored SIGINT ignored. exec keeps the process id that the test signals.
+            var start = new ProcessStartInfo("python3")
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -172,7 +175,8 @@ public sealed class ProcessSignalTests
             };
             foreach (var argument in new[]
                      {
-                         OperatorDll(), "run", "--kubeconfig", kubeconfig, "--leader-elect", "--metrics-port", "0", "--health-port", "0",
+                         "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])",
+                         DotnetHost(), OperatorDll(), "run", "--kubeconfig", kubeconfig, "--leader-elect", "--metrics-port", "0", "--health-port", "0",
                          "--log-format", "text",
                      })
             {
