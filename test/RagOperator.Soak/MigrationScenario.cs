@@ -244,6 +244,12 @@ public sealed class MigrationScenario : IAsyncDisposable
     /// <summary>Reads every shard that exists and judges what it holds against the oracle and the final table.</summary>
     public async Task<InvariantReport> CheckAsync(RoutingTable final)
     {
+        // A scale-in's drained shards are removed once the migration is Done; their servers stop a moment later.
+        // Scanning one that is stopping would fail on the connection, so wait until only the table's shards are left
+        // (a drained shard that never goes away is a failure of its own).
+        await SandboxHost.WaitForAsync(
+            _ => Task.FromResult<object?>(Enumerable.Range(0, 16).All(shard => (Sandbox.Shard(Name, shard) is not null) == final.Shards.Any(s => s.Id == shard)) ? new object() : null),
+            TimeSpan.FromSeconds(30), $"the shards of {Name} to be exactly those of routing table v{final.Version}");
         var clients = new Dictionary<int, IQdrantClient>();
         for (var shard = 0; shard < 16; shard++)
         {
