@@ -4,8 +4,8 @@ namespace RagOperator.Soak;
 
 /// <summary>
 /// Everything random about one soak run, drawn from its seed alone: the shard change (1..8 → 1..8), the initial
-/// points, the copy rate, the shard fault rate, the hot ids, the operator kills and the API server's conflicts. The same seed gives the same plan;
-/// thread timing still varies between runs of one seed, which is what many runs explore.
+/// points, the copy rate, the shard fault rate, the hot ids, the operator kills and the API server's conflicts. The
+/// same seed gives the same plan; thread timing still varies between runs of one seed, which is what many runs explore.
 /// </summary>
 public sealed record SoakPlan(
     int Seed, int From, int To, int Points, int MaxPointsPerSecond, double FaultRate, int HotIds, IReadOnlyList<KillPlan> Kills, double ApiConflictRate)
