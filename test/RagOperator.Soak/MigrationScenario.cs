@@ -80,8 +80,9 @@ public sealed class MigrationScenario : IAsyncDisposable
 
     /// <param name="maxPointsPerSecond">rebalance.maxPointsPerSecond: a slower copy gives kills a chance to land mid-copy.</param>
     /// <param name="configure">Further spec settings of the collection (replicas, Qdrant version) on every apply.</param>
+    /// <param name="hotIds">Ids per writer written over and over while their cells move (<see cref="WorkloadOptions.HotIds"/>).</param>
     public static async Task<MigrationScenario> StartAsync(
-        string name, int shards, int seed, Action<string> log, int maxPointsPerSecond = 0, Action<VectorCollectionSpec>? configure = null, WorkloadOptions? workload = null)
+        string name, int shards, int seed, Action<string> log, int maxPointsPerSecond = 0, Action<VectorCollectionSpec>? configure = null, int hotIds = 0)
     {
         // The operator's default chain, stream migration included, as `rag-operator run` has it.
         var sandbox = await SandboxHost.StartAsync(new SandboxOptions { HealthyResync = TimeSpan.FromSeconds(2) });
@@ -91,13 +92,14 @@ public sealed class MigrationScenario : IAsyncDisposable
             _ => Task.FromResult(sandbox.RoutersOf(name) is { Count: >= 2 } r && r.All(x => x.CurrentTable is not null) ? r : null),
             TimeSpan.FromSeconds(30), "two routers serving a table");
         var client = new RouterClient(scenario.http, [.. routers.Select(r => r.BaseUri)], name, Collections.RouterKey);
-        scenario.Driver = new WorkloadDriver(client, scenario.Oracle, workload ?? new WorkloadOptions
+        scenario.Driver = new WorkloadDriver(client, scenario.Oracle, new WorkloadOptions
         {
             Dimension = 8,
             Writers = 3,
             Searchers = 2,
             MaxBatch = 16,
             Seed = seed,
+            HotIds = hotIds,
         });
         scenario.background.Add(Task.Run(() => scenario.ApplyFaultsAsync(scenario.chaos.Token)));
         return scenario;
@@ -266,6 +268,13 @@ public sealed class MigrationScenario : IAsyncDisposable
             foreach (var client in clients.Values) ((IDisposable)client).Dispose();
         }
     }
+
+    /// <summary>
+    /// The most points the copier may write when checkpoints are honoured: every id in the moved cells, plus one batch read
+    /// again per restart, plus the verify repairs.
+    /// </summary>
+    public long CopyBound(RoutingTable before, MigrationStatus migration) =>
+        IdsInMovedCells(before, migration) + (Kills * BatchSize) + migration.TotalRepairs;
 
     /// <summary>Ids ever written whose cell one of the moves moved: an upper bound on the points a copy must write.</summary>
     public long IdsInMovedCells(RoutingTable table, MigrationStatus migration)

@@ -25,8 +25,7 @@ public static class SoakRun
     public static async Task<SoakResult> RunAsync(SoakPlan plan, Action<string> log)
     {
         var clock = Stopwatch.StartNew();
-        await using var scenario = await MigrationScenario.StartAsync($"soak-{plan.Seed}", plan.From, plan.Seed, log, plan.MaxPointsPerSecond,
-            workload: new WorkloadOptions { Dimension = 8, Writers = 3, Searchers = 2, MaxBatch = 16, Seed = plan.Seed, HotIds = plan.HotIds });
+        await using var scenario = await MigrationScenario.StartAsync($"soak-{plan.Seed}", plan.From, plan.Seed, log, plan.MaxPointsPerSecond, hotIds: plan.HotIds);
         string? failure = null;
         InvariantReport? report = null;
         try
@@ -45,7 +44,7 @@ public static class SoakRun
 
             var final = await scenario.PublishedAsync();
             report = await scenario.CheckAsync(final);
-            var copyBound = scenario.IdsInMovedCells(before, migration) + (scenario.Kills * MigrationScenario.BatchSize) + migration.TotalRepairs;
+            var copyBound = scenario.CopyBound(before, migration);
             failure = !final.IsStable ? $"the final routing table v{final.Version} is not stable"
                 : final.Shards.Length != plan.To ? $"the final routing table has {final.Shards.Length} shards, not {plan.To}"
                 : !report.Holds ? $"an invariant broke: {Flatten(report)}"
