@@ -54,6 +54,9 @@ public sealed class WatchOverHttpTests : IAsyncLifetime, IDisposable
         return result;
     }
 
+    private int RefusedWatches() =>
+        cluster.Server.Requests.Count(r => r is { Verb: "watch", Resource: "configmaps", StatusCode: 503 });
+
     private async Task AssertNothingMoreAsync()
     {
         // Let any duplicate arrive, then make sure none did: bookmarks (200 ms) and resumes happen meanwhile.
@@ -111,6 +114,9 @@ public sealed class WatchOverHttpTests : IAsyncLifetime, IDisposable
         await client.CreateAsync(Map("kept", "0"));
         await client.CreateAsync(Map("changed", "0"));
         await client.CreateAsync(Map("removed", "0"));
+        // The first watch passes the fault check at once but opens its stream only later: the outage below must
+        // still cut it, as it would a watch that a loaded machine delays.
+        cluster.Server.Faults.AddLatency(TimeSpan.FromMilliseconds(300), verb: "watch", resource: "configmaps", times: 1);
         await StartWatcherAsync();
         (await TakeAsync(3)).Should().HaveCount(3);
 
@@ -119,10 +125,15 @@ public sealed class WatchOverHttpTests : IAsyncLifetime, IDisposable
         // Lists too: a watcher that relists during the outage would report the intermediate state it saw (a loaded
         // machine gives its retries time to get there), and this test is about what one relist after the 410 emits.
         var listOutage = cluster.Server.Faults.FailRandomly(1.0, FaultKind.ServiceUnavailable, verb: "list", resource: "configmaps");
-        cluster.Server.Faults.DropOpenWatches();
-        // Once a reconnect has been refused the watcher holds no stream (it watches one stream at a time), so a
-        // request that slipped past the rule before it was added cannot still be delivering events.
-        await Eventually.TrueAsync(() => cluster.Server.Faults.InjectedCount > 0 && cluster.Server.OpenWatchCount == 0, "the watcher is cut off");
+        var refusedBefore = RefusedWatches();
+        // The watch that followed the initial list may have passed the fault check before the rule was added and
+        // register only after a drop, so keep cutting open streams until a watch request made under the rule has
+        // been refused: the watcher watches one stream at a time, so from then on it holds none.
+        await Eventually.TrueAsync(() =>
+        {
+            if (cluster.Server.OpenWatchCount > 0) cluster.Server.Faults.DropOpenWatches();
+            return RefusedWatches() > refusedBefore && cluster.Server.OpenWatchCount == 0;
+        }, "the watcher is cut off");
         var changed = await client.GetAsync<ConfigMap>("changed", "rag");
         changed.Data!["value"] = "1";
         changed = await client.UpdateAsync(changed);
