@@ -33,7 +33,39 @@ public sealed class ShardReadinessStepTests
                 : new StatefulSetStatus { ReadyReplicas = @case.ReadyReplicas, ObservedGeneration = @case.ObservedGeneration },
         };
 
-        ShardReadinessStep.Observe(0, "docs-shard-0", set, @case.Desired).WorkloadReady.Should().Be(@case.Ready, @case.Name);
+        ShardReadinessStep.Observe(0, "docs-shard-0", set, @case.Desired, []).WorkloadReady.Should().Be(@case.Ready, @case.Name);
+    }
+
+    public sealed record PodsCase(string Name, int SetReadyReplicas, bool[] PodsReady, int ReadyReplicas, bool Ready);
+
+    public static TheoryData<PodsCase> PodsCases => new()
+    {
+        new("the set's status lags pods that have become ready", 1, [true, true, true], 3, true),
+        new("a pod stopped being ready and the set's status still counts it", 3, [true, false, true], 2, false),
+        new("a pod beyond the set's size (being removed) does not count", 3, [true, true, false, true], 2, false),
+        new("no pods seen yet: the set's status counts", 3, [], 3, true),
+    };
+
+    [Theory]
+    [MemberData(nameof(PodsCases))]
+    public void Ready_pods_are_counted_from_the_pods_when_the_view_has_them(PodsCase @case)
+    {
+        var set = new StatefulSet
+        {
+            Metadata = new ObjectMeta { Name = "docs-shard-0", Generation = 1 },
+            Spec = new StatefulSetSpec { Replicas = 3 },
+            Status = new StatefulSetStatus { ReadyReplicas = @case.SetReadyReplicas, ObservedGeneration = 1 },
+        };
+        var pods = @case.PodsReady.Select((ready, ordinal) => new Pod
+        {
+            Metadata = new ObjectMeta { Name = $"docs-shard-0-{ordinal}" },
+            Status = new PodStatus { Conditions = [new PodCondition { Type = "Ready", Status = ready ? "True" : "False" }] },
+        }).ToList();
+
+        var state = ShardReadinessStep.Observe(0, "docs-shard-0", set, 3, pods);
+
+        state.ReadyReplicas.Should().Be(@case.ReadyReplicas, @case.Name);
+        state.WorkloadReady.Should().Be(@case.Ready, @case.Name);
     }
 
     [Theory]
@@ -52,7 +84,7 @@ public sealed class ShardReadinessStepTests
     [Fact]
     public void A_shard_without_a_set_does_not_exist_and_is_not_ready()
     {
-        var state = ShardReadinessStep.Observe(1, "docs-shard-1", null, 2);
+        var state = ShardReadinessStep.Observe(1, "docs-shard-1", null, 2, []);
 
         state.Exists.Should().BeFalse();
         state.WorkloadReady.Should().BeFalse();

@@ -1,6 +1,7 @@
 using RagOperator.Api.V1Alpha1;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Operator.Naming;
+using RagOperator.Operator.Replication;
 
 namespace RagOperator.Operator.Reconciliation.Steps;
 
@@ -18,11 +19,12 @@ public sealed class ShardReadinessStep : IReconcileStep
     public Task<StepResult> RunAsync(ReconcileContext context, CancellationToken cancellationToken)
     {
         context.Facts.Shards.Clear();
+        var pods = ShardPods.Of(context.Services.View, context.Collection);
         for (var shard = 0; shard < context.ShardCount; shard++)
         {
             var name = ChildNames.Shard(context.Name, shard);
             var set = context.Services.View.Get<StatefulSet>(context.Namespace, name);
-            var state = Observe(shard, name, set, context.Spec.Replicas);
+            var state = Observe(shard, name, set, context.Spec.Replicas, pods.GetValueOrDefault(shard) ?? []);
             var recorded = context.Collection.Status?.Shards?.FirstOrDefault(s => s.Index == shard);
             if (Growing(state, recorded, context.Spec.Replicas)) state.PodsChanging = "replicas being added";
             context.Facts.Shards.Add(state);
@@ -40,20 +42,28 @@ public sealed class ShardReadinessStep : IReconcileStep
     public static bool Growing(ShardState state, ShardStatus? recorded, int desiredReplicas) =>
         state.Exists && !state.WorkloadReady && recorded?.TotalReplicas is { } total && total > 0 && total < desiredReplicas;
 
-    public static ShardState Observe(int index, string name, StatefulSet? set, int desiredReplicas)
+    /// <summary>
+    /// Counts ready pods from the pods themselves when the view has any: the StatefulSet's readyReplicas is derived from
+    /// them and lags (the replica step, reading the same pods, may already have placed data on a pod the set's status
+    /// does not count as ready yet, which would report a shard that is only growing as degraded). The set's status
+    /// counts only before the pod informer has seen the shard's pods.
+    /// </summary>
+    public static ShardState Observe(int index, string name, StatefulSet? set, int desiredReplicas, IReadOnlyList<Pod> pods)
     {
         var state = new ShardState(index, name) { Replicas = desiredReplicas };
         if (set is null) return state;
         state.Exists = true;
         var status = set.Status;
-        state.ReadyReplicas = status?.ReadyReplicas ?? 0;
         state.UpdatedReplicas = status?.UpdatedReplicas;
 
         // The pods the StatefulSet runs now: more than desired while the replica step drains the peers that go (it
         // shrinks the set only afterwards). Template changes roll out under the operator's control (OnDelete), so a pod
         // on the previous revision is still a working pod; the rollout is reported on its own (condition Upgrading).
-        var pods = set.Spec.Replicas ?? 1;
-        state.WorkloadReady = pods >= desiredReplicas && state.ReadyReplicas >= pods;
+        var running = set.Spec.Replicas ?? 1;
+        state.ReadyReplicas = pods.Count == 0
+            ? status?.ReadyReplicas ?? 0
+            : pods.Count(p => ShardPods.IsReady(p) && ShardPods.Ordinal(name, p.Metadata.Name) < running);
+        state.WorkloadReady = running >= desiredReplicas && state.ReadyReplicas >= running;
         return state;
     }
 }
