@@ -1,5 +1,7 @@
 -- Argo CD health check for ragoperator.io/VectorCollection, read from the status the operator writes.
--- Order matters: a status older than the spec says nothing about the spec; Degraded outranks Ready.
+-- Order matters: a status older than the spec says nothing about the spec; Degraded outranks everything else; work
+-- in flight (a shard migration, a rolling upgrade, anything still awaited) outranks Ready, which stays True meanwhile
+-- because the collection keeps serving.
 local hs = {}
 
 local function condition(name)
@@ -45,13 +47,6 @@ if degraded ~= nil and degraded.status == "True" then
   return hs
 end
 
-local ready = condition("Ready")
-if ready ~= nil and ready.status == "True" then
-  hs.status = "Healthy"
-  hs.message = describe(ready, "Collection is ready")
-  return hs
-end
-
 local rebalancing = condition("Rebalancing")
 if rebalancing ~= nil and rebalancing.status == "True" then
   hs.status = "Progressing"
@@ -59,10 +54,24 @@ if rebalancing ~= nil and rebalancing.status == "True" then
   return hs
 end
 
+local upgrading = condition("Upgrading")
+if upgrading ~= nil and upgrading.status == "True" then
+  hs.status = "Progressing"
+  hs.message = describe(upgrading, "Rolling upgrade")
+  return hs
+end
+
 local progressing = condition("Progressing")
 if progressing ~= nil and progressing.status == "True" then
   hs.status = "Progressing"
   hs.message = describe(progressing, "Reconciling")
+  return hs
+end
+
+local ready = condition("Ready")
+if ready ~= nil and ready.status == "True" then
+  hs.status = "Healthy"
+  hs.message = describe(ready, "Collection is ready")
   return hs
 end
 

@@ -35,7 +35,7 @@ internal static class CrdSchemas
 
     /// <summary>The CRD files in <c>crds/</c>: every YAML file but the kustomization that lists them.</summary>
     public static IEnumerable<string> CrdFiles() =>
-        Directory.GetFiles(Repository.PathOf("crds"), "*.yaml")
+        Directory.GetFiles(Repository.Path("crds"), "*.yaml")
             .Where(f => Path.GetFileName(f) != "kustomization.yaml")
             .Order(StringComparer.Ordinal);
 

@@ -21,14 +21,14 @@ public sealed class GeneratedCrdTests
         onDisk.Should().Equal(generated.Keys, OutOfDate);
         foreach (var (file, yaml) in generated)
         {
-            File.ReadAllText(Repository.PathOf("crds", file)).Should().Be(yaml, OutOfDate);
+            File.ReadAllText(Repository.Path("crds", file)).Should().Be(yaml, OutOfDate);
         }
     }
 
     [Fact]
     public void The_chart_carries_the_same_crds_when_it_ships_them()
     {
-        var chartCrds = Repository.PathOf("charts", "rag-operator", "crds");
+        var chartCrds = Repository.Path("charts", "rag-operator", "crds");
         if (!Directory.Exists(chartCrds)) return; // the chart may install CRDs from crds/ instead of its own copy
 
         foreach (var (file, yaml) in CrdGenerator.GenerateAll())

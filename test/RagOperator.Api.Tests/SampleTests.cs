@@ -11,7 +11,7 @@ public sealed class SampleTests
 {
     private static IReadOnlyList<(string File, JsonObject Document)> Samples()
     {
-        var folder = Repository.PathOf("config", "samples");
+        var folder = Repository.Path("config", "samples");
         var files = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.yaml").Order(StringComparer.Ordinal).ToList() : [];
         return files
             .Where(f => Path.GetFileName(f) != "kustomization.yaml")

@@ -1,6 +1,7 @@
 using FluentAssertions;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Operator.Reconciliation.Steps;
+using RagOperator.Routing;
 using Xunit;
 
 namespace RagOperator.Operator.Tests.Reconciliation;
@@ -41,14 +42,15 @@ public sealed class ShardReadinessStepTests
     public static TheoryData<PodsCase> PodsCases => new()
     {
         new("the set's status lags pods that have become ready", 1, [true, true, true], 3, true),
-        new("a pod stopped being ready and the set's status still counts it", 3, [true, false, true], 2, false),
-        new("a pod beyond the set's size (being removed) does not count", 3, [true, true, false, true], 2, false),
+        new("the pods lag a set whose status counts them ready", 3, [true, false, false], 3, true),
+        new("a pod not ready by both", 2, [true, false, true], 2, false),
+        new("a pod beyond the set's size (being removed) does not count", 1, [true, true, false, true], 2, false),
         new("no pods seen yet: the set's status counts", 3, [], 3, true),
     };
 
     [Theory]
     [MemberData(nameof(PodsCases))]
-    public void Ready_pods_are_counted_from_the_pods_when_the_view_has_them(PodsCase @case)
+    public void A_pod_counts_ready_when_the_set_or_the_pod_itself_says_so(PodsCase @case)
     {
         var set = new StatefulSet
         {
@@ -79,6 +81,21 @@ public sealed class ShardReadinessStepTests
         var recorded = recordedReplicas is null ? null : new RagOperator.Api.V1Alpha1.ShardStatus { Index = 0, TotalReplicas = recordedReplicas };
 
         ShardReadinessStep.Growing(state, recorded, desired).Should().Be(growing);
+    }
+
+    [Theory]
+    [InlineData(2, true, false, true)]
+    [InlineData(1, true, false, false)]
+    [InlineData(2, true, true, false)]
+    [InlineData(2, false, false, false)]
+    public void A_shard_no_routing_table_lists_yet_is_joining_while_its_pods_start(int index, bool exists, bool workloadReady, bool joining)
+    {
+        var table = RoutingTable.Create("docs", "search", 3, new HashCellAssigner(64), 8, Distance.Cosine,
+            RebalancePlanner.InitialAssignment(64, 2).Shards.Select(s => new RoutingShard(s.Key, $"http://docs-shard-{s.Key}:6333", s.Value)));
+        var state = new RagOperator.Operator.Reconciliation.ShardState(index, $"docs-shard-{index}") { Exists = exists, WorkloadReady = workloadReady };
+
+        ShardReadinessStep.Joining(state, table).Should().Be(joining);
+        ShardReadinessStep.Joining(state, null).Should().BeFalse("before the first table nothing is degraded anyway");
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using RagOperator.Api.V1Alpha1;
+using RagOperator.Routing;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Operator.Naming;
 using RagOperator.Operator.Replication;
@@ -27,6 +28,7 @@ public sealed class ShardReadinessStep : IReconcileStep
             var state = Observe(shard, name, set, context.Spec.Replicas, pods.GetValueOrDefault(shard) ?? []);
             var recorded = context.Collection.Status?.Shards?.FirstOrDefault(s => s.Index == shard);
             if (Growing(state, recorded, context.Spec.Replicas)) state.PodsChanging = "replicas being added";
+            else if (Joining(state, context.Table)) state.PodsChanging = "shard being added";
             context.Facts.Shards.Add(state);
         }
 
@@ -43,10 +45,18 @@ public sealed class ShardReadinessStep : IReconcileStep
         state.Exists && !state.WorkloadReady && recorded?.TotalReplicas is { } total && total > 0 && total < desiredReplicas;
 
     /// <summary>
-    /// Counts ready pods from the pods themselves when the view has any: the StatefulSet's readyReplicas is derived from
-    /// them and lags (the replica step, reading the same pods, may already have placed data on a pod the set's status
-    /// does not count as ready yet, which would report a shard that is only growing as degraded). The set's status
-    /// counts only before the pod informer has seen the shard's pods.
+    /// The shard's pods are not all ready because a scale-out is adding the shard: no routing table lists it yet, so it
+    /// serves nothing (the migration waits for it before publishing a table that does).
+    /// </summary>
+    public static bool Joining(ShardState state, RoutingTable? table) =>
+        state.Exists && !state.WorkloadReady && table is not null && table.Shards.All(s => s.Id != state.Index);
+
+    /// <summary>
+    /// Counts a pod ready when either the StatefulSet's status or the pods themselves say so. Both lag the kubelet, and
+    /// neither is always the fresher: the set's readyReplicas trails pods that became ready (the replica step, reading
+    /// the pods, may already have placed data on them), and the pod informer can trail a set whose status already counts
+    /// a pod. Taking the higher count reports a pod that failed one informer delay later, but never calls a shard that
+    /// is only growing degraded.
     /// </summary>
     public static ShardState Observe(int index, string name, StatefulSet? set, int desiredReplicas, IReadOnlyList<Pod> pods)
     {
@@ -60,9 +70,9 @@ public sealed class ShardReadinessStep : IReconcileStep
         // shrinks the set only afterwards). Template changes roll out under the operator's control (OnDelete), so a pod
         // on the previous revision is still a working pod; the rollout is reported on its own (condition Upgrading).
         var running = set.Spec.Replicas ?? 1;
-        state.ReadyReplicas = pods.Count == 0
-            ? status?.ReadyReplicas ?? 0
-            : pods.Count(p => ShardPods.IsReady(p) && ShardPods.Ordinal(name, p.Metadata.Name) < running);
+        state.ReadyReplicas = Math.Max(
+            status?.ReadyReplicas ?? 0,
+            pods.Count(p => ShardPods.IsReady(p) && ShardPods.Ordinal(name, p.Metadata.Name) < running));
         state.WorkloadReady = running >= desiredReplicas && state.ReadyReplicas >= running;
         return state;
     }

@@ -1,7 +1,7 @@
-namespace RagOperator.Deploy.Tests.Infrastructure;
+namespace RagOperator.TestSupport;
 
-/// <summary>Paths inside the repository, found by walking up from the test binaries to <c>RagOperator.sln</c>.</summary>
-internal static class Repository
+/// <summary>Paths inside the repository checkout the tests run from, found by walking up to <c>RagOperator.sln</c>.</summary>
+public static class Repository
 {
     private static readonly Lazy<string> RootPath = new(FindRoot);
 
@@ -17,10 +17,7 @@ internal static class Repository
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
-            if (File.Exists(System.IO.Path.Combine(directory.FullName, "RagOperator.sln")))
-            {
-                return directory.FullName;
-            }
+            if (File.Exists(System.IO.Path.Combine(directory.FullName, "RagOperator.sln"))) return directory.FullName;
         }
 
         throw new InvalidOperationException($"No RagOperator.sln above {AppContext.BaseDirectory}.");
