@@ -83,6 +83,9 @@ public sealed class GeneratedCrdTests
         Strings(crd["spec"]!["names"]!["shortNames"]).Should().Equal("vc");
         Strings(crd["spec"]!["names"]!["categories"]).Should().Contain("ragoperator");
         version["subresources"]!["status"].Should().BeOfType<JsonObject>();
+        version["subresources"]!["scale"]!.ToJsonString().Should().Be(
+            """{"specReplicasPath":".spec.shards","statusReplicasPath":".status.currentShards","labelSelectorPath":".status.selector"}""",
+            "kubectl scale, an HPA or KEDA drive the shard count");
         version["additionalPrinterColumns"]!.AsArray().Select(c => c!["name"]!.GetValue<string>())
             .Should().Contain(["Shards", "Replicas", "Phase", "Routing", "Age"]);
     }
@@ -95,6 +98,32 @@ public sealed class GeneratedCrdTests
         crd["spec"]!["scope"]!.GetValue<string>().Should().Be("Cluster");
         Strings(crd["spec"]!["names"]!["shortNames"]).Should().Equal("vnp");
         crd["spec"]!["versions"]![0]!["subresources"]!["status"].Should().BeOfType<JsonObject>();
+        crd["spec"]!["versions"]![0]!["subresources"]!["scale"].Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("90s", 90_000)]
+    [InlineData("5m", 300_000)]
+    [InlineData("1h30m", 5_400_000)]
+    [InlineData("250ms", 250)]
+    [InlineData("1m5ms", 60_005)]
+    [InlineData("0s", 0)]
+    public void A_min_interval_is_read_as_the_duration_it_names(string text, long milliseconds)
+    {
+        RebalanceIntervals.Parse(text).Should().Be(TimeSpan.FromMilliseconds(milliseconds));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("5")]
+    [InlineData("5 m")]
+    [InlineData("-5m")]
+    [InlineData("1d")]
+    public void Text_that_is_not_a_duration_is_no_min_interval_and_the_crd_pattern_refuses_it(string? text)
+    {
+        RebalanceIntervals.Parse(text).Should().BeNull();
+        if (!string.IsNullOrEmpty(text)) System.Text.RegularExpressions.Regex.IsMatch(text, RebalanceIntervals.Pattern).Should().BeFalse();
     }
 
     [Fact]

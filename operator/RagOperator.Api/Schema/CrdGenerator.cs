@@ -76,7 +76,7 @@ public static class CrdGenerator
             ["served"] = true,
             ["storage"] = true,
             ["schema"] = new JsonObject { ["openAPIV3Schema"] = root },
-            ["subresources"] = new JsonObject { ["status"] = new JsonObject() },
+            ["subresources"] = Subresources(entityType.GetCustomAttribute<ScaleSubresourceAttribute>()),
             ["additionalPrinterColumns"] = columns,
         };
 
@@ -233,6 +233,16 @@ public static class CrdGenerator
         var name = Enum.GetName(enumType, value)!;
         var member = enumType.GetField(name)!;
         return member.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? name;
+    }
+
+    private static JsonObject Subresources(ScaleSubresourceAttribute? scale)
+    {
+        var subresources = new JsonObject { ["status"] = new JsonObject() };
+        if (scale is null) return subresources;
+        var paths = new JsonObject { ["specReplicasPath"] = scale.SpecReplicasPath, ["statusReplicasPath"] = scale.StatusReplicasPath };
+        if (scale.LabelSelectorPath is { } selector) paths["labelSelectorPath"] = selector;
+        subresources["scale"] = paths;
+        return subresources;
     }
 
     private static string? Describe(MemberInfo member) => member.GetCustomAttribute<DescriptionAttribute>()?.Description;

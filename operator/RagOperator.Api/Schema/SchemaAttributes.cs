@@ -13,6 +13,18 @@ public sealed class KubernetesEntityAttribute(string group, string version, stri
     public string[] Categories { get; init; } = [];
 }
 
+/// <summary>
+/// The kind serves the <c>scale</c> subresource (what <c>kubectl scale</c>, an HPA or KEDA use): the paths of the
+/// desired and the current count, and of the label selector an HPA uses to find the pods behind resource metrics.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class ScaleSubresourceAttribute(string specReplicasPath, string statusReplicasPath) : Attribute
+{
+    public string SpecReplicasPath { get; } = specReplicasPath;
+    public string StatusReplicasPath { get; } = statusReplicasPath;
+    public string? LabelSelectorPath { get; init; }
+}
+
 /// <summary>An additional printer column for <c>kubectl get</c>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true)]
 public sealed class PrinterColumnAttribute(string name, string type, string jsonPath) : Attribute

@@ -9,6 +9,7 @@ namespace RagOperator.Api.V1Alpha1;
 /// <summary>A sharded Qdrant collection with its retrieval routers.</summary>
 [KubernetesEntity(ApiGroup.Name, ApiGroup.Version, "VectorCollection", "vectorcollections",
     ShortNames = ["vc"], Categories = ["ragoperator", "all"])]
+[ScaleSubresource(".spec.shards", ".status.currentShards", LabelSelectorPath = ".status.selector")]
 [Description("VectorCollection is a sharded Qdrant collection for retrieval, served through the project's retrieval routers.")]
 [PrinterColumn("Dimension", "integer", ".spec.dimension", Priority = 1)]
 [PrinterColumn("Shards", "integer", ".spec.shards")]
@@ -279,6 +280,42 @@ public sealed class RebalanceSpec
     [Range(0, 10000000)]
     [Description("Upper bound on points copied per second across the migration; 0 means unlimited.")]
     public int MaxPointsPerSecond { get; set; }
+
+    [RegularExpression(RebalanceIntervals.Pattern)]
+    [Description("Least time between the end of one shard migration and the start of the next, as a duration (90s, 5m, 1h30m); unset or 0s starts the next at once. Keeps an autoscaler that changes spec.shards (through the scale subresource) from flapping: a change that arrives sooner waits, and status says until when.")]
+    public string? MinInterval { get; set; }
+}
+
+/// <summary>Durations in <see cref="RebalanceSpec.MinInterval"/>: whole hours, minutes, seconds and milliseconds.</summary>
+public static partial class RebalanceIntervals
+{
+    public const string Pattern = "^([0-9]{1,6}(h|m|s|ms))+$";
+
+    /// <summary>The duration <paramref name="text"/> names; null when it is not one (the CRD pattern keeps such values out).</summary>
+    public static TimeSpan? Parse(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || !Duration().IsMatch(text)) return null;
+        var total = TimeSpan.Zero;
+        foreach (System.Text.RegularExpressions.Match part in Part().Matches(text))
+        {
+            var value = long.Parse(part.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            total += part.Groups[2].Value switch
+            {
+                "h" => TimeSpan.FromHours(value),
+                "m" => TimeSpan.FromMinutes(value),
+                "s" => TimeSpan.FromSeconds(value),
+                _ => TimeSpan.FromMilliseconds(value),
+            };
+        }
+
+        return total;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(Pattern)]
+    private static partial System.Text.RegularExpressions.Regex Duration();
+
+    [System.Text.RegularExpressions.GeneratedRegex("([0-9]+)(ms|h|m|s)")]
+    private static partial System.Text.RegularExpressions.Regex Part();
 }
 
 public sealed class SnapshotScheduleSpec

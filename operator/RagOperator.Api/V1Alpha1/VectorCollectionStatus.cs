@@ -17,6 +17,12 @@ public sealed class VectorCollectionStatus
     [Description("Ready, Progressing, Rebalancing and Degraded conditions.")]
     public IList<Condition>? Conditions { get; set; }
 
+    [Description("How many shards serve the collection now: the stable routing table's count, or the count a running migration started from (the scale subresource's current replicas).")]
+    public int? CurrentShards { get; set; }
+
+    [Description("Label selector of the collection's shard pods, for the scale subresource (an HPA finds the pods behind resource metrics with it).")]
+    public string? Selector { get; set; }
+
     [ListMapKeys("index")]
     [Description("Readiness and size of each shard.")]
     public IList<ShardStatus>? Shards { get; set; }

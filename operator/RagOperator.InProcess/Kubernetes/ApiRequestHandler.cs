@@ -47,7 +47,9 @@ internal sealed class ApiRequestHandler(
 
             if ((definition.Namespaced && apiPath.Namespace is null && (apiPath.Name is not null || verb is "create" or "deletecollection"))
                 || (!definition.Namespaced && apiPath.Namespace is not null)
-                || (apiPath.Subresource is not null && !(apiPath.Subresource == "status" && resource.Version.HasStatusSubresource)))
+                || (apiPath.Subresource is not null
+                    && !(apiPath.Subresource == "status" && resource.Version.HasStatusSubresource)
+                    && !(apiPath.Subresource == "scale" && resource.Version.Scale is not null)))
             {
                 throw ApiErrors.ResourceNotFound();
             }
@@ -111,11 +113,37 @@ internal sealed class ApiRequestHandler(
         }
     }
 
+    private async Task<(int Status, JsonObject Body, bool Committed)> ExecuteScaleAsync(
+        HttpContext context, ResolvedResource resource, ApiPath path, string verb, WriteOptions write)
+    {
+        switch (verb)
+        {
+            case "get":
+                return (200, operations.GetScale(resource, path.Namespace, path.Name!), false);
+            case "update":
+            {
+                var outcome = operations.UpdateScale(resource, path.Namespace, path.Name!, await ReadObjectAsync(context.Request), write);
+                return (outcome.StatusCode, outcome.Object, outcome.Committed);
+            }
+
+            default:
+            {
+                // Scale is a built-in kind without lists: a strategic merge patch of it is a merge patch.
+                var type = context.Request.ContentType?.Split(';')[0].Trim() == "application/strategic-merge-patch+json"
+                    ? PatchType.StrategicMerge
+                    : PatchTypeOf(context.Request.ContentType, resource);
+                var outcome = operations.PatchScale(resource, path.Namespace, path.Name!, type, await ReadTextAsync(context.Request), write);
+                return (outcome.StatusCode, outcome.Object, outcome.Committed);
+            }
+        }
+    }
+
     private async Task<(int Status, JsonObject Body, bool Committed)> ExecuteAsync(HttpContext context, ResolvedResource resource, ApiPath path, string verb)
     {
         var query = context.Request.Query;
         var dryRun = query["dryRun"].ToString() == "All";
         var manager = FieldManager(context.Request);
+        if (path.Subresource == "scale") return await ExecuteScaleAsync(context, resource, path, verb, new WriteOptions(manager, dryRun));
         switch (verb)
         {
             case "get":

@@ -109,7 +109,10 @@ internal static class CustomResourceDefinitions
                 JsonTree.GetBool(version["storage"]) == true,
                 JsonTree.At(version, "subresources", "status") is not null,
                 CustomResourceSchema.Parse(raw),
-                new SchemaShape(JsonTree.Clone(raw))));
+                new SchemaShape(JsonTree.Clone(raw)),
+                JsonTree.At(version, "subresources", "scale") is JsonObject scale
+                    ? new ScalePaths(JsonTree.GetString(scale["specReplicasPath"])!, JsonTree.GetString(scale["statusReplicasPath"])!, JsonTree.GetString(scale["labelSelectorPath"]))
+                    : null));
         }
 
         return new ResourceDefinition

@@ -46,7 +46,11 @@ internal sealed class ResourceDefinition
 /// <param name="HasStatusSubresource">Whether /status exists; then the main resource ignores status and /status ignores the rest.</param>
 /// <param name="Schema">Validation, defaulting and pruning for custom resources; null for built-ins.</param>
 /// <param name="Shape">List and map semantics for patches and server-side apply.</param>
-internal sealed record ResourceVersion(string Name, bool Storage, bool HasStatusSubresource, CustomResourceSchema? Schema, IObjectShape Shape);
+/// <param name="Scale">The /scale subresource's paths, when the version serves one.</param>
+internal sealed record ResourceVersion(string Name, bool Storage, bool HasStatusSubresource, CustomResourceSchema? Schema, IObjectShape Shape, ScalePaths? Scale = null);
+
+/// <summary>Where a custom resource keeps what its /scale subresource shows (paths like <c>.spec.replicas</c>).</summary>
+internal sealed record ScalePaths(string SpecReplicasPath, string StatusReplicasPath, string? LabelSelectorPath);
 
 /// <summary>A resource resolved from a request path: the definition and the version the client speaks.</summary>
 internal sealed record ResolvedResource(ResourceDefinition Definition, ResourceVersion Version)

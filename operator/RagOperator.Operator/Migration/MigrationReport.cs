@@ -26,6 +26,9 @@ public static class MigrationReasons
     /// <summary>spec.shards differs from the routing table but the cancel annotation keeps a migration from starting.</summary>
     public const string Cancelled = "Cancelled";
 
+    /// <summary>spec.shards differs from the routing table, but rebalance.minInterval has not passed since the last migration ended.</summary>
+    public const string MinIntervalNotElapsed = "MinIntervalNotElapsed";
+
     /// <summary>The published routing table contradicts the recorded phase; nothing is changed until a human looks.</summary>
     public const string Halted = "Halted";
 }

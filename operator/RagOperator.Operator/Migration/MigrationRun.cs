@@ -114,6 +114,19 @@ internal sealed partial class MigrationRun(ReconcileContext context, StreamMigra
             return StepResult.Continue;
         }
 
+        // Keeps an autoscaler writing spec.shards through /scale from chaining migrations back to back.
+        if (last?.CompletedAt is { } ended && RebalanceIntervals.Parse(context.Spec.Rebalance.MinInterval) is { } minInterval
+            && ended + minInterval - context.Services.Time.GetUtcNow() is var wait && wait > TimeSpan.Zero)
+        {
+            var message = string.Create(CultureInfo.InvariantCulture,
+                $"spec.shards is {to} but the routing table has {from} shards; the next migration starts at {ended + minInterval:yyyy-MM-ddTHH:mm:ssZ}, " +
+                $"rebalance.minInterval ({context.Spec.Rebalance.MinInterval}) after migration {last.Id} ended");
+            Report.Set(context, false, MigrationReasons.MinIntervalNotElapsed, message);
+            context.Facts.RebalanceMessage = message;
+            context.Facts.RequeueWithin(wait);
+            return StepResult.Continue;
+        }
+
         var points = context.Facts.Shards.Where(s => s.Points is not null).ToDictionary(s => s.Index, s => s.Points!.Value);
         RebalancePlan plan;
         try

@@ -52,6 +52,12 @@ public static class StatusComputer
             };
         }
 
+        // The scale subresource's current count: the shards that own cells now, so an autoscaler sees a migration's
+        // target only once the new ownership is published (a migration's tables list the shards of both sides).
+        status.Selector = Labels.AllShardsSelector(collection.Metadata.Name!);
+        if (table is not null)
+            status.CurrentShards = table.IsStable || status.Migration is null ? table.Shards.Length : status.Migration.FromShards;
+
         if (facts.Router is { } router)
             status.Router = new RouterStatus { Replicas = router.Replicas, ReadyReplicas = router.ReadyReplicas, Service = router.Service };
 

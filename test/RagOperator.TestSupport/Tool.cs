@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace RagOperator.Deploy.Tests.Infrastructure;
+namespace RagOperator.TestSupport;
 
 /// <summary>The result of running a tool: exit code and both output streams.</summary>
-internal sealed record ToolResult(string Command, int ExitCode, string StandardOutput, string StandardError)
+public sealed record ToolResult(string Command, int ExitCode, string StandardOutput, string StandardError)
 {
     public ToolResult EnsureSuccess()
     {
@@ -21,7 +21,7 @@ internal sealed record ToolResult(string Command, int ExitCode, string StandardO
 /// fails the test with that instruction rather than skipping it, so CI can never pass without the checks.
 /// Helm's cache and config go to a private temporary directory so no user setting leaks into a run.
 /// </summary>
-internal static class Tool
+public static class Tool
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
     private static readonly string HelmHome = Directory.CreateTempSubdirectory("rag-operator-helm-").FullName;
