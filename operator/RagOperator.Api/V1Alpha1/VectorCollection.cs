@@ -269,6 +269,31 @@ public sealed class RouterSpec
     [Range(0, 1000)]
     [Description("Largest difference between the clocks of two router pods, in milliseconds. A router acknowledges an upsert only once its clock is this far past the write's version (commit wait), so that a later write of the same point through another router always carries a higher version, which the migration relies on. Raise it where node clocks drift further apart.")]
     public int WriteClockUncertaintyMs { get; set; } = 5;
+
+    [Description("Scale the routers with a HorizontalPodAutoscaler between minReplicas and maxReplicas instead of running spec.router.replicas; the router PodDisruptionBudget follows the minimum.")]
+    public RouterAutoscalingSpec? Autoscaling { get; set; }
+}
+
+[CelRule("self.maxReplicas >= self.minReplicas", "router.autoscaling.maxReplicas must be at least minReplicas")]
+[CelRule("has(self.targetCpuUtilizationPercent) || has(self.targetRequestsPerSecond)",
+    "router.autoscaling needs a target: targetCpuUtilizationPercent, targetRequestsPerSecond or both")]
+public sealed class RouterAutoscalingSpec
+{
+    [Range(1, 100)]
+    [Description("Fewest router pods.")]
+    public int MinReplicas { get; set; } = 2;
+
+    [Range(1, 100)]
+    [Description("Most router pods.")]
+    public int MaxReplicas { get; set; } = 10;
+
+    [Range(1, 100)]
+    [Description("Average CPU use per router pod to aim for, in percent of its CPU request (set spec.router.resources.requests.cpu).")]
+    public int? TargetCpuUtilizationPercent { get; set; }
+
+    [Range(1, 1000000)]
+    [Description("Average search and write requests per second per router pod to aim for: the pods metric ragrouter_requests_per_second, which a custom-metrics adapter (prometheus-adapter) derives from ragrouter_request_duration_seconds_count.")]
+    public int? TargetRequestsPerSecond { get; set; }
 }
 
 public sealed class RebalanceSpec

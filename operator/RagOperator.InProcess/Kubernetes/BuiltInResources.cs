@@ -27,6 +27,7 @@ internal static class BuiltInResources
         yield return Define("apps", "v1", "controllerrevisions", "ControllerRevision");
         yield return Define("batch", "v1", "jobs", "Job", status: true, categories: ["all"]);
         yield return Define("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", status: true, shortNames: ["pdb"]);
+        yield return Define("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", status: true, shortNames: ["hpa"], categories: ["all"]);
         yield return Define("coordination.k8s.io", "v1", "leases", "Lease");
         yield return Define("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice");
         yield return Define("events.k8s.io", "v1", "events", "Event", shortNames: ["ev"]);

@@ -108,9 +108,32 @@ internal static class ServerSideApply
         // Fields this manager applied before but not now go, unless someone else still owns them. Deepest first
         // so an item's fields are gone before the item.
         var stillOwned = remaining.SelectMany(o => o.Fields).ToHashSet(StringComparer.Ordinal);
-        foreach (var path in previous.Where(p => !appliedFields.Contains(p) && !stillOwned.Contains(p)).OrderByDescending(p => p.Length))
+        var dropped = previous.Where(p => !appliedFields.Contains(p) && !stillOwned.Contains(p)).OrderByDescending(p => p.Length).ToList();
+        foreach (var path in dropped)
         {
             FieldPaths.Remove(liveObject, path, shape);
+        }
+
+        // A struct the manager applied goes with its last field, defaulted fields and all: structured-merge-diff owns
+        // the map itself (the "." entry real managedFields carry), which this server does not record, so it drops a
+        // parent once no manager owns anything under it, below the top level (spec, metadata); defaulting then fills
+        // in again whatever the schema defaults.
+        foreach (var path in dropped)
+        {
+            var tokens = FieldPaths.Split(path);
+            for (var depth = tokens.Length - 1; depth >= 2; depth--)
+            {
+                var parentPath = FieldPaths.Join(tokens[..depth]);
+                if (!tokens[depth - 1].StartsWith("f:", StringComparison.Ordinal) || appliedFields.Contains(parentPath)
+                    || stillOwned.Any(p => p.StartsWith(parentPath, StringComparison.Ordinal))
+                    || appliedFields.Any(p => p.StartsWith(parentPath + "\n", StringComparison.Ordinal))
+                    || FieldPaths.Get(liveObject, parentPath, shape).Value is not JsonObject)
+                {
+                    break;
+                }
+
+                FieldPaths.Remove(liveObject, parentPath, shape);
+            }
         }
 
         var merged = (JsonObject)Merge(liveObject, config, shape, [], topLevel: true, scope)!;

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using RagOperator.Kubernetes.Models;
 
 namespace RagOperator.Kubernetes.Client;
@@ -47,6 +48,13 @@ public interface IKubernetesClient
         where T : class, IKubernetesObject;
 
     Task<T> ApplyStatusAsync<T>(T obj, ApplyOptions options, CancellationToken cancellationToken = default)
+        where T : class, IKubernetesObject;
+
+    /// <summary>
+    /// Server-side apply of a partial configuration (only the fields in <paramref name="configuration"/>, which carries
+    /// apiVersion, kind and metadata.name): for claiming a few fields of an object whose typed model fills in more.
+    /// </summary>
+    Task<T> ApplyConfigurationAsync<T>(JsonObject configuration, ApplyOptions options, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject;
 
     /// <summary>Deletes (or starts deleting, when finalizers or foreground propagation apply) the object.</summary>

@@ -103,6 +103,15 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
     public Task<T> ApplyAsync<T>(T obj, ApplyOptions options, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject => ApplyCoreAsync(obj, options, subresource: null, cancellationToken);
 
+    public Task<T> ApplyConfigurationAsync<T>(JsonObject configuration, ApplyOptions options, CancellationToken cancellationToken = default)
+        where T : class, IKubernetesObject
+    {
+        var name = configuration["metadata"]?["name"]?.GetValue<string>() ?? throw new ArgumentException("The configuration has no metadata.name.", nameof(configuration));
+        var @namespace = configuration["metadata"]?["namespace"]?.GetValue<string>();
+        var patch = new KubernetesPatch(KubernetesPatch.ApplyPatchContentType, configuration.ToJsonString());
+        return SendPatchAsync<T>(name, @namespace, patch, subresource: null, "apply", options.FieldManager, options.Force, cancellationToken);
+    }
+
     public Task<T> ApplyStatusAsync<T>(T obj, ApplyOptions options, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject => ApplyCoreAsync(obj, options, subresource: "status", cancellationToken);
 

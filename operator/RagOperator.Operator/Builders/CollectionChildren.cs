@@ -15,7 +15,10 @@ public static class CollectionChildren
         PodDisruptionBudgetBuilder.ForShard(input, shard),
     ];
 
-    /// <summary>The routers' identity before their Deployment, so pods never start without their account.</summary>
+    /// <summary>
+    /// The routers' identity before their Deployment, so pods never start without their account; the autoscaler (when
+    /// asked for) after it.
+    /// </summary>
     public static IReadOnlyList<IKubernetesObject> Router(BuildInput input) =>
     [
         RouterRbacBuilder.ServiceAccount(input),
@@ -24,6 +27,7 @@ public static class CollectionChildren
         RouterServiceBuilder.Build(input),
         RouterDeploymentBuilder.Build(input),
         PodDisruptionBudgetBuilder.ForRouter(input),
+        .. RouterAutoscalerBuilder.Build(input) is { } autoscaler ? [autoscaler] : Array.Empty<IKubernetesObject>(),
     ];
 
     /// <summary>Everything for a collection, with the given routing table published (render uses it).</summary>

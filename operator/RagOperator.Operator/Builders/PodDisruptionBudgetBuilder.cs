@@ -20,13 +20,23 @@ public static class PodDisruptionBudgetBuilder
         },
     };
 
+    /// <summary>
+    /// One router at a time; under autoscaling, every router above one less than the autoscaler's minimum may go, so a
+    /// scaled-out fleet drains fast and one at the minimum still drains (a PDB that allows nothing blocks node drains).
+    /// </summary>
     public static PodDisruptionBudget ForRouter(BuildInput input) => new()
     {
         Metadata = Owners.Metadata(input, ChildNames.Router(input.Name), Labels.ForRouter(input.Name)),
-        Spec = new PodDisruptionBudgetSpec
-        {
-            MaxUnavailable = 1,
-            Selector = new LabelSelector { MatchLabels = Labels.RouterSelector(input.Name) },
-        },
+        Spec = input.Spec.Router.Autoscaling is { } autoscaling
+            ? new PodDisruptionBudgetSpec
+            {
+                MinAvailable = Math.Max(1, autoscaling.MinReplicas - 1),
+                Selector = new LabelSelector { MatchLabels = Labels.RouterSelector(input.Name) },
+            }
+            : new PodDisruptionBudgetSpec
+            {
+                MaxUnavailable = 1,
+                Selector = new LabelSelector { MatchLabels = Labels.RouterSelector(input.Name) },
+            },
     };
 }

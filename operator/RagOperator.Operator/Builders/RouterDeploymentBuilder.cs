@@ -38,7 +38,8 @@ public static class RouterDeploymentBuilder
             Metadata = Owners.Metadata(input, ChildNames.Router(input.Name), labels),
             Spec = new DeploymentSpec
             {
-                Replicas = router.Replicas,
+                // Under autoscaling the HorizontalPodAutoscaler owns the count; claiming it here would undo each of its scales.
+                Replicas = router.Autoscaling is null ? router.Replicas : null,
                 Selector = new LabelSelector { MatchLabels = Labels.RouterSelector(input.Name) },
                 Strategy = new DeploymentStrategy
                 {

@@ -204,6 +204,7 @@ public sealed class OperatorHost : IAsyncDisposable
                 .Owns(Informer<ConfigMap>(scope, managed))
                 .Owns(Informer<Service>(scope, managed))
                 .Owns(Informer<PodDisruptionBudget>(scope, managed))
+                .Owns(Informer<HorizontalPodAutoscaler>(scope, managed))
                 .Owns(Informer<ServiceAccount>(scope, managed))
                 .Owns(Informer<Role>(scope, managed))
                 .Owns(Informer<RoleBinding>(scope, managed))

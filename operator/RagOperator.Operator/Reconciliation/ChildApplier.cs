@@ -24,19 +24,32 @@ public enum ApplyOutcome
 /// </summary>
 public sealed class ChildApplier(IKubernetesClient client, IClusterView view, string fieldManager)
 {
-    public async Task<ApplyOutcome> ApplyAsync<T>(T desired, string? ownerUid, CancellationToken cancellationToken)
+    public string FieldManager => fieldManager;
+
+    /// <param name="desired">The operator's whole intent for the object.</param>
+    /// <param name="ownerUid">The collection that must control the object.</param>
+    /// <param name="evenIfContained">Send the apply even when the live object already contains <paramref name="desired"/>:
+    /// needed to give up a field (a field the operator no longer applies leaves its managed set only through an apply).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public async Task<ApplyOutcome> ApplyAsync<T>(T desired, string? ownerUid, CancellationToken cancellationToken, bool evenIfContained = false)
         where T : class, IKubernetesObject
     {
         var live = Live<T>(desired.Metadata.Namespace, desired.Metadata.Name!);
         if (live is not null)
         {
             if (!Owners.IsControlledBy(live, ownerUid)) return ApplyOutcome.Conflict;
-            if (SemanticSubset.Contains(ToJson(live), ToJson(desired))) return ApplyOutcome.Unchanged;
+            if (!evenIfContained && SemanticSubset.Contains(ToJson(live), ToJson(desired))) return ApplyOutcome.Unchanged;
         }
 
         await client.ApplyAsync(desired, new ApplyOptions(fieldManager, Force: true), cancellationToken);
         return live is null ? ApplyOutcome.Created : ApplyOutcome.Updated;
     }
+
+    /// <summary>Whether the operator's applied configuration of <paramref name="obj"/> includes the field at <paramref name="path"/> (e.g. <c>f:spec</c>, <c>f:replicas</c>).</summary>
+    public bool Owns(IKubernetesObject obj, params string[] path) =>
+        obj.Metadata.ManagedFields?.Any(entry =>
+            entry["manager"]?.GetValue<string>() == fieldManager && entry["operation"]?.GetValue<string>() == "Apply" && entry["subresource"] is null
+            && path.Aggregate((JsonNode?)entry["fieldsV1"], (node, segment) => node?[segment]) is not null) == true;
 
     /// <summary>The live object from the cache (or null); kinds without an informer are not supported here.</summary>
     public T? Live<T>(string? @namespace, string name)

@@ -45,6 +45,10 @@ public static class SpecValidator
             yield return new SpecProblem("spec.sharding.semantic.sampleSize", "spec.sharding.semantic.sampleSize must be at least spec.shards * cellsPerShard: k-means needs a point per centroid");
         if (spec.Sharding.Semantic.SampleSize < spec.Sharding.Semantic.CellsPerShard)
             yield return new SpecProblem("spec.sharding.semantic.sampleSize", "spec.sharding.semantic.sampleSize must be at least cellsPerShard: k-means needs a point per centroid");
+        if (spec.Router.Autoscaling is { } autoscaling && autoscaling.MaxReplicas < autoscaling.MinReplicas)
+            yield return new SpecProblem("spec.router.autoscaling", "router.autoscaling.maxReplicas must be at least minReplicas");
+        if (spec.Router.Autoscaling is { TargetCpuUtilizationPercent: null, TargetRequestsPerSecond: null })
+            yield return new SpecProblem("spec.router.autoscaling", "router.autoscaling needs a target: targetCpuUtilizationPercent, targetRequestsPerSecond or both");
         if (spec.Snapshots is { } snapshots)
         {
             foreach (var problem in StorageRules(snapshots.Storage, "spec.snapshots.storage")) yield return problem;

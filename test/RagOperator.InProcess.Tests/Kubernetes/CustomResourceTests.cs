@@ -183,6 +183,37 @@ public sealed class CustomResourceTests
         (await http.GetAsync(Collections)).Code.Should().Be(404);
     }
 
+    [Fact]
+    public async Task A_struct_an_apply_no_longer_sends_goes_with_its_fields_and_is_not_defaulted_back()
+    {
+        await using var server = await StartWithCrdsAsync();
+        using var http = new KubeHttp(server);
+        const string Base = """
+            apiVersion: ragoperator.io/v1alpha1
+            kind: VectorCollection
+            metadata:
+              name: demo
+            spec:
+              dimension: 8
+              distance: Cosine
+            """;
+        var scaled = await http.ApplyAsync($"{Collections}/demo", "gitops", Base + """
+
+              router:
+                autoscaling:
+                  maxReplicas: 6
+                  targetCpuUtilizationPercent: 70
+            """);
+        scaled.Code.Should().Be(201);
+        scaled.Body["spec"]!["router"]!["autoscaling"]!["minReplicas"]!.GetValue<int>().Should().Be(2, "the schema default fills it");
+
+        var unscaled = await http.ApplyAsync($"{Collections}/demo", "gitops", Base);
+
+        unscaled.Code.Should().Be(200, Objects.Str(unscaled.Body["message"] ?? "ok"));
+        unscaled.Body["spec"]!["router"]!.AsObject().ContainsKey("autoscaling").Should().BeFalse();
+        unscaled.Body["spec"]!["router"]!["replicas"]!.GetValue<int>().Should().Be(2, "a struct the schema defaults stays");
+    }
+
     internal static async Task<InProcessKubernetesApiServer> StartWithCrdsAsync(InProcessApiServerOptions? options = null)
     {
         var server = await InProcessKubernetesApiServer.StartAsync(options);

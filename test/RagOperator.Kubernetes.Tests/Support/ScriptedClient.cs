@@ -71,6 +71,8 @@ public sealed class ScriptedClient : IKubernetesClient
     public Task<T> PatchAsync<T>(string name, string? @namespace, KubernetesPatch patch, CancellationToken cancellationToken = default) where T : class, IKubernetesObject => throw new NotSupportedException();
     public Task<T> PatchStatusAsync<T>(string name, string? @namespace, KubernetesPatch patch, CancellationToken cancellationToken = default) where T : class, IKubernetesObject => throw new NotSupportedException();
     public Task<T> ApplyAsync<T>(T obj, ApplyOptions options, CancellationToken cancellationToken = default) where T : class, IKubernetesObject => throw new NotSupportedException();
+
+    public Task<T> ApplyConfigurationAsync<T>(System.Text.Json.Nodes.JsonObject configuration, ApplyOptions options, CancellationToken cancellationToken = default) where T : class, IKubernetesObject => throw new NotSupportedException();
     public Task<T> ApplyStatusAsync<T>(T obj, ApplyOptions options, CancellationToken cancellationToken = default) where T : class, IKubernetesObject => throw new NotSupportedException();
     public Task DeleteAsync<T>(string name, string? @namespace = null, DeleteOptions? options = null, CancellationToken cancellationToken = default) where T : class, IKubernetesObject => throw new NotSupportedException();
 

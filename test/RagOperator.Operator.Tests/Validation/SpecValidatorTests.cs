@@ -34,6 +34,9 @@ public sealed class SpecValidatorTests
         { "name too long for its services", c => c.Metadata.Name = new string('a', 45), "metadata.name" },
         { "secret ref without key", c => c.Spec.Qdrant.ApiKeySecretRef = new SecretKeySelector { Name = "s" }, "spec.qdrant.apiKeySecretRef" },
         { "router timeout out of range", c => c.Spec.Router.SearchTimeoutMs = 5, "spec.router.searchTimeoutMs" },
+        { "router autoscaling max below min", c => c.Spec.Router.Autoscaling = new RouterAutoscalingSpec { MinReplicas = 4, MaxReplicas = 2, TargetCpuUtilizationPercent = 70 }, "spec.router.autoscaling" },
+        { "router autoscaling without a target", c => c.Spec.Router.Autoscaling = new RouterAutoscalingSpec(), "spec.router.autoscaling" },
+        { "min interval not a duration", c => c.Spec.Rebalance.MinInterval = "5 minutes", "spec.rebalance.minInterval" },
     };
 
     [Theory]

@@ -53,6 +53,7 @@ public sealed class ShardWorkloadsStep : IReconcileStep
             ServiceAccount a => await context.Services.Applier.ApplyAsync(a, context.Collection.Metadata.Uid, cancellationToken),
             Role r => await context.Services.Applier.ApplyAsync(r, context.Collection.Metadata.Uid, cancellationToken),
             RoleBinding b => await context.Services.Applier.ApplyAsync(b, context.Collection.Metadata.Uid, cancellationToken),
+            HorizontalPodAutoscaler h => await context.Services.Applier.ApplyAsync(h, context.Collection.Metadata.Uid, cancellationToken),
             _ => throw new NotSupportedException($"no applier for {child.Kind}"),
         };
         switch (outcome)
