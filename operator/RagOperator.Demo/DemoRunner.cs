@@ -48,7 +48,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
         if (sample.Shards == options.ToShards) throw new DemoFailedException($"the collection already has {sample.Shards} shards; pass --to-shards with another count");
 
         view.Step("Starting the sandbox: in-process Kubernetes API server, workload simulator, operator, Qdrant shards and routers");
-        await using var sandbox = await Sandbox.Sandbox.StartAsync(new SandboxOptions { Migration = () => new StreamMigrationStep() }, cancellationToken);
+        await using var sandbox = await Sandbox.Sandbox.StartAsync(new SandboxOptions(), cancellationToken);
         view.Info($"API server at {sandbox.ApiServer.BaseUri}, namespace {sandbox.Namespace}");
 
         var (qdrantKey, routerKey) = await CreateSecretsAsync(sandbox, sample, cancellationToken);

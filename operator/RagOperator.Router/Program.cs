@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using RagOperator.Kubernetes.Client;
 using RagOperator.Kubernetes.Configuration;
 using RagOperator.Observability.Logging;
+using RagOperator.Observability.Metrics;
 using RagOperator.Router;
 using RagOperator.Router.RoutingSource;
 
@@ -37,9 +38,15 @@ catch (Exception error) when (error is KubeconfigException or KubernetesConfigur
     await Console.Error.WriteLineAsync($"rag-router: cannot reach the Kubernetes API: {error.Message}");
     return 2;
 }
+builder.Services.AddRagMetrics();
 builder.Services.AddSingleton<IKubernetesClient>(provider => new KubernetesClient(
     kubeConfiguration,
-    new KubernetesClientOptions { UserAgent = "rag-router", FieldManager = "rag-router" },
+    new KubernetesClientOptions
+    {
+        UserAgent = "rag-router",
+        FieldManager = "rag-router",
+        Metrics = new KubernetesClientMetrics(provider.GetRequiredService<Prometheus.IMetricFactory>()),
+    },
     provider.GetRequiredService<ILogger<KubernetesClient>>()));
 
 var app = RouterApplication.Build(

@@ -101,10 +101,15 @@ public sealed class Sandbox : IAsyncDisposable
     public async Task StartOperatorAsync(CancellationToken cancellationToken = default)
     {
         if (Operator is not null) throw new InvalidOperationException("the operator is already running");
-        var operatorClient = new KubernetesClient(KubernetesClientConfiguration.ForServer(ApiServer.BaseUri, options.Namespace));
+        // Each start gets a fresh registry, as a new process would, unless the caller shares one across restarts.
+        var metrics = options.OperatorMetrics ?? Prometheus.Metrics.NewCustomRegistry();
+        var operatorClient = new KubernetesClient(
+            KubernetesClientConfiguration.ForServer(ApiServer.BaseUri, options.Namespace),
+            new KubernetesClientOptions { Metrics = new KubernetesClientMetrics(Prometheus.Metrics.WithCustomRegistry(metrics)) });
         var host = await OperatorHost.StartAsync(
             new OperatorHostOptions
             {
+                MetricsRegistry = metrics,
                 MetricsPort = 0,
                 HealthPort = 0,
                 BindAddress = "127.0.0.1",

@@ -40,8 +40,14 @@ public sealed record SandboxOptions
     public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>
+    /// The metrics registry of every operator this sandbox starts, so that counters carry on across operator kills
+    /// (as Prometheus' <c>increase()</c> would join them); null gives each start a fresh one, like a new process.
+    /// </summary>
+    public Prometheus.CollectorRegistry? OperatorMetrics { get; init; }
+
+    /// <summary>
     /// Creates the migration step each time the operator starts (a restart gets a fresh one, as a new process would);
-    /// null uses the reconciler's default.
+    /// null uses the default stream migration, which reports into the operator's metrics.
     /// </summary>
     public Func<IMigrationStep>? Migration { get; init; }
 

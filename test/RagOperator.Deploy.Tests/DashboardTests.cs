@@ -48,14 +48,14 @@ public sealed partial class DashboardTests
     {
         var queried = Expressions().SelectMany(MetricNames).ToHashSet(StringComparer.Ordinal);
 
-        RagInstruments.All.Where(spec => !Series(spec).Any(queried.Contains)).Select(spec => spec.PrometheusName)
+        RagInstruments.All.Where(spec => !Series(spec).Any(queried.Contains)).Select(spec => spec.Name)
             .Should().BeEmpty("every instrument of the catalogue should be shown somewhere");
     }
 
     [Theory]
     [InlineData("Operator", new[] { "Reconciles", "Reconcile errors", "Reconcile duration", "Work queue depth", "Work queue latency", "Leader", "Kubernetes API calls" })]
     [InlineData("Collections", new[] { "Shards ready", "Points per shard", "Routing version", "Migration phase", "Copy rate" })]
-    [InlineData("Routers", new[] { "Router latency per endpoint", "Router latency per shard", "Fan-out width", "Partial results", "Router errors" })]
+    [InlineData("Routers", new[] { "Router latency per endpoint", "Router latency per shard", "Fan-out width", "Partial results", "Router errors", "Routing tables rejected" })]
     public void The_dashboard_has_the_panels_operators_look_for(string row, string[] titles)
     {
         var panels = Panels().ToList();
@@ -90,9 +90,7 @@ public sealed partial class DashboardTests
     }
 
     // The family itself, plus the series a histogram family writes.
-    private static IEnumerable<string> Series(InstrumentSpec spec) => spec.Kind == InstrumentKind.Histogram
-        ? [spec.PrometheusName, $"{spec.PrometheusName}_bucket", $"{spec.PrometheusName}_sum", $"{spec.PrometheusName}_count"]
-        : [spec.PrometheusName];
+    private static IEnumerable<string> Series(InstrumentSpec spec) => [spec.Name, .. spec.SeriesNames];
 
     private static IEnumerable<JsonObject> Panels() => Dashboard.Value["panels"]!.AsArray().Select(p => p!.AsObject());
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using RagOperator.Api.V1Alpha1;
 using RagOperator.InProcess.Kubernetes;
 using RagOperator.Kubernetes.Models;
@@ -27,33 +26,22 @@ public sealed class MigrationScenario : IAsyncDisposable
 
     private readonly Action<string> log;
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
-    private readonly MeterListener listener = new();
+    private readonly Prometheus.Counter pointsCopied;
     private readonly CancellationTokenSource chaos = new();
     private readonly List<Task> background = [];
     private CancellationTokenSource? workloadStop;
     private Task? workload;
-    private long copierUpserts;
     private readonly Lock faultGate = new();
     private double faultRate;
 
-    private MigrationScenario(SandboxHost sandbox, string name, int seed, Action<string> log)
+    private MigrationScenario(SandboxHost sandbox, Prometheus.CollectorRegistry operatorMetrics, string name, int seed, Action<string> log)
     {
         Sandbox = sandbox;
         Name = name;
         Seed = seed;
         this.log = log;
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == Observability.RagMeters.Migration && instrument.Name == RagInstruments.PointsCopied.Name) l.EnableMeasurementEvents(instrument);
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == RagTags.Collection && Equals(tag.Value, Name)) Interlocked.Add(ref copierUpserts, value);
-            }
-        });
-        listener.Start();
+        // The operator's own counter: every operator the sandbox starts (kills included) counts on this one registry.
+        pointsCopied = RagInstruments.PointsCopied.CreateCounter(Prometheus.Metrics.WithCustomRegistry(operatorMetrics));
     }
 
     public SandboxHost Sandbox { get; }
@@ -67,7 +55,8 @@ public sealed class MigrationScenario : IAsyncDisposable
     public WorkloadDriver Driver { get; private set; } = null!;
 
     /// <summary>Points the migration copier wrote to targets (its metric, for this collection only).</summary>
-    public long CopierUpserts => Interlocked.Read(ref copierUpserts);
+    public long CopierUpserts => (long)pointsCopied.GetAllLabelValues()
+        .Where(labels => labels[1] == Name).Sum(labels => pointsCopied.WithLabels(labels).Value);
 
     public int Kills => KillLog.Count;
 
@@ -85,8 +74,9 @@ public sealed class MigrationScenario : IAsyncDisposable
         string name, int shards, int seed, Action<string> log, int maxPointsPerSecond = 0, Action<VectorCollectionSpec>? configure = null, int hotIds = 0)
     {
         // The operator's default chain, stream migration included, as `rag-operator run` has it.
-        var sandbox = await SandboxHost.StartAsync(new SandboxOptions { HealthyResync = TimeSpan.FromSeconds(2) });
-        var scenario = new MigrationScenario(sandbox, name, seed, log) { MaxPointsPerSecond = maxPointsPerSecond, Configure = configure };
+        var operatorMetrics = Prometheus.Metrics.NewCustomRegistry();
+        var sandbox = await SandboxHost.StartAsync(new SandboxOptions { HealthyResync = TimeSpan.FromSeconds(2), OperatorMetrics = operatorMetrics });
+        var scenario = new MigrationScenario(sandbox, operatorMetrics, name, seed, log) { MaxPointsPerSecond = maxPointsPerSecond, Configure = configure };
         await Collections.CreateReadyAsync(sandbox, scenario.Collection(shards));
         var routers = await SandboxHost.WaitForAsync(
             _ => Task.FromResult(sandbox.RoutersOf(name) is { Count: >= 2 } r && r.All(x => x.CurrentTable is not null) ? r : null),
@@ -307,7 +297,6 @@ public sealed class MigrationScenario : IAsyncDisposable
             // Stopping.
         }
 
-        listener.Dispose();
         await Sandbox.DisposeAsync();
         http.Dispose();
         chaos.Dispose();

@@ -225,17 +225,17 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         {
             var response = await http.SendAsync(
                 message, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, deadline.Token);
-            KubernetesClientMetrics.Record(request.Verb, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), request.Resource);
+            options.Metrics?.Record(request.Verb, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), request.Resource);
             return response;
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            KubernetesClientMetrics.Record(request.Verb, "error", request.Resource);
+            options.Metrics?.Record(request.Verb, "error", request.Resource);
             throw new TimeoutException($"{request.Method} {request.PathAndQuery} did not answer within {options.RequestTimeout}", e);
         }
         catch (HttpRequestException)
         {
-            KubernetesClientMetrics.Record(request.Verb, "error", request.Resource);
+            options.Metrics?.Record(request.Verb, "error", request.Resource);
             throw;
         }
     }

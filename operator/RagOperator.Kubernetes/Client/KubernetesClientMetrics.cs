@@ -1,21 +1,13 @@
-using System.Diagnostics.Metrics;
+using Prometheus;
+using RagOperator.Observability.Metrics;
 
 namespace RagOperator.Kubernetes.Client;
 
-/// <summary>API call metrics; exported by the operator's Prometheus exporter.</summary>
-public static class KubernetesClientMetrics
+/// <summary>API call metrics on one registry: <c>kubernetes_api_requests_total</c> by verb, resource and code.</summary>
+public sealed class KubernetesClientMetrics(IMetricFactory factory)
 {
-    public const string MeterName = "RagOperator.Kubernetes";
+    private readonly Counter requests = RagInstruments.ApiRequests.CreateCounter(factory);
 
-    private static readonly Meter Meter = new(MeterName);
-
-    /// <summary>Every attempt (retries included), tagged verb, code (HTTP status or "error") and resource.</summary>
-    public static readonly Counter<long> Requests = Meter.CreateCounter<long>(
-        "kubernetes_api_requests_total", unit: "{request}", description: "Kubernetes API requests by verb, response code and resource.");
-
-    internal static void Record(string verb, string code, string resource) =>
-        Requests.Add(1,
-            new KeyValuePair<string, object?>("verb", verb),
-            new KeyValuePair<string, object?>("code", code),
-            new KeyValuePair<string, object?>("resource", resource));
+    /// <summary>One attempt (retries included); <paramref name="code"/> is the HTTP status or <c>error</c>.</summary>
+    internal void Record(string verb, string code, string resource) => requests.WithLabels(verb, resource, code).Inc();
 }

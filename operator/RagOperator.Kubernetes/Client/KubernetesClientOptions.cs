@@ -19,4 +19,7 @@ public sealed record KubernetesClientOptions
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(30);
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where API calls are counted (the operator's or router's registry); null counts nothing.</summary>
+    public KubernetesClientMetrics? Metrics { get; init; }
 }

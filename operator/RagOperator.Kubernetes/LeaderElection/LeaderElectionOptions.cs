@@ -27,6 +27,9 @@ public sealed record LeaderElectionOptions
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Where <c>leader_is_leader</c> is reported (the host's registry); null reports nothing.</summary>
+    public Runtime.ControllerMetrics? Metrics { get; init; }
+
     internal void Validate()
     {
         if (RenewDeadline >= LeaseDuration)

@@ -40,7 +40,7 @@ public sealed class LeaderElector : IDisposable
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
         time = options.TimeProvider;
-        ControllerMetrics.Track(this);
+        options.Metrics?.Track(this);
     }
 
     public string LeaseName => options.LeaseName;
@@ -118,7 +118,7 @@ public sealed class LeaderElector : IDisposable
         }
     }
 
-    public void Dispose() => ControllerMetrics.Untrack(this);
+    public void Dispose() => options.Metrics?.Untrack(this);
 
     private async Task<bool> AcquireAsync(CancellationToken cancellationToken)
     {

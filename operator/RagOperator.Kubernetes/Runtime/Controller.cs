@@ -30,6 +30,9 @@ public sealed record ControllerOptions
 
     public IWorkQueueRateLimiter? RateLimiter { get; init; }
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where reconciles and the work queue are measured (the host's registry); null measures nothing.</summary>
+    public ControllerMetrics? Metrics { get; init; }
 }
 
 /// <summary>
@@ -46,7 +49,7 @@ public sealed class Controller<T> : IController
     private readonly ILogger logger;
     private readonly List<IInformer> informers = [];
     private readonly ResourceType resource;
-    private readonly KeyValuePair<string, object?>[] tags;
+    private readonly string[] labels;
     private int started;
 
     public Controller(string name, Informer<T> primary, IReconciler<T> reconciler, ControllerOptions? options = null, ILogger? logger = null)
@@ -57,8 +60,8 @@ public sealed class Controller<T> : IController
         this.options = options ?? new ControllerOptions();
         this.logger = logger ?? NullLogger.Instance;
         resource = ResourceTypes.For<T>();
-        tags = [new("controller", name), new("kind", resource.Kind)];
-        Queue = new WorkQueue(name, this.options.RateLimiter, this.options.TimeProvider);
+        labels = [name, resource.Kind];
+        Queue = new WorkQueue(name, this.options.RateLimiter, this.options.TimeProvider, this.options.Metrics);
         informers.Add(primary);
         primary.AddEventHandler(
             onAdd: obj => Queue.Add(ObjectKey.Of(obj)),
@@ -196,12 +199,15 @@ public sealed class Controller<T> : IController
         catch (Exception e)
         {
             outcome = "error";
-            ControllerMetrics.ReconcileErrors.Add(1, tags);
+            options.Metrics?.ReconcileErrors.WithLabels(labels).Inc();
             Queue.AddRateLimited(key);
             logger.LogError(e, "Reconcile of {Kind} {Key} failed (attempt {Attempt}); retrying with backoff", resource.Kind, key, Queue.NumRequeues(key));
         }
-        ControllerMetrics.ReconcileDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
-        ControllerMetrics.ReconcileTotal.Add(1, [tags[0], tags[1], new("result", outcome)]);
+        if (options.Metrics is { } metrics)
+        {
+            metrics.ReconcileDuration.WithLabels(labels).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            metrics.Reconciles.WithLabels(labels[0], labels[1], outcome).Inc();
+        }
     }
 
     private async Task ResyncAsync(PeriodicTimer? timer, CancellationToken cancellationToken)

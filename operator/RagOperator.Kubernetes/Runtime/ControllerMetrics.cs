@@ -1,49 +1,60 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
+using Prometheus;
+using RagOperator.Observability.Metrics;
 
 namespace RagOperator.Kubernetes.Runtime;
 
-/// <summary>Controller-runtime metrics (names follow controller-runtime so dashboards carry over).</summary>
-public static class ControllerMetrics
+/// <summary>
+/// Controller-runtime metrics on one registry (names follow controller-runtime so dashboards carry over): reconciles,
+/// their errors and duration, work queue adds, retries, wait time and depth, and leader status. Depth and leader
+/// status are read from the tracked queues and electors when the registry is scraped, because a lease can run out
+/// with no event to record it on.
+/// </summary>
+public sealed class ControllerMetrics
 {
-    public const string MeterName = "RagOperator.Controller";
+    private readonly ConcurrentDictionary<WorkQueue, byte> queues = new();
+    private readonly ConcurrentDictionary<LeaderElection.LeaderElector, byte> electors = new();
+    private readonly Gauge depth;
+    private readonly Gauge leader;
 
-    private static readonly Meter Meter = new(MeterName);
-    private static readonly ConcurrentDictionary<WorkQueue, byte> Queues = new();
-    private static readonly ConcurrentDictionary<LeaderElection.LeaderElector, byte> Electors = new();
-
-    public static readonly Counter<long> ReconcileTotal = Meter.CreateCounter<long>(
-        "controller_runtime_reconcile_total", "{reconcile}", "Reconciles by controller, kind and result (success, requeue, requeue_after, error).");
-
-    public static readonly Counter<long> ReconcileErrors = Meter.CreateCounter<long>(
-        "controller_runtime_reconcile_errors_total", "{reconcile}", "Reconciles that failed, by controller and kind.");
-
-    public static readonly Histogram<double> ReconcileDuration = Meter.CreateHistogram<double>(
-        "controller_runtime_reconcile_time_seconds", "s", "Duration of one reconcile, by controller and kind.");
-
-    public static readonly Histogram<double> QueueLatency = Meter.CreateHistogram<double>(
-        "workqueue_queue_duration_seconds", "s", "Time an item waits in a work queue before a worker takes it.");
-
-    public static readonly Counter<long> QueueAdds = Meter.CreateCounter<long>(
-        "workqueue_adds_total", "{item}", "Items added to a work queue (deduplicated adds are not counted).");
-
-    public static readonly Counter<long> QueueRetries = Meter.CreateCounter<long>(
-        "workqueue_retries_total", "{item}", "Rate-limited re-adds to a work queue.");
-
-    static ControllerMetrics()
+    public ControllerMetrics(CollectorRegistry registry)
     {
-        Meter.CreateObservableGauge("workqueue_depth", ObserveDepth, "{item}", "Items waiting in a work queue.");
-        Meter.CreateObservableGauge("leader_is_leader", ObserveLeaders, "1", "1 while this process holds the lease, else 0.");
+        var factory = Prometheus.Metrics.WithCustomRegistry(registry);
+        Reconciles = RagInstruments.Reconciles.CreateCounter(factory);
+        ReconcileErrors = RagInstruments.ReconcileErrors.CreateCounter(factory);
+        ReconcileDuration = RagInstruments.ReconcileDuration.CreateHistogram(factory);
+        QueueLatency = RagInstruments.WorkQueueLatency.CreateHistogram(factory);
+        QueueAdds = RagInstruments.WorkQueueAdds.CreateCounter(factory);
+        QueueRetries = RagInstruments.WorkQueueRetries.CreateCounter(factory);
+        depth = RagInstruments.WorkQueueDepth.CreateGauge(factory);
+        leader = RagInstruments.LeaderIsLeader.CreateGauge(factory);
+        registry.AddBeforeCollectCallback(Observe);
     }
 
-    internal static void Track(WorkQueue queue) => Queues.TryAdd(queue, 0);
-    internal static void Untrack(WorkQueue queue) => Queues.TryRemove(queue, out _);
-    internal static void Track(LeaderElection.LeaderElector elector) => Electors.TryAdd(elector, 0);
-    internal static void Untrack(LeaderElection.LeaderElector elector) => Electors.TryRemove(elector, out _);
+    internal Counter Reconciles { get; }
+    internal Counter ReconcileErrors { get; }
+    internal Histogram ReconcileDuration { get; }
+    internal Histogram QueueLatency { get; }
+    internal Counter QueueAdds { get; }
+    internal Counter QueueRetries { get; }
 
-    private static IEnumerable<Measurement<long>> ObserveDepth() =>
-        Queues.Keys.Select(q => new Measurement<long>(q.Count, new KeyValuePair<string, object?>("name", q.Name)));
+    internal void Track(WorkQueue queue) => queues.TryAdd(queue, 0);
 
-    private static IEnumerable<Measurement<int>> ObserveLeaders() =>
-        Electors.Keys.Select(e => new Measurement<int>(e.IsLeader ? 1 : 0, new KeyValuePair<string, object?>("name", e.LeaseName)));
+    internal void Untrack(WorkQueue queue)
+    {
+        if (queues.TryRemove(queue, out _)) depth.RemoveLabelled(queue.Name);
+    }
+
+    internal void Track(LeaderElection.LeaderElector elector) => electors.TryAdd(elector, 0);
+
+    internal void Untrack(LeaderElection.LeaderElector elector)
+    {
+        if (electors.TryRemove(elector, out _)) leader.RemoveLabelled(elector.LeaseName);
+    }
+
+    private void Observe()
+    {
+        foreach (var queue in queues.Keys) depth.WithLabels(queue.Name).Set(queue.Count);
+        foreach (var elector in electors.Keys) leader.WithLabels(elector.LeaseName).Set(elector.IsLeader ? 1 : 0);
+    }
 }

@@ -19,19 +19,19 @@ public sealed class WorkQueue : IDisposable
     private readonly IWorkQueueRateLimiter rateLimiter;
     private readonly TimeProvider time;
     private readonly ITimer timer;
-    private readonly KeyValuePair<string, object?> nameTag;
+    private readonly ControllerMetrics? metrics;
     private TaskCompletionSource? itemsAvailable;
     private TaskCompletionSource? drained;
     private bool shuttingDown;
 
-    public WorkQueue(string name, IWorkQueueRateLimiter? rateLimiter = null, TimeProvider? timeProvider = null)
+    public WorkQueue(string name, IWorkQueueRateLimiter? rateLimiter = null, TimeProvider? timeProvider = null, ControllerMetrics? metrics = null)
     {
         Name = name;
         time = timeProvider ?? TimeProvider.System;
         this.rateLimiter = rateLimiter ?? WorkQueueRateLimiters.Default(time);
-        nameTag = new("name", name);
+        this.metrics = metrics;
         timer = time.CreateTimer(_ => ReleaseDueItems(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        ControllerMetrics.Track(this);
+        metrics?.Track(this);
     }
 
     public string Name { get; }
@@ -98,7 +98,7 @@ public sealed class WorkQueue : IDisposable
     /// <summary>Adds the item after its rate-limited backoff (call after a failure).</summary>
     public void AddRateLimited(string item)
     {
-        ControllerMetrics.QueueRetries.Add(1, nameTag);
+        metrics?.QueueRetries.WithLabels(Name).Inc();
         AddAfter(item, rateLimiter.When(item));
     }
 
@@ -122,7 +122,7 @@ public sealed class WorkQueue : IDisposable
                     dirty.Remove(item);
                     processing.Add(item);
                     if (queuedAt.Remove(item, out var since))
-                        ControllerMetrics.QueueLatency.Record(time.GetElapsedTime(since).TotalSeconds, nameTag);
+                        metrics?.QueueLatency.WithLabels(Name).Observe(time.GetElapsedTime(since).TotalSeconds);
                     return item;
                 }
                 itemsAvailable ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -177,13 +177,13 @@ public sealed class WorkQueue : IDisposable
     {
         ShutDown();
         timer.Dispose();
-        ControllerMetrics.Untrack(this);
+        metrics?.Untrack(this);
     }
 
     private void AddLocked(string item)
     {
         if (shuttingDown || !dirty.Add(item)) return;
-        ControllerMetrics.QueueAdds.Add(1, nameTag);
+        metrics?.QueueAdds.WithLabels(Name).Inc();
         // An item in flight is queued again by Done, so two workers never hold it at once.
         if (processing.Contains(item)) return;
         EnqueueLocked(item);

@@ -69,9 +69,15 @@ internal static class RunCommand
                 return ExitCodes.Failed;
             }
 
-            using var client = new KubernetesClient(configuration, new KubernetesClientOptions(), loggerFactory.CreateLogger<KubernetesClient>());
+            // One registry for the process: the client counts its API calls where the host's /metrics reads.
+            var metrics = Prometheus.Metrics.NewCustomRegistry();
+            using var client = new KubernetesClient(
+                configuration,
+                new KubernetesClientOptions { Metrics = new KubernetesClientMetrics(Prometheus.Metrics.WithCustomRegistry(metrics)) },
+                loggerFactory.CreateLogger<KubernetesClient>());
             var options = new OperatorHostOptions
             {
+                MetricsRegistry = metrics,
                 LeaderElect = parse.GetValue(leaderElect),
                 MetricsPort = parse.GetValue(metricsPort),
                 HealthPort = parse.GetValue(healthPort),

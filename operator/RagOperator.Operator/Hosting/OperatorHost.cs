@@ -13,9 +13,11 @@ using RagOperator.Kubernetes.Events;
 using RagOperator.Kubernetes.LeaderElection;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Kubernetes.Runtime;
+using Prometheus;
 using RagOperator.Observability.Metrics;
 using RagOperator.Observability.Tracing;
 using RagOperator.Operator.Builders;
+using RagOperator.Operator.Migration;
 using RagOperator.Operator.Naming;
 using RagOperator.Operator.Reconciliation;
 using RagOperator.Operator.Seams;
@@ -37,13 +39,18 @@ public sealed class OperatorHost : IAsyncDisposable
     private readonly List<IDisposable> owned = [];
     private int disposed;
 
-    private OperatorHost(OperatorServices services, ControllerManager manager, VectorCollectionReconciler reconciler, SnapshotServices snapshots)
+    private OperatorHost(
+        OperatorServices services, ControllerManager manager, VectorCollectionReconciler reconciler, SnapshotServices snapshots, CollectorRegistry metricsRegistry)
     {
+        MetricsRegistry = metricsRegistry;
         Services = services;
         Manager = manager;
         Reconciler = reconciler;
         Snapshots = snapshots;
     }
+
+    /// <summary>The registry this operator's metrics are on, and that <c>/metrics</c> serves.</summary>
+    public CollectorRegistry MetricsRegistry { get; }
 
     public OperatorServices Services { get; }
 
@@ -74,6 +81,10 @@ public sealed class OperatorHost : IAsyncDisposable
         var time = seams.Time ?? TimeProvider.System;
         var view = new InformerClusterView();
         var owned = new List<IDisposable>();
+        var registry = options.MetricsRegistry ?? Prometheus.Metrics.NewCustomRegistry();
+        var metricFactory = Prometheus.Metrics.WithCustomRegistry(registry);
+        var controllerMetrics = new ControllerMetrics(registry);
+        owned.Add(new QdrantClientMeterBridge(metricFactory));
 
         var qdrant = seams.Qdrant;
         if (qdrant is null)
@@ -108,9 +119,10 @@ public sealed class OperatorHost : IAsyncDisposable
             client, view, Settings(options),
             seams.ShardEndpoints ?? new DefaultShardEndpointResolver(), qdrant, routerAcks,
             events, time);
-        var metrics = new OperatorMetrics();
-        owned.Add(metrics);
-        var reconciler = new VectorCollectionReconciler(services, loggerFactory.CreateLogger<VectorCollectionReconciler>(), seams.Migration, metrics, options.HealthyResync);
+        var reconciler = new VectorCollectionReconciler(
+            services, loggerFactory.CreateLogger<VectorCollectionReconciler>(),
+            seams.Migration ?? new StreamMigrationStep(metrics: new MigrationMetrics(metricFactory)),
+            new OperatorMetrics(metricFactory), options.HealthyResync);
 
         LeaderElector? elector = null;
         if (options.LeaderElect)
@@ -121,6 +133,7 @@ public sealed class OperatorHost : IAsyncDisposable
                 Namespace = options.PodNamespace,
                 Identity = options.PodName,
                 TimeProvider = time,
+                Metrics = controllerMetrics,
             }, loggerFactory.CreateLogger<LeaderElector>());
             owned.Add(elector);
         }
@@ -132,9 +145,9 @@ public sealed class OperatorHost : IAsyncDisposable
             seams.SnapshotPeers ?? new PodZeroSnapshotPeerResolver(), events, seams.SnapshotSettings, seams.SnapshotTime ?? time);
 
         var manager = new ControllerManager(loggerFactory, elector);
-        var host = new OperatorHost(services, manager, reconciler, snapshots);
+        var host = new OperatorHost(services, manager, reconciler, snapshots, registry);
         host.owned.AddRange(owned);
-        host.Wire(options, client, view, reconciler, loggerFactory, time);
+        host.Wire(options, client, view, reconciler, loggerFactory, time, controllerMetrics);
         await host.StartServersAsync(options, cancellationToken);
         host.Completion = Task.Run(() => manager.RunAsync(host.stop.Token), CancellationToken.None);
         return host;
@@ -175,7 +188,7 @@ public sealed class OperatorHost : IAsyncDisposable
     }
 
     private void Wire(OperatorHostOptions options, IKubernetesClient client, InformerClusterView view, VectorCollectionReconciler reconciler,
-        ILoggerFactory loggerFactory, TimeProvider time)
+        ILoggerFactory loggerFactory, TimeProvider time, ControllerMetrics metrics)
     {
         var informerLogger = loggerFactory.CreateLogger("RagOperator.Informer");
         Informer<T> Informer<T>(string? @namespace, string? labelSelector = null)
@@ -189,7 +202,7 @@ public sealed class OperatorHost : IAsyncDisposable
 
         var pools = Informer<VectorNodePool>(null);
         var nodes = Informer<Node>(null);
-        var controllerOptions = new ControllerOptions { Workers = options.Workers, TimeProvider = time };
+        var controllerOptions = new ControllerOptions { Workers = options.Workers, TimeProvider = time, Metrics = metrics };
         var scopes = options.WatchNamespaces.Count == 0 ? [null] : options.WatchNamespaces.Select(n => (string?)n).ToList();
         var collectionInformers = new List<Informer<VectorCollection>>();
         foreach (var scope in scopes)
@@ -246,10 +259,10 @@ public sealed class OperatorHost : IAsyncDisposable
         {
             var app = Server(options.BindAddress, metricsPort, services =>
             {
-                services.AddPrometheusMetrics();
+                services.AddRagMetrics(MetricsRegistry);
                 services.AddRagTracing("rag-operator", options.OtlpEndpoint);
             });
-            app.MapPrometheusMetrics();
+            app.MapRagMetrics();
             MetricsUri = await StartAsync(app, cancellationToken);
         }
 

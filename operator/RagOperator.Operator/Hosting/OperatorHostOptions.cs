@@ -12,6 +12,12 @@ public sealed record OperatorHostOptions
     /// <summary>Port of <c>/metrics</c>; null serves no metrics endpoint. 0 picks a free port (tests).</summary>
     public int? MetricsPort { get; init; } = 8080;
 
+    /// <summary>
+    /// The registry the operator's metrics go on and <c>/metrics</c> serves. Null makes a private one, as a new process
+    /// would have; pass one to share it with the Kubernetes client (<see cref="Kubernetes.Client.KubernetesClientOptions.Metrics"/>).
+    /// </summary>
+    public Prometheus.CollectorRegistry? MetricsRegistry { get; init; }
+
     /// <summary>Port of <c>/healthz</c> and <c>/readyz</c>; null serves none. 0 picks a free port (tests).</summary>
     public int? HealthPort { get; init; } = 8081;
 

@@ -1,52 +1,65 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Globalization;
-using RagOperator.Observability;
+using Prometheus;
 using RagOperator.Observability.Metrics;
 using RagOperator.Operator.Reconciliation;
 
 namespace RagOperator.Operator.Hosting;
 
 /// <summary>
-/// Per-collection gauges on the meter <c>RagOperator.Operator</c>: shards ready and desired, points per shard and
-/// the active routing version, as the last reconcile saw them. Observable gauges read a snapshot, so a deleted
-/// collection simply disappears from the next scrape. Reconcile counts and durations come from the controller
-/// runtime's own meter.
+/// Per-collection gauges: shards ready and desired, points per shard and the active routing version, as the last
+/// reconcile saw them. A deleted collection's series, and a drained shard's, are removed, so they disappear from
+/// the next scrape instead of reporting their last value for ever. Reconcile counts and durations come from the
+/// controller runtime's own metrics.
 /// </summary>
-public sealed class OperatorMetrics : IDisposable
+public sealed class OperatorMetrics
 {
-    private readonly Meter meter;
-    private readonly ConcurrentDictionary<(string Namespace, string Collection), Snapshot> collections = new();
+    private readonly Lock gate = new();
+    private readonly Gauge shardsReady;
+    private readonly Gauge shardsDesired;
+    private readonly Gauge routingVersion;
+    private readonly Gauge points;
+    private readonly Dictionary<(string Namespace, string Collection), string[]> shardsWithPoints = [];
 
-    public OperatorMetrics(IMeterFactory? factory = null)
+    public OperatorMetrics(IMetricFactory factory)
     {
-        meter = factory?.Create(RagMeters.Operator) ?? new Meter(RagMeters.Operator);
-        meter.CreateObservableGauge(RagInstruments.ShardsReady.Name, () => Each(s => s.ShardsReady), description: RagInstruments.ShardsReady.Description);
-        meter.CreateObservableGauge(RagInstruments.ShardsDesired.Name, () => Each(s => s.ShardsDesired), description: RagInstruments.ShardsDesired.Description);
-        meter.CreateObservableGauge(RagInstruments.RoutingVersion.Name, () => Each(s => s.RoutingVersion), description: RagInstruments.RoutingVersion.Description);
-        meter.CreateObservableGauge(RagInstruments.Points.Name, PointsPerShard, description: RagInstruments.Points.Description);
+        shardsReady = RagInstruments.ShardsReady.CreateGauge(factory);
+        shardsDesired = RagInstruments.ShardsDesired.CreateGauge(factory);
+        routingVersion = RagInstruments.RoutingVersion.CreateGauge(factory);
+        points = RagInstruments.Points.CreateGauge(factory);
     }
 
     public void Record(ReconcileContext context)
     {
+        var (ns, name) = (context.Namespace, context.Name);
         var shards = context.Facts.Shards;
-        collections[(context.Namespace, context.Name)] = new Snapshot(
-            shards.Count(s => s.Ready),
-            context.Spec.Shards,
-            context.Table?.Version ?? 0,
-            shards.Where(s => s.Points is not null).Select(s => (s.Index, s.Points!.Value)).ToList());
+        var counted = shards.Where(s => s.Points is not null).ToList();
+        var indexes = counted.Select(s => s.Index.ToString(CultureInfo.InvariantCulture)).ToArray();
+        lock (gate)
+        {
+            shardsReady.WithLabels(ns, name).Set(shards.Count(s => s.Ready));
+            shardsDesired.WithLabels(ns, name).Set(context.Spec.Shards);
+            routingVersion.WithLabels(ns, name).Set(context.Table?.Version ?? 0);
+            if (shardsWithPoints.TryGetValue((ns, name), out var previous))
+            {
+                foreach (var gone in previous.Except(indexes, StringComparer.Ordinal)) points.RemoveLabelled(ns, name, gone);
+            }
+
+            for (var i = 0; i < counted.Count; i++) points.WithLabels(ns, name, indexes[i]).Set(counted[i].Points!.Value);
+            shardsWithPoints[(ns, name)] = indexes;
+        }
     }
 
-    public void Forget(string @namespace, string collection) => collections.TryRemove((@namespace, collection), out _);
-
-    public void Dispose() => meter.Dispose();
-
-    private IEnumerable<Measurement<long>> Each(Func<Snapshot, long> value) =>
-        collections.Select(c => new Measurement<long>(value(c.Value), new(RagTags.CollectionNamespace, c.Key.Namespace), new("collection", c.Key.Collection)));
-
-    private IEnumerable<Measurement<long>> PointsPerShard() =>
-        collections.SelectMany(c => c.Value.Points.Select(p => new Measurement<long>(p.Points,
-            new(RagTags.CollectionNamespace, c.Key.Namespace), new("collection", c.Key.Collection), new("shard", p.Index.ToString(CultureInfo.InvariantCulture)))));
-
-    private sealed record Snapshot(long ShardsReady, long ShardsDesired, long RoutingVersion, IReadOnlyList<(int Index, long Points)> Points);
+    public void Forget(string @namespace, string collection)
+    {
+        lock (gate)
+        {
+            shardsReady.RemoveLabelled(@namespace, collection);
+            shardsDesired.RemoveLabelled(@namespace, collection);
+            routingVersion.RemoveLabelled(@namespace, collection);
+            if (shardsWithPoints.Remove((@namespace, collection), out var indexes))
+            {
+                foreach (var index in indexes) points.RemoveLabelled(@namespace, collection, index);
+            }
+        }
+    }
 }

@@ -35,7 +35,7 @@ public static class RouterEndpoints
             w.WriteEndObject();
         }));
         app.MapGet("/readyz", (HttpContext context) => Readiness(context, runtime));
-        app.MapPrometheusMetrics("/metrics");
+        app.MapRagMetrics("/metrics");
         app.MapGet("/v1/routing", (HttpContext context) => RoutingStatus(context, runtime));
 
         app.MapPost(CollectionRoute + "/search", (HttpContext context, string collection) =>

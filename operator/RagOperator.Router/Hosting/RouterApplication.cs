@@ -27,14 +27,14 @@ public static class RouterApplication
         options.Validate();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.AllowSynchronousIO = false);
-        builder.Services.AddPrometheusMetrics();
+        builder.Services.AddRagMetrics();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IRoutingSource>(source);
         builder.Services.AddSingleton(_ => new RoutingTableHolder(options.Collection, options.Namespace));
         builder.Services.AddSingleton(provider =>
         {
             var holder = provider.GetRequiredService<RoutingTableHolder>();
-            return new RouterMetrics(options.Collection, options.RouterName, () => holder.Version);
+            return new RouterMetrics(provider.GetRequiredService<Prometheus.CollectorRegistry>(), options.Collection, () => holder.Version);
         });
         builder.Services.AddSingleton(provider => new RoutingFeed(
             provider.GetRequiredService<RoutingTableHolder>(),

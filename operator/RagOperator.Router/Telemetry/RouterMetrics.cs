@@ -1,65 +1,50 @@
-using System.Diagnostics.Metrics;
-using RagOperator.Observability;
+using System.Globalization;
+using Prometheus;
 using RagOperator.Observability.Metrics;
 using RagOperator.Routing;
 
 namespace RagOperator.Router.Telemetry;
 
 /// <summary>
-/// The router's instruments on meter <c>RagOperator.Router</c>, named after the catalogue in
-/// <see cref="RagInstruments"/>. Every instrument carries a <c>router</c> tag (the replica name) so that several
-/// routers in one process (tests, the sandbox) keep separate series; in a cluster it equals the pod name.
+/// The router's metrics, from the catalogue in <see cref="RagInstruments"/>, on the router's own registry (several
+/// routers in one process — tests, the sandbox — each serve only their own series). The routing version is read
+/// from the routing table holder when the registry is scraped.
 /// </summary>
-public sealed class RouterMetrics : IDisposable
+public sealed class RouterMetrics
 {
-    public const string RoutingRejectionsName = "ragrouter_routing_rejections_total";
-
-    private readonly Meter meter;
-    private readonly Histogram<double> requestDuration;
-    private readonly Histogram<double> shardDuration;
-    private readonly Histogram<int> fanOut;
-    private readonly Counter<long> partial;
-    private readonly Counter<long> errors;
-    private readonly Counter<long> rejections;
+    private readonly Histogram requestDuration;
+    private readonly Histogram shardDuration;
+    private readonly Histogram fanOut;
+    private readonly Counter partial;
+    private readonly Counter errors;
+    private readonly Counter rejections;
     private readonly string collection;
 
-    public RouterMetrics(string collection, string routerName, Func<long> routingVersion)
+    public RouterMetrics(CollectorRegistry registry, string collection, Func<long> routingVersion)
     {
         this.collection = collection;
-        meter = new Meter(RagMeters.Router);
-        KeyValuePair<string, object?>[] tags = [new("router", routerName)];
-        requestDuration = meter.CreateHistogram<double>(
-            RagInstruments.RouterRequestDuration.Name, RagInstruments.RouterRequestDuration.Unit, RagInstruments.RouterRequestDuration.Description, tags);
-        shardDuration = meter.CreateHistogram<double>(
-            RagInstruments.RouterShardRequestDuration.Name, RagInstruments.RouterShardRequestDuration.Unit, RagInstruments.RouterShardRequestDuration.Description, tags);
-        fanOut = meter.CreateHistogram<int>(
-            RagInstruments.RouterFanOut.Name, RagInstruments.RouterFanOut.Unit, RagInstruments.RouterFanOut.Description, tags);
-        partial = meter.CreateCounter<long>(
-            RagInstruments.RouterPartialResults.Name, RagInstruments.RouterPartialResults.Unit, RagInstruments.RouterPartialResults.Description, tags);
-        errors = meter.CreateCounter<long>(
-            RagInstruments.RouterErrors.Name, RagInstruments.RouterErrors.Unit, RagInstruments.RouterErrors.Description, tags);
-        rejections = meter.CreateCounter<long>(
-            RoutingRejectionsName, null, "Routing tables this router refused (malformed, stale, conflicting, other collection), by outcome.", tags);
-        meter.CreateObservableGauge(
-            RagInstruments.RouterRoutingVersion.Name,
-            () => new Measurement<long>(routingVersion(), new KeyValuePair<string, object?>(RagTags.Collection, collection)),
-            RagInstruments.RouterRoutingVersion.Unit, RagInstruments.RouterRoutingVersion.Description, tags);
+        var factory = Prometheus.Metrics.WithCustomRegistry(registry);
+        requestDuration = RagInstruments.RouterRequestDuration.CreateHistogram(factory);
+        shardDuration = RagInstruments.RouterShardRequestDuration.CreateHistogram(factory);
+        fanOut = RagInstruments.RouterFanOut.CreateHistogram(factory);
+        partial = RagInstruments.RouterPartialResults.CreateCounter(factory);
+        errors = RagInstruments.RouterErrors.CreateCounter(factory);
+        rejections = RagInstruments.RouterRoutingRejections.CreateCounter(factory);
+        var version = RagInstruments.RouterRoutingVersion.CreateGauge(factory).WithLabels(collection);
+        registry.AddBeforeCollectCallback(() => version.Set(routingVersion()));
     }
 
     public void Request(string endpoint, int code, TimeSpan elapsed) =>
-        requestDuration.Record(elapsed.TotalSeconds, new(RagTags.Collection, collection), new(RagTags.Endpoint, endpoint), new(RagTags.Code, code));
+        requestDuration.WithLabels(collection, endpoint, code.ToString(CultureInfo.InvariantCulture)).Observe(elapsed.TotalSeconds);
 
     public void ShardCall(int shard, string operation, string outcome, TimeSpan elapsed) =>
-        shardDuration.Record(elapsed.TotalSeconds, new(RagTags.Collection, collection), new(RagTags.Shard, shard), new(RagTags.Operation, operation), new(RagTags.Outcome, outcome));
+        shardDuration.WithLabels(collection, shard.ToString(CultureInfo.InvariantCulture), operation, outcome).Observe(elapsed.TotalSeconds);
 
-    public void FanOut(int shards) => fanOut.Record(shards, new KeyValuePair<string, object?>(RagTags.Collection, collection));
+    public void FanOut(int shards) => fanOut.WithLabels(collection).Observe(shards);
 
-    public void PartialResult() => partial.Add(1, new KeyValuePair<string, object?>(RagTags.Collection, collection));
+    public void PartialResult() => partial.WithLabels(collection).Inc();
 
-    public void Error(string kind) => errors.Add(1, new(RagTags.Collection, collection), new(RagTags.Kind, kind));
+    public void Error(string kind) => errors.WithLabels(collection, kind).Inc();
 
-    public void RoutingRejected(RoutingTableUpdateOutcome outcome) =>
-        rejections.Add(1, new(RagTags.Collection, collection), new(RagTags.Outcome, outcome.ToString()));
-
-    public void Dispose() => meter.Dispose();
+    public void RoutingRejected(RoutingTableUpdateOutcome outcome) => rejections.WithLabels(collection, outcome.ToString()).Inc();
 }

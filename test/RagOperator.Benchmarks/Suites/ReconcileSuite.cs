@@ -31,8 +31,10 @@ public sealed class ReconcileSuite : IBenchmarkSuite
         var started = Stopwatch.GetTimestamp();
         var count = context.Sizes.ReconcileCollections;
         var timeout = context.Sizes.IsSmoke ? TimeSpan.FromMinutes(2) : TimeSpan.FromMinutes(8);
+        var metrics = Prometheus.Metrics.NewCustomRegistry();
         await using var sandbox = await Sandbox.Sandbox.StartAsync(new SandboxOptions
         {
+            OperatorMetrics = metrics,
             SharedQdrant = true,
             StartRouters = false,
             RouterEndpoints = new NoRouterEndpoints(),
@@ -42,7 +44,7 @@ public sealed class ReconcileSuite : IBenchmarkSuite
             // Nothing in the product reads EndpointSlices; keeping thousands of them up to date would measure the simulator.
             Simulator = new WorkloadSimulatorOptions { ReadyDelay = TimeSpan.FromMilliseconds(50), ManageEndpointSlices = false },
         }, cancellationToken);
-        using var reconciles = new ReconcileCounter();
+        var reconciles = new ReconcileCounter(metrics);
         var names = Enumerable.Range(0, count).Select(i => $"c-{i:D4}").ToList();
 
         context.Log.WriteLine($"  creating {count} collections (operator stopped)");

@@ -25,7 +25,7 @@ public sealed class SearchDuringMigrationSuite : IBenchmarkSuite
         var started = Stopwatch.GetTimestamp();
         var sizes = context.Sizes;
         var timeout = sizes.IsSmoke ? TimeSpan.FromMinutes(2) : TimeSpan.FromMinutes(5);
-        await using var sandbox = await Sandbox.Sandbox.StartAsync(new SandboxOptions { Migration = () => new StreamMigrationStep() }, cancellationToken);
+        await using var sandbox = await Sandbox.Sandbox.StartAsync(new SandboxOptions(), cancellationToken);
         await sandbox.ApplyAsync(SandboxCollections.Collection(Collection, sizes.MigrationFromShards, sizes.MigrationDimension, routers: 2), cancellationToken);
         await sandbox.WaitForConditionAsync(Collection, "Ready", timeout: timeout, cancellationToken: cancellationToken);
         var routers = await Sandbox.Sandbox.WaitForAsync<IReadOnlyList<Router.RouterHandle>>(

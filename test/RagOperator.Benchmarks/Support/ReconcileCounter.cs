@@ -1,38 +1,20 @@
-using System.Diagnostics.Metrics;
-using RagOperator.Kubernetes.Runtime;
+using Prometheus;
+using RagOperator.Observability.Metrics;
 
 namespace RagOperator.Benchmarks.Support;
 
 /// <summary>
-/// Counts the VectorCollection controller's reconciles from the controller runtime's own metric
-/// (<c>controller_runtime_reconcile_total</c>), so the figure is what the operator reports, not a guess.
+/// Counts the VectorCollection controller's reconciles from the controller runtime's own counter
+/// (<c>controller_runtime_reconcile_total</c>) on the operator's registry, so the figure is what the operator
+/// reports, not a guess. Give the sandbox the same registry (<c>SandboxOptions.OperatorMetrics</c>) so the count
+/// runs on across operator restarts.
 /// </summary>
-public sealed class ReconcileCounter : IDisposable
+public sealed class ReconcileCounter(CollectorRegistry registry)
 {
-    private readonly MeterListener listener = new();
-    private long reconciles;
+    // Creating a catalogued metric on a registry that has it returns the operator's own instance.
+    private readonly Counter reconciles = RagInstruments.Reconciles.CreateCounter(Metrics.WithCustomRegistry(registry));
 
-    public ReconcileCounter()
-    {
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == ControllerMetrics.MeterName && instrument.Name == "controller_runtime_reconcile_total") l.EnableMeasurementEvents(instrument);
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "controller" && tag.Value is string name && name.StartsWith("vectorcollection", StringComparison.Ordinal))
-                {
-                    Interlocked.Add(ref reconciles, value);
-                    return;
-                }
-            }
-        });
-        listener.Start();
-    }
-
-    public long Reconciles => Interlocked.Read(ref reconciles);
-
-    public void Dispose() => listener.Dispose();
+    public long Reconciles => (long)reconciles.GetAllLabelValues()
+        .Where(labels => labels[0].StartsWith("vectorcollection", StringComparison.Ordinal))
+        .Sum(labels => reconciles.WithLabels(labels).Value);
 }

@@ -41,27 +41,39 @@ public sealed class MetricsScrapeTests(ITestOutputHelper output)
             RagInstruments.RoutingVersion, RagInstruments.MigrationPhase, RagInstruments.PointsCopied, RagInstruments.MigrationCopyRate,
         })
         {
-            fromOperator.Has(spec.PrometheusName).Should().BeTrue($"the operator serves {spec.PrometheusName}");
+            fromOperator.Family(spec.Name).Samples.Should().NotBeEmpty($"the operator serves {spec.Name}");
         }
 
-        fromOperator.Value(RagInstruments.ShardsReady.PrometheusName, collection).Should().Be(3);
-        fromOperator.Value(RagInstruments.MigrationPhase.PrometheusName, [.. collection, (RagTags.Phase, "Done")]).Should().Be(1);
-        fromOperator.Value(RagInstruments.MigrationPhase.PrometheusName, [.. collection, (RagTags.Phase, "Copying")]).Should().Be(0);
-        fromOperator.Value(RagInstruments.PointsCopied.PrometheusName, collection).Should().BeGreaterThan(0);
-        fromOperator.Family(RagInstruments.ApiRequests.PrometheusName).Samples
+        fromOperator.Value(RagInstruments.ShardsReady.Name, collection).Should().Be(3);
+        fromOperator.Value(RagInstruments.MigrationPhase.Name, [.. collection, (RagTags.Phase, "Done")]).Should().Be(1);
+        fromOperator.Value(RagInstruments.MigrationPhase.Name, [.. collection, (RagTags.Phase, "Copying")]).Should().Be(0);
+        fromOperator.Value(RagInstruments.PointsCopied.Name, collection).Should().BeGreaterThan(0);
+        fromOperator.Family(RagInstruments.ApiRequests.Name).Samples
             .Should().Contain(s => s.Labels.ContainsKey("verb") && s.Labels.ContainsKey("code"), "API calls are counted by verb and code");
+
+        // The type each family is declared with is the catalogue's, so rate() and histogram_quantile() apply.
+        foreach (var spec in RagInstruments.All.Where(spec => fromOperator.Has(spec.Name)))
+        {
+            fromOperator.Family(spec.Name).Type.Should().Be(spec.Kind.ToString().ToLowerInvariant(), $"{spec.Name} is a {spec.Kind}");
+        }
+
+        fromOperator.Family(RagInstruments.ReconcileDuration.Name).Samples.Where(s => s.Name.EndsWith("_bucket", StringComparison.Ordinal))
+            .Select(s => s.Labels["le"]).Distinct().Should().Equal(
+                [.. RagInstruments.SecondsBuckets.Select(b => b.ToString(System.Globalization.CultureInfo.InvariantCulture)), "+Inf"], "reconcile time is in seconds buckets");
+        fromOperator.Family(RagInstruments.MigrationBatchSize.Name).Samples.Where(s => s.Name.EndsWith("_bucket", StringComparison.Ordinal))
+            .Select(s => s.Labels["le"]).Distinct().Should().Contain(["250", "10000", "+Inf"], "batch sizes are counted in points, not seconds");
 
         foreach (var spec in new[]
         {
             RagInstruments.RouterRequestDuration, RagInstruments.RouterShardRequestDuration, RagInstruments.RouterFanOut, RagInstruments.RouterRoutingVersion,
         })
         {
-            fromRouter.Has(spec.PrometheusName).Should().BeTrue($"the router serves {spec.PrometheusName}");
+            fromRouter.Family(spec.Name).Samples.Should().NotBeEmpty($"the router serves {spec.Name}");
         }
 
-        fromRouter.Family(RagInstruments.RouterRequestDuration.PrometheusName).Samples
+        fromRouter.Family(RagInstruments.RouterRequestDuration.Name).Samples
             .Should().Contain(s => s.Labels.GetValueOrDefault("endpoint") == "search").And.Contain(s => s.Labels.GetValueOrDefault("endpoint") == "upsert");
-        fromRouter.Family(RagInstruments.RouterShardRequestDuration.PrometheusName).Samples
+        fromRouter.Family(RagInstruments.RouterShardRequestDuration.Name).Samples
             .Select(s => s.Labels.GetValueOrDefault("shard")).Distinct().Should().Contain(["0", "1", "2"], "latency is broken down per shard, the new one included");
     }
 }

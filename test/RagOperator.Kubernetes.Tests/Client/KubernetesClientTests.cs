@@ -1,4 +1,5 @@
-using System.Diagnostics.Metrics;
+using Prometheus;
+using RagOperator.TestSupport.Prometheus;
 using System.Net;
 using System.Text.Json.Nodes;
 using RagOperator.Kubernetes.Client;
@@ -13,6 +14,7 @@ public sealed class KubernetesClientTests : IDisposable
     private const string MapJson = """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c-routing","namespace":"rag","resourceVersion":"7"},"data":{"v":"1"}}""";
     private readonly FakeHttpHandler handler = new();
     private readonly ManualTimeProvider time = new();
+    private readonly CollectorRegistry metrics = Metrics.NewCustomRegistry();
     private readonly KubernetesClient client;
 
     public KubernetesClientTests()
@@ -28,6 +30,7 @@ public sealed class KubernetesClientTests : IDisposable
             MaxRetries = 3,
             RetryBaseDelay = TimeSpan.Zero,
             RetryMaxDelay = TimeSpan.Zero,
+            Metrics = new KubernetesClientMetrics(Metrics.WithCustomRegistry(metrics)),
         }, handler: handler);
     }
 
@@ -232,24 +235,15 @@ public sealed class KubernetesClientTests : IDisposable
     [Fact]
     public async Task Every_attempt_is_counted_by_verb_code_and_resource()
     {
-        var seen = new List<(long Value, string Verb, string Code, string Resource)>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == KubernetesClientMetrics.MeterName && instrument.Name == "kubernetes_api_requests_total") l.EnableMeasurementEvents(instrument);
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-        {
-            var t = tags.ToArray().ToDictionary(k => k.Key, k => (string)k.Value!);
-            if (t["resource"] == "clusterrolebindings") lock (seen) seen.Add((value, t["verb"], t["code"], t["resource"]));
-        });
-        listener.Start();
         handler.Respond(HttpStatusCode.InternalServerError, FakeHttpHandler.StatusJson(500, "InternalError", "x"))
             .Respond(HttpStatusCode.OK, """{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"l"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"r"}}""");
 
         await client.GetAsync<ClusterRoleBinding>("l");
+        var exposition = await metrics.ScrapeAsync();
 
-        seen.Should().Equal((1L, "get", "500", "clusterrolebindings"), (1L, "get", "200", "clusterrolebindings"));
+        exposition.Family("kubernetes_api_requests_total").Type.Should().Be("counter");
+        exposition.Family("kubernetes_api_requests_total").Samples.Select(s => (s.Value, s.Labels["verb"], s.Labels["code"], s.Labels["resource"]))
+            .Should().BeEquivalentTo([(1.0, "get", "500", "clusterrolebindings"), (1.0, "get", "200", "clusterrolebindings")]);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
+using Prometheus;
+using RagOperator.TestSupport.Prometheus;
 using RagOperator.Kubernetes.Client;
 using RagOperator.Kubernetes.LeaderElection;
 using RagOperator.Kubernetes.Models;
@@ -21,7 +22,8 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     public Task InitializeAsync() => cluster.InitializeAsync();
     public Task DisposeAsync() => cluster.DisposeAsync();
 
-    private LeaderElector Elector(string identity, IKubernetesClient client, TimeSpan? leaseDuration = null, TimeSpan? renewDeadline = null) => new(client, new LeaderElectionOptions
+    private LeaderElector Elector(
+        string identity, IKubernetesClient client, TimeSpan? leaseDuration = null, TimeSpan? renewDeadline = null, CollectorRegistry? metrics = null) => new(client, new LeaderElectionOptions
     {
         LeaseName = leaseName,
         Namespace = "rag",
@@ -29,6 +31,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         LeaseDuration = leaseDuration ?? LeaseDuration,
         RenewDeadline = renewDeadline ?? RenewDeadline,
         RetryPeriod = RetryPeriod,
+        Metrics = metrics is null ? null : new ControllerMetrics(metrics),
     });
 
     /// <summary>Runs an elector whose "work" lasts until its leadership token is cancelled, recording when it led.</summary>
@@ -110,28 +113,21 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     {
         // A long lease: a takeover well inside it can only come from the release.
         var longLease = TimeSpan.FromSeconds(20);
-        using var a = Elector("replica-a", cluster.NewClient(), longLease, TimeSpan.FromSeconds(15));
-        using var b = Elector("replica-b", cluster.NewClient(), longLease, TimeSpan.FromSeconds(15));
+        // Each replica has its own registry, as each pod has its own /metrics.
+        var (metricsA, metricsB) = (Metrics.NewCustomRegistry(), Metrics.NewCustomRegistry());
+        using var a = Elector("replica-a", cluster.NewClient(), longLease, TimeSpan.FromSeconds(15), metricsA);
+        using var b = Elector("replica-b", cluster.NewClient(), longLease, TimeSpan.FromSeconds(15), metricsB);
         using var stopSampling = new CancellationTokenSource();
         var (sampler, overlaps) = WatchForTwoLeaders(a, b, stopSampling.Token);
-        var leaders = new Dictionary<string, int>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == ControllerMetrics.MeterName && instrument.Name == "leader_is_leader") l.EnableMeasurementEvents(instrument);
-        };
-        listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
-        {
-            if (Equals(tags.ToArray().Single().Value, leaseName)) leaders[value == 1 ? "leader" : "standby"] = leaders.GetValueOrDefault(value == 1 ? "leader" : "standby") + 1;
-        });
-        listener.Start();
 
         var runA = Campaign(a);
         await Eventually.TrueAsync(() => a.IsLeader, "replica-a leads");
         var runB = Campaign(b);
         await Eventually.TrueAsync(() => b.ObservedLeader == "replica-a", "replica-b sees the leader");
-        listener.RecordObservableInstruments();
-        leaders.Should().BeEquivalentTo(new Dictionary<string, int> { ["leader"] = 1, ["standby"] = 1 });
+        var (fromA, fromB) = (await metricsA.ScrapeAsync(), await metricsB.ScrapeAsync());
+        fromA.Family("leader_is_leader").Type.Should().Be("gauge");
+        fromA.Value("leader_is_leader", ("name", leaseName)).Should().Be(1);
+        fromB.Value("leader_is_leader", ("name", leaseName)).Should().Be(0);
 
         var shutdown = Stopwatch.StartNew();
         await runA.Stop.CancelAsync();

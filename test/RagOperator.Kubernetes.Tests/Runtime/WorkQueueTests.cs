@@ -1,17 +1,19 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
+using Prometheus;
 using RagOperator.Kubernetes.Runtime;
 using RagOperator.Kubernetes.Tests.Support;
+using RagOperator.TestSupport.Prometheus;
 
 namespace RagOperator.Kubernetes.Tests.Runtime;
 
 public sealed class WorkQueueTests : IDisposable
 {
     private readonly ManualTimeProvider time = new();
+    private readonly CollectorRegistry registry = Metrics.NewCustomRegistry();
     private readonly WorkQueue queue;
 
     public WorkQueueTests() => queue = new WorkQueue("test-" + Guid.NewGuid().ToString("N"),
-        new ExponentialBackoffRateLimiter(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8)), time);
+        new ExponentialBackoffRateLimiter(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8)), time, new ControllerMetrics(registry));
 
     public void Dispose() => queue.Dispose();
 
@@ -216,32 +218,39 @@ public sealed class WorkQueueTests : IDisposable
     }
 
     [Fact]
-    public async Task Depth_and_latency_are_reported_as_metrics()
+    public async Task Depth_adds_retries_and_latency_are_reported_as_metrics()
     {
-        var depth = -1L;
-        var latencies = new List<double>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == ControllerMetrics.MeterName) l.EnableMeasurementEvents(instrument);
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            if (instrument.Name == "workqueue_depth" && Equals(tags.ToArray().Single().Value, queue.Name)) depth = value;
-        });
-        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
-        {
-            if (instrument.Name == "workqueue_queue_duration_seconds" && Equals(tags.ToArray().Single().Value, queue.Name)) lock (latencies) latencies.Add(value);
-        });
-        listener.Start();
-
         queue.Add("rag/a");
         queue.Add("rag/b");
-        listener.RecordObservableInstruments();
-        depth.Should().Be(2);
+        queue.Add("rag/a");
+        var queued = await registry.ScrapeAsync();
+
+        queued.Family("workqueue_depth").Type.Should().Be("gauge");
+        queued.Value("workqueue_depth", ("name", queue.Name)).Should().Be(2, "depth is read from the queue when scraped");
+        queued.Value("workqueue_adds_total", ("name", queue.Name)).Should().Be(2, "a deduplicated add is not counted");
 
         time.Advance(TimeSpan.FromSeconds(3));
-        await Get();
-        latencies.Should().Equal(3.0);
+        (await Get()).Should().Be("rag/a");
+        queue.AddRateLimited("rag/c");
+        var taken = await registry.ScrapeAsync();
+
+        taken.Value("workqueue_depth", ("name", queue.Name)).Should().Be(1);
+        taken.Value("workqueue_retries_total", ("name", queue.Name)).Should().Be(1);
+        taken.Family("workqueue_queue_duration_seconds").Type.Should().Be("histogram");
+        taken.Value("workqueue_queue_duration_seconds_count", ("name", queue.Name)).Should().Be(1);
+        taken.Value("workqueue_queue_duration_seconds_sum", ("name", queue.Name)).Should().Be(3.0);
+        taken.Value("workqueue_queue_duration_seconds_bucket", ("name", queue.Name), ("le", "2.5")).Should().Be(0);
+        taken.Value("workqueue_queue_duration_seconds_bucket", ("name", queue.Name), ("le", "5")).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_disposed_queue_leaves_the_depth_gauge()
+    {
+        queue.Add("rag/a");
+        (await registry.ScrapeAsync()).Family("workqueue_depth").Samples.Should().ContainSingle();
+
+        queue.Dispose();
+
+        (await registry.ScrapeAsync()).Family("workqueue_depth").Samples.Should().BeEmpty();
     }
 }

@@ -104,17 +104,13 @@ public sealed class CrossRouterOrderTests : IAsyncLifetime
 
         public TestReplica(int routerId, TimeProvider time, TimeSpan uncertainty)
         {
-            metrics = new RouterMetrics(QdrantShards.Collection, $"router-{routerId}", () => 0);
+            metrics = new RouterMetrics(Prometheus.Metrics.NewCustomRegistry(), QdrantShards.Collection, () => 0);
             Writes = new WriteRouter(clients, new HybridLogicalClock(routerId, time, uncertainty), metrics, TimeSpan.FromSeconds(10));
         }
 
         public WriteRouter Writes { get; }
 
-        public void Dispose()
-        {
-            clients.Dispose();
-            metrics.Dispose();
-        }
+        public void Dispose() => clients.Dispose();
     }
 
     /// <summary>The system clock moved by a fixed offset: a replica on a node whose clock is ahead or behind.</summary>

@@ -1,8 +1,8 @@
-using System.Diagnostics.Metrics;
 using FluentAssertions;
 using RagOperator.Observability.Metrics;
 using RagOperator.Operator.Migration;
 using RagOperator.Routing;
+using RagOperator.TestSupport.Prometheus;
 using Xunit;
 using ApiMigrationPhase = RagOperator.Api.V1Alpha1.MigrationPhase;
 
@@ -17,33 +17,8 @@ public sealed class MigrationProgressTests
         var ids = Enumerable.Range(1, 400).Select(i => (ulong)i).ToArray();
         await harness.LoadAsync(ids);
         var before = await harness.PublishedAsync();
-        using var factory = new OwnMeters();
-        using var metrics = new MigrationMetrics(factory);
-        using var listener = new MeterListener();
-        long copied = 0, batches = 0;
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter == factory.Meter) l.EnableMeasurementEvents(instrument);
-        };
-        var phases = new Dictionary<string, long>();
-        double rate = -1;
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            if (instrument.Name == RagInstruments.PointsCopied.Name) copied += value;
-            else if (instrument.Name == RagInstruments.MigrationBatchSize.Name) batches++;
-            else if (instrument.Name == RagInstruments.MigrationPhase.Name)
-            {
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == RagTags.Phase) phases[(string)tag.Value!] = value;
-                }
-            }
-        });
-        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
-        {
-            if (instrument.Name == RagInstruments.MigrationCopyRate.Name) rate = value;
-        });
-        listener.Start();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new MigrationMetrics(Prometheus.Metrics.WithCustomRegistry(registry));
         var step = new StreamMigrationStep(new StreamMigrationOptions { WorkBudget = TimeSpan.Zero, AckWait = TimeSpan.FromMilliseconds(30) }, metrics);
         await harness.SetShardsAsync(3);
 
@@ -53,13 +28,13 @@ public sealed class MigrationProgressTests
         {
             var (_, context) = await harness.ReconcileAsync(step);
             var migration = context.Collection.Status!.Migration!;
-            listener.RecordObservableInstruments();
+            var scraped = await registry.ScrapeAsync();
             if (migration.Phase == ApiMigrationPhase.Copying && migration.Progress is { EtaSeconds: not null, PointsPerSecond: > 0 })
             {
                 sawEta = true;
                 context.Facts.RebalanceMessage.Should().Contain("Copying");
-                phases["Copying"].Should().Be(1);
-                sawRate |= rate > 0;
+                Phases(scraped)["Copying"].Should().Be(1);
+                sawRate |= Sum(scraped, RagInstruments.MigrationCopyRate.Name) > 0;
             }
 
             if (migration.Phase == ApiMigrationPhase.Done) break;
@@ -72,27 +47,27 @@ public sealed class MigrationProgressTests
         var movedPoints = ids.Count(id => moved.Contains(before.CellOf(PointKey.FromUlong(id))));
         done.Progress!.PointsCopied.Should().Be(movedPoints);
         done.Progress.PointsEstimated.Should().Be(movedPoints);
-        copied.Should().Be(movedPoints, "the counter counts the points written to targets");
-        batches.Should().Be((long)Math.Ceiling(movedPoints / 8.0) + plan.Moves.Length - 1, "one batch-size sample per batch of 8 (a move's last page may be short)");
+        var final = await registry.ScrapeAsync();
+        final.Family(RagInstruments.PointsCopied.Name).Type.Should().Be("counter");
+        Sum(final, RagInstruments.PointsCopied.Name).Should().Be(movedPoints, "the counter counts the points written to targets");
+        final.Family(RagInstruments.MigrationBatchSize.Name).Type.Should().Be("histogram");
+        Sum(final, RagInstruments.MigrationBatchSize.Name + "_count").Should().Be((long)Math.Ceiling(movedPoints / 8.0) + plan.Moves.Length - 1, "one batch-size sample per batch of 8 (a move's last page may be short)");
         sawEta.Should().BeTrue("while copying, status shows points per second and an ETA");
         sawRate.Should().BeTrue("the rate gauge follows the measured copy rate");
-        listener.RecordObservableInstruments();
-        phases["Done"].Should().Be(1);
-        phases.Where(p => p.Key != "Done").Should().OnlyContain(p => p.Value == 0);
-        rate.Should().Be(0);
+        Sum(final, RagInstruments.MigrationBatchSize.Name + "_bucket", ("le", "10")).Should().Be(Sum(final, RagInstruments.MigrationBatchSize.Name + "_count"), "batches of 8 fall in the point-count bucket le=10");
+        Phases(final)["Done"].Should().Be(1);
+        Phases(final).Where(p => p.Key != "Done").Should().OnlyContain(p => p.Value == 0);
+        Sum(final, RagInstruments.MigrationCopyRate.Name).Should().Be(0);
 
         var progress = harness.Events.All.Where(e => e.Reason == "MigrationProgress").Select(e => e.Note).ToList();
         progress.Should().HaveCountGreaterThan(3).And.HaveCountLessThanOrEqualTo(10, "one event per tenth of the copy at most");
         progress[^1].Should().Contain("copied 100%");
     }
 
-    /// <summary>Hands out one meter, so the test listens to its own instruments only.</summary>
-    private sealed class OwnMeters : IMeterFactory
-    {
-        public Meter Meter { get; private set; } = null!;
+    private static double Sum(Exposition exposition, string sample, params (string Name, string Value)[] labels) =>
+        exposition.Families.SelectMany(f => f.Samples)
+            .Where(s => s.Name == sample && labels.All(l => s.Labels.GetValueOrDefault(l.Name) == l.Value)).Sum(s => s.Value);
 
-        public Meter Create(MeterOptions options) => Meter = new Meter(options);
-
-        public void Dispose() => Meter?.Dispose();
-    }
+    private static Dictionary<string, double> Phases(Exposition exposition) =>
+        exposition.Family(RagInstruments.MigrationPhase.Name).Samples.ToDictionary(s => s.Labels[RagTags.Phase], s => s.Value);
 }

@@ -315,13 +315,9 @@ public static partial class PrometheusTextParser
     {
         if (family.Type is null || family.Help is null)
         {
-            // Both are optional in the format, but this exporter promises them for every family.
+            // Both are optional in the format, but prometheus-net writes them for every family. A family with no samples
+            // (a labelled metric nothing has been recorded on yet) is valid and allowed.
             throw new FormatException($"family {family.Name} lacks a HELP or TYPE line");
-        }
-
-        if (family.Samples.Count == 0)
-        {
-            throw new FormatException($"family {family.Name} has no samples");
         }
 
         switch (family.Type)
