@@ -40,41 +40,23 @@ if generation ~= nil and (observed == nil or observed < generation) then
   return hs
 end
 
-local degraded = condition("Degraded")
-if degraded ~= nil and degraded.status == "True" then
-  hs.status = "Degraded"
-  hs.message = describe(degraded, "Collection is degraded")
-  return hs
-end
-
-local rebalancing = condition("Rebalancing")
-if rebalancing ~= nil and rebalancing.status == "True" then
-  hs.status = "Progressing"
-  hs.message = describe(rebalancing, "Rebalancing shards")
-  return hs
-end
-
-local upgrading = condition("Upgrading")
-if upgrading ~= nil and upgrading.status == "True" then
-  hs.status = "Progressing"
-  hs.message = describe(upgrading, "Rolling upgrade")
-  return hs
-end
-
-local progressing = condition("Progressing")
-if progressing ~= nil and progressing.status == "True" then
-  hs.status = "Progressing"
-  hs.message = describe(progressing, "Reconciling")
-  return hs
-end
-
-local ready = condition("Ready")
-if ready ~= nil and ready.status == "True" then
-  hs.status = "Healthy"
-  hs.message = describe(ready, "Collection is ready")
-  return hs
+-- The first true condition in this order decides: { condition, Argo CD status, message when the condition has none }.
+local order = {
+  { "Degraded", "Degraded", "Collection is degraded" },
+  { "Rebalancing", "Progressing", "Rebalancing shards" },
+  { "Upgrading", "Progressing", "Rolling upgrade" },
+  { "Progressing", "Progressing", "Reconciling" },
+  { "Ready", "Healthy", "Collection is ready" },
+}
+for _, rule in ipairs(order) do
+  local c = condition(rule[1])
+  if c ~= nil and c.status == "True" then
+    hs.status = rule[2]
+    hs.message = describe(c, rule[3])
+    return hs
+  end
 end
 
 hs.status = "Progressing"
-hs.message = describe(ready, "Waiting for the collection to become ready")
+hs.message = describe(condition("Ready"), "Waiting for the collection to become ready")
 return hs
