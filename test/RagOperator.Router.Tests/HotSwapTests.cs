@@ -63,6 +63,31 @@ public sealed class HotSwapTests
     }
 
     [Fact]
+    public async Task The_served_version_waits_for_searches_routed_by_an_older_table()
+    {
+        // The operator deletes a drained shard once every router serves the stable table that leaves it out; a
+        // search routed by the previous table may still be waiting on that shard, so it must hold the version back.
+        await using var cluster = await ShardCluster.StartAsync(shards: 2, dimension: 2, distance: Distance.Dot);
+        using var gated = new GatedQdrantClients(nameof(RagOperator.Qdrant.IQdrantClient.SearchAsync));
+        await using var router = await TestRouter.StartAsync(cluster, cluster.StableTable(), clients: gated);
+
+        var search = router.Client.SearchAsync(Requests.Search([1, 0], 5));
+        await gated.WaitUntilHeldAsync();
+        (await router.Source.PublishAsync(cluster.StableTable(version: 2))).Accepted.Should().BeTrue();
+
+        var during = await router.Client.GetAsync("v1/routing");
+        during.Body!["version"]!.GetValue<long>().Should().Be(2);
+        during.Body["servedVersion"]!.GetValue<long>().Should().Be(1, "a search routed by v1 is still in flight");
+
+        gated.Open();
+        var reply = await search;
+        reply.Status.Should().Be(HttpStatusCode.OK, reply.Text);
+        reply.Body!["routing_version"]!.GetValue<long>().Should().Be(1);
+        var after = await router.Client.GetAsync("v1/routing");
+        after.Body!["servedVersion"]!.GetValue<long>().Should().Be(2);
+    }
+
+    [Fact]
     public async Task Before_any_table_the_router_is_live_but_not_ready_and_data_requests_get_503()
     {
         await using var cluster = await ShardCluster.StartAsync(shards: 1, dimension: 2, distance: Distance.Dot);

@@ -43,16 +43,16 @@ public sealed class CellExclusionTests
     }
 }
 
-public sealed class WriteGateTests
+public sealed class RequestGateTests
 {
     private static RoutingTable Table(long version) => RoutingTable.Create(
         "docs", "default", version, new HashCellAssigner(4), 2, Distance.Dot, [new RoutingShard(0, "http://shard-0:6333", CellSet.FromRange(0, 3))]);
 
     [Fact]
-    public void The_served_version_is_the_lowest_of_the_current_table_and_every_running_write()
+    public void The_served_version_is_the_lowest_of_the_current_table_and_every_running_request()
     {
         var holder = new RoutingTableHolder("docs", "default");
-        var gate = new WriteGate(holder);
+        var gate = new RequestGate(holder);
         gate.ServedVersion.Should().Be(0);
 
         holder.Offer(Table(1));
@@ -73,9 +73,9 @@ public sealed class WriteGateTests
     }
 
     [Fact]
-    public void A_write_cannot_begin_before_a_table_is_loaded()
+    public void A_request_cannot_begin_before_a_table_is_loaded()
     {
-        var gate = new WriteGate(new RoutingTableHolder("docs"));
+        var gate = new RequestGate(new RoutingTableHolder("docs"));
 
         var begin = () => gate.Begin();
 

@@ -24,7 +24,7 @@ namespace RagOperator.Operator.Migration;
 /// <item>ScalingOut — the reconciler already creates the new shards' StatefulSets (it keeps
 /// max(spec.shards, table shards) shards) and their Qdrant collections; the migration waits until they are ready.</item>
 /// <item>Publish v+1, ReadOldWriteBoth (new shards listed, owning nothing yet; moves listed); wait until every ready
-/// router serves it (<c>servedVersion</c>: no write routed by an older table still in flight).</item>
+/// router serves it (<c>servedVersion</c>: no request routed by an older table still in flight).</item>
 /// <item>Copying — <see cref="CellCopier"/> per move: filtered scroll of the source from the move's checkpoint, guarded
 /// upserts of what is newer than the target, next scroll in flight while a batch is written, token bucket at
 /// <c>rebalance.maxPointsPerSecond</c>, pages of <c>rebalance.batchSize</c>. Every batch is checkpointed in

@@ -19,8 +19,8 @@ public sealed record RouterAck(string PodName, long? Version, string? Error);
 
 /// <summary>
 /// Asks every ready router which routing version it serves (<c>GET /v1/routing</c> answers
-/// <c>{"collection": ..., "version": N, "servedVersion": S, ...}</c>; S ≤ N is the version of the oldest write still
-/// running, and counts as the acknowledgement), so a migration step can wait until all of them switched.
+/// <c>{"collection": ..., "version": N, "servedVersion": S, ...}</c>; S ≤ N is the version of the oldest request
+/// (write or search) still running, and counts as the acknowledgement), so a migration step can wait until all of them switched.
 /// </summary>
 public interface IRouterAcks
 {
@@ -56,8 +56,8 @@ public sealed class HttpRouterAcks(IRouterEndpointResolver resolver, HttpClient 
             var body = await response.Content.ReadFromJsonAsync<JsonElement>(timeout.Token);
             if (body.TryGetProperty("collection", out var name) && name.ValueKind == JsonValueKind.String && name.GetString() != collection)
                 return new RouterAck(router.PodName, null, $"serves collection {name.GetString()}, not {collection}");
-            // servedVersion (the lowest version any still-running write was routed by) is what an acknowledgement
-            // must mean: no write routed by an older table is in flight. "version" alone is only the newest table.
+            // servedVersion (the lowest version any still-running request was routed by) is what an acknowledgement
+            // must mean: no request routed by an older table is in flight. "version" alone is only the newest table.
             return (body.TryGetProperty("servedVersion", out var version) || body.TryGetProperty("version", out version)) && version.TryGetInt64(out var served)
                 ? new RouterAck(router.PodName, served, null)
                 : new RouterAck(router.PodName, null, "no routing version in the answer");

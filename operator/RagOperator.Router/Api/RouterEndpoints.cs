@@ -95,8 +95,9 @@ public static class RouterEndpoints
 
     private static async Task<int> SearchAsync(HttpContext context, RouterRuntime runtime, bool batch)
     {
-        var table = runtime.Holder.Current ?? throw RouterReadiness.NotReady(runtime.Options.Collection);
         using var body = await ReadBodyAsync(context);
+        using var lease = runtime.Requests.Begin();
+        var table = lease.Table;
         var call = batch ? runtime.Parser.ParseSearchBatch(body.RootElement, table) : runtime.Parser.ParseSearch(body.RootElement, table);
         var outcome = await runtime.Search.SearchAsync(table, call, context.RequestAborted);
         if (outcome.Partial)
@@ -122,7 +123,7 @@ public static class RouterEndpoints
     private static async Task<int> UpsertAsync(HttpContext context, RouterRuntime runtime)
     {
         using var body = await ReadBodyAsync(context);
-        using var lease = runtime.Writes.Begin();
+        using var lease = runtime.Requests.Begin();
         var points = runtime.Parser.ParseUpsert(body.RootElement, lease.Table);
         var outcome = await runtime.Writer.UpsertAsync(lease.Table, points);
         return await AcknowledgeAsync(context, outcome, "upsert");
@@ -131,7 +132,7 @@ public static class RouterEndpoints
     private static async Task<int> DeleteAsync(HttpContext context, RouterRuntime runtime)
     {
         using var body = await ReadBodyAsync(context);
-        using var lease = runtime.Writes.Begin();
+        using var lease = runtime.Requests.Begin();
         var ids = runtime.Parser.ParseDelete(body.RootElement);
         var outcome = await runtime.Writer.DeleteAsync(lease.Table, ids);
         return await AcknowledgeAsync(context, outcome, "delete");
@@ -197,7 +198,7 @@ public static class RouterEndpoints
     private static Task RoutingStatus(HttpContext context, RouterRuntime runtime)
     {
         var table = runtime.Holder.Current;
-        var served = runtime.Writes.ServedVersion;
+        var served = runtime.Requests.ServedVersion;
         var detailed = runtime.Options.ApiKey is not { } key || ApiKeyCheck.Check(context.Request, key) is null;
         return ResponseWriter.WriteAsync(context, 200, w =>
         {

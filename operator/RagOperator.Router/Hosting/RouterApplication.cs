@@ -46,7 +46,7 @@ public static class RouterApplication
             options,
             provider.GetRequiredService<RoutingTableHolder>(),
             provider.GetRequiredService<RoutingFeed>(),
-            new WriteGate(provider.GetRequiredService<RoutingTableHolder>()),
+            new RequestGate(provider.GetRequiredService<RoutingTableHolder>()),
             new RequestParser(options),
             new SearchFanOut(provider.GetRequiredService<ShardClients>(), provider.GetRequiredService<RouterMetrics>()),
             new WriteRouter(

@@ -60,8 +60,8 @@ public sealed class RouterHandle : IAsyncDisposable
     /// <summary>The table being served, or null before the first one.</summary>
     public RoutingTable? CurrentTable => runtime.Holder.Current;
 
-    /// <summary>The version <c>GET /v1/routing</c> reports as served (see <see cref="WriteGate"/>).</summary>
-    public long ServedVersion => runtime.Writes.ServedVersion;
+    /// <summary>The version <c>GET /v1/routing</c> reports as served (see <see cref="RequestGate"/>).</summary>
+    public long ServedVersion => runtime.Requests.ServedVersion;
 
     /// <summary>The last refused table or source problem.</summary>
     public RoutingProblem? LastRoutingProblem => runtime.Feed.LastProblem;

@@ -9,7 +9,7 @@ namespace RagOperator.Router;
 
 /// <summary>The parts of one router, shared by its endpoints: settings, the routing state, and the data paths.</summary>
 public sealed class RouterRuntime(
-    RouterOptions options, RoutingTableHolder holder, RoutingFeed feed, WriteGate writes, RequestParser parser,
+    RouterOptions options, RoutingTableHolder holder, RoutingFeed feed, RequestGate requests, RequestParser parser,
     SearchFanOut search, WriteRouter writer, RouterMetrics metrics)
 {
     public RouterOptions Options { get; } = options;
@@ -18,7 +18,7 @@ public sealed class RouterRuntime(
 
     public RoutingFeed Feed { get; } = feed;
 
-    public WriteGate Writes { get; } = writes;
+    public RequestGate Requests { get; } = requests;
 
     public RequestParser Parser { get; } = parser;
 
