@@ -16,6 +16,12 @@ public sealed record BenchmarkSizes
     public int RouterQueries { get; init; }
     public int RouterWarmupQueries { get; init; }
 
+    /// <summary>hedged_search: points, dimension, measured and warm-up queries per router.</summary>
+    public int HedgePoints { get; init; } = 8_000;
+    public int HedgeDimension { get; init; } = 128;
+    public int HedgeQueries { get; init; } = 1_000;
+    public int HedgeWarmupQueries { get; init; } = 100;
+
     public int PropagationRouters { get; init; }
     public int PropagationVersions { get; init; }
 
@@ -87,5 +93,9 @@ public sealed record BenchmarkSizes
         SemanticShards = 4,
         SemanticCellsPerShard = 4,
         SemanticSample = 1_000,
+        HedgePoints = 300,
+        HedgeDimension = 16,
+        HedgeQueries = 30,
+        HedgeWarmupQueries = 5,
     };
 }

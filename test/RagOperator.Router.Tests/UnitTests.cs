@@ -125,6 +125,18 @@ public sealed class RouterOptionsLoaderTests
         process.Port.Should().Be(8080);
     }
 
+    [Fact]
+    public void The_shard_guard_settings_come_from_flags_or_the_environment()
+    {
+        var (options, _) = RouterOptionsLoader.Load(["--hedging", "false", "--shard-queue-limit=10", "--hedge-min-delay-ms", "25"],
+            name => name switch { "COLLECTION" => "docs", "SHARD_CONCURRENCY_LIMIT" => "8", _ => null });
+
+        options.Hedging.Should().BeFalse();
+        options.ShardConcurrencyLimit.Should().Be(8);
+        options.ShardQueueLimit.Should().Be(10);
+        options.HedgeMinimumDelay.Should().Be(TimeSpan.FromMilliseconds(25));
+    }
+
     [Theory]
     [InlineData(new string[0], "the collection is not set")]
     [InlineData(new[] { "--collection", "docs", "--colour", "red" }, "unknown flag '--colour'")]
@@ -133,6 +145,8 @@ public sealed class RouterOptionsLoaderTests
     [InlineData(new[] { "--collection" }, "flag '--collection' needs a value")]
     [InlineData(new[] { "--collection", "docs", "--search-timeout-ms", "0" }, "SEARCH_TIMEOUT_MS 0 must be a positive number")]
     [InlineData(new[] { "--collection", "docs", "--write-clock-uncertainty-ms", "5000" }, "write clock uncertainty 5000 ms is outside 0..1000 ms")]
+    [InlineData(new[] { "--collection", "docs", "--hedging", "maybe" }, "HEDGING 'maybe' is not true or false")]
+    [InlineData(new[] { "--collection", "docs", "--shard-concurrency-limit", "0" }, "shard concurrency limit (0) must be at least 1")]
     public void Bad_settings_are_refused_with_a_message_naming_them(string[] args, string message)
     {
         var load = () => RouterOptionsLoader.Load(args, _ => null);

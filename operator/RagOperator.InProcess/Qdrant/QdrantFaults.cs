@@ -12,7 +12,8 @@ public enum QdrantDownMode
 
 /// <summary>
 /// Fault injection for an <see cref="InProcessQdrantServer"/>; thread-safe, changeable while requests run.
-/// <see cref="Down"/> affects every endpoint; <see cref="Latency"/> delays every request; <see cref="ErrorRate"/> and
+/// <see cref="Down"/> affects every endpoint; <see cref="Latency"/> delays every request, <see cref="SlowRequests"/> and
+/// <see cref="SlowNext"/> some of them; <see cref="ErrorRate"/> and
 /// <see cref="FailNext"/> affect the API endpoints but not the health endpoints (so probes stay meaningful).
 /// Injected errors use Qdrant's error envelope: 500 "Service internal error", 503 "Shard temporarily unavailable",
 /// 429 "Rate limiting exceeded".
@@ -24,6 +25,9 @@ public sealed class QdrantFaults
     private readonly Queue<int> _scripted = new();
     private double _errorRate;
     private TimeSpan _latency;
+    private double _slowFraction;
+    private TimeSpan _slowLatency;
+    private readonly Queue<TimeSpan> _scriptedSlow = new();
     private QdrantDownMode? _down;
     private long _injectedErrors;
     private readonly Queue<int> _scriptedSnapshots = new();
@@ -73,6 +77,50 @@ public sealed class QdrantFaults
             {
                 _latency = value;
             }
+        }
+    }
+
+    /// <summary>
+    /// A fraction (0..1) of API requests is delayed by <paramref name="extra"/> on top of <see cref="Latency"/>: the
+    /// latency tail of a replica that pauses now and then (garbage collection, a busy node, a compaction).
+    /// </summary>
+    public void SlowRequests(double fraction, TimeSpan extra)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(fraction, 0.0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(fraction, 1.0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(extra, TimeSpan.Zero);
+        lock (_gate)
+        {
+            _slowFraction = fraction;
+            _slowLatency = extra;
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> API requests are delayed by <paramref name="extra"/> on top of <see cref="Latency"/>.</summary>
+    public void SlowNext(int count, TimeSpan extra)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfLessThan(extra, TimeSpan.Zero);
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _scriptedSlow.Enqueue(extra);
+            }
+        }
+    }
+
+    /// <summary>The delay before this API request is handled: <see cref="Latency"/> plus any slow-request delay it draws.</summary>
+    internal TimeSpan NextDelay()
+    {
+        lock (_gate)
+        {
+            if (_scriptedSlow.Count > 0)
+            {
+                return _latency + _scriptedSlow.Dequeue();
+            }
+
+            return _slowFraction > 0 && _random.NextDouble() < _slowFraction ? _latency + _slowLatency : _latency;
         }
     }
 
@@ -213,6 +261,9 @@ public sealed class QdrantFaults
             _snapshotCreationDelay = TimeSpan.Zero;
             _errorRate = 0;
             _latency = TimeSpan.Zero;
+            _slowFraction = 0;
+            _slowLatency = TimeSpan.Zero;
+            _scriptedSlow.Clear();
             _down = null;
         }
     }

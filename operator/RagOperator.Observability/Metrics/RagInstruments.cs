@@ -95,7 +95,14 @@ public static class RagInstruments
         "Router request latency by endpoint and status code.", RagTags.Collection, RagTags.Endpoint, RagTags.Code);
 
     public static readonly InstrumentSpec RouterShardRequestDuration = InstrumentSpec.Histogram("ragrouter_shard_request_duration_seconds", SecondsBuckets,
-        "Latency of the router's calls to each shard by operation and outcome.", RagTags.Collection, RagTags.Shard, RagTags.Operation, RagTags.Outcome);
+        "Latency of the router's calls to each shard by operation and outcome (success, deadline, error, unreachable, rejected, shed, circuit_open, not_completed).", RagTags.Collection, RagTags.Shard, RagTags.Operation, RagTags.Outcome);
+
+    public static readonly InstrumentSpec RouterShardHedges = InstrumentSpec.Counter("ragrouter_shard_hedged_requests_total",
+        "Second searches sent to a shard that had not answered within its recent p95 latency.", RagTags.Collection, RagTags.Shard);
+
+    public static readonly InstrumentSpec RouterShardCircuitOpen = InstrumentSpec.Gauge("ragrouter_shard_circuit_open",
+        "1 while the router's circuit breaker for a shard is open or half-open (its calls fail at once), 0 when closed; by operation (read, write).",
+        RagTags.Collection, RagTags.Shard, RagTags.Operation);
 
     public static readonly InstrumentSpec RouterFanOut = InstrumentSpec.Histogram("ragrouter_fanout_width", FanOutBuckets,
         "Shards one search fanned out to.", RagTags.Collection);
@@ -120,7 +127,7 @@ public static class RagInstruments
         QdrantRequests, QdrantRequestDuration, QdrantRetries,
         ShardsReady, ShardsDesired, Points, RoutingVersion,
         MigrationPhase, PointsCopied, MigrationBatchSize, MigrationCopyRate,
-        RouterRequestDuration, RouterShardRequestDuration, RouterFanOut, RouterPartialResults, RouterErrors, RouterRoutingVersion, RouterRoutingRejections,
+        RouterRequestDuration, RouterShardRequestDuration, RouterShardHedges, RouterShardCircuitOpen, RouterFanOut, RouterPartialResults, RouterErrors, RouterRoutingVersion, RouterRoutingRejections,
     ];
 }
 

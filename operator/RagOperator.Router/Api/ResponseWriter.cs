@@ -32,6 +32,11 @@ internal static class ResponseWriter
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"rag-router\"";
         }
 
+        if (error.Status == StatusCodes.Status429TooManyRequests)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+
         return WriteAsync(context, error.Status, writer =>
         {
             writer.WriteStartObject();

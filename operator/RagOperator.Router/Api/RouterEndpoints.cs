@@ -143,9 +143,10 @@ public static class RouterEndpoints
         if (!outcome.Acknowledged)
         {
             var failed = string.Join("; ", outcome.Failures.Select(f => $"shard {f.ShardId} ({f.Endpoint}): {f.Reason}"));
+            var shed = outcome.Failures.All(f => f.Shed);
             throw new RouterRequestException(new RouterError(
-                503,
-                ErrorKinds.ShardUnavailable,
+                shed ? 429 : 503,
+                shed ? ErrorKinds.Overloaded : ErrorKinds.ShardUnavailable,
                 $"{what} not acknowledged: {failed}. Other shards may have applied it; retrying the same request is safe (writes are idempotent)",
                 null,
                 [.. outcome.Failures.Select(f => f.ShardId)]));

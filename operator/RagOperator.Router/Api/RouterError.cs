@@ -20,6 +20,7 @@ public static class ErrorKinds
     public const string NotReady = "not_ready";
     public const string ShardUnavailable = "shard_unavailable";
     public const string Deadline = "deadline";
+    public const string Overloaded = "overloaded";
     public const string Internal = "internal";
 }
 

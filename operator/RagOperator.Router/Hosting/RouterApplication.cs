@@ -40,7 +40,7 @@ public static class RouterApplication
             provider.GetRequiredService<RoutingTableHolder>(),
             provider.GetRequiredService<RouterMetrics>(),
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("RagOperator.Router.Routing")));
-        builder.Services.AddSingleton(_ => new ShardClients(options, clients));
+        builder.Services.AddSingleton(provider => new ShardClients(options, provider.GetRequiredService<RouterMetrics>(), clients));
 
         builder.Services.AddSingleton(provider => new RouterRuntime(
             options,

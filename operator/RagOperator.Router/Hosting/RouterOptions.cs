@@ -73,6 +73,37 @@ public sealed record RouterOptions
 
     public TimeSpan ShardRetryDelay { get; init; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>Calls this router runs at once on one shard (searches and writes together).</summary>
+    public int ShardConcurrencyLimit { get; init; } = 64;
+
+    /// <summary>Calls that may wait for one of those slots; beyond this the call is shed with 429 instead of queueing without bound.</summary>
+    public int ShardQueueLimit { get; init; } = 256;
+
+    /// <summary>Send a second identical search to a shard that has not answered within its recent p95 latency.</summary>
+    public bool Hedging { get; init; } = true;
+
+    /// <summary>
+    /// The hedge never goes out sooner than this, however fast the shard usually is. Hedging a call of a few
+    /// milliseconds saves little and adds load exactly when the shard is slow because it is busy: measured side by
+    /// side (RESULTS.md), a 2 ms floor on CPU-bound shards doubled the router's p99; from 10 ms on, hedges go only to
+    /// calls that stall.
+    /// </summary>
+    public TimeSpan HedgeMinimumDelay { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>The hedge delay until a shard has answered enough searches for a p95.</summary>
+    public TimeSpan HedgeInitialDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The breaker opens when at least this fraction of a shard's calls in the window failed or missed their deadline…</summary>
+    public double BreakerFailureRatio { get; init; } = 0.5;
+
+    /// <summary>…and the window holds at least this many calls.</summary>
+    public int BreakerMinimumCalls { get; init; } = 20;
+
+    public TimeSpan BreakerSamplingWindow { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an open breaker fails calls at once before it lets one probe through.</summary>
+    public TimeSpan BreakerBreakDuration { get; init; } = TimeSpan.FromSeconds(5);
+
     public string ConfigMapName => string.IsNullOrWhiteSpace(RoutingConfigMap) ? $"{Collection}-routing" : RoutingConfigMap;
 
     /// <summary>The router id used by the hybrid logical clock.</summary>
@@ -113,6 +144,22 @@ public sealed record RouterOptions
         if (WriteClockUncertainty < TimeSpan.Zero || WriteClockUncertainty > TimeSpan.FromSeconds(1))
         {
             throw new ArgumentException($"the write clock uncertainty {WriteClockUncertainty.TotalMilliseconds} ms is outside 0..1000 ms (WRITE_CLOCK_UNCERTAINTY_MS)");
+        }
+
+        if (ShardConcurrencyLimit < 1 || ShardQueueLimit < 0)
+        {
+            throw new ArgumentException($"the shard concurrency limit ({ShardConcurrencyLimit}) must be at least 1 and the queue limit ({ShardQueueLimit}) at least 0 (SHARD_CONCURRENCY_LIMIT, SHARD_QUEUE_LIMIT)");
+        }
+
+        if (HedgeMinimumDelay < TimeSpan.Zero || HedgeInitialDelay < HedgeMinimumDelay)
+        {
+            throw new ArgumentException("the hedge delays must be positive, the initial one at least the minimum");
+        }
+
+        if (BreakerFailureRatio is <= 0 or > 1 || BreakerMinimumCalls < 2
+            || BreakerSamplingWindow < TimeSpan.FromMilliseconds(500) || BreakerBreakDuration < TimeSpan.FromMilliseconds(500))
+        {
+            throw new ArgumentException("the breaker needs a failure ratio in (0, 1], at least 2 calls, and a window and break of at least 500 ms");
         }
 
         if (ApiKey is { Length: 0 })

@@ -20,6 +20,10 @@ public sealed record RouterProcessSettings(int Port, string LogFormat, string? K
 /// --port                 PORT                   HTTP port (default 8080)
 /// --search-timeout-ms    SEARCH_TIMEOUT_MS      default search deadline
 /// --write-clock-uncertainty-ms  WRITE_CLOCK_UNCERTAINTY_MS  largest clock difference between replicas (default 5)
+/// --shard-concurrency-limit  SHARD_CONCURRENCY_LIMIT  calls at once per shard (default 64)
+/// --shard-queue-limit    SHARD_QUEUE_LIMIT      calls waiting per shard before 429 (default 256)
+/// --hedging              HEDGING                true (default) or false: hedge searches after the shard's p95
+/// --hedge-min-delay-ms   HEDGE_MIN_DELAY_MS     the hedge waits at least this long (default 10)
 /// --log-format           LOG_FORMAT             json (default) or text
 /// --kubeconfig           KUBECONFIG             kubeconfig outside a cluster (in a pod the service account is used)
 /// --context              KUBE_CONTEXT           kubeconfig context
@@ -38,6 +42,10 @@ public static class RouterOptionsLoader
         ["--port"] = "PORT",
         ["--search-timeout-ms"] = "SEARCH_TIMEOUT_MS",
         ["--write-clock-uncertainty-ms"] = "WRITE_CLOCK_UNCERTAINTY_MS",
+        ["--shard-concurrency-limit"] = "SHARD_CONCURRENCY_LIMIT",
+        ["--shard-queue-limit"] = "SHARD_QUEUE_LIMIT",
+        ["--hedging"] = "HEDGING",
+        ["--hedge-min-delay-ms"] = "HEDGE_MIN_DELAY_MS",
         ["--log-format"] = "LOG_FORMAT",
         ["--kubeconfig"] = "KUBECONFIG",
         ["--context"] = "KUBE_CONTEXT",
@@ -103,6 +111,30 @@ public static class RouterOptionsLoader
         if (Get("WRITE_CLOCK_UNCERTAINTY_MS") is { } uncertainty)
         {
             options = options with { WriteClockUncertainty = TimeSpan.FromMilliseconds(ParseInt(uncertainty, "WRITE_CLOCK_UNCERTAINTY_MS")) };
+        }
+
+        if (Get("SHARD_CONCURRENCY_LIMIT") is { } concurrency)
+        {
+            options = options with { ShardConcurrencyLimit = ParseInt(concurrency, "SHARD_CONCURRENCY_LIMIT") };
+        }
+
+        if (Get("SHARD_QUEUE_LIMIT") is { } queue)
+        {
+            options = options with { ShardQueueLimit = ParseInt(queue, "SHARD_QUEUE_LIMIT") };
+        }
+
+        if (Get("HEDGING") is { } hedging)
+        {
+            options = options with
+            {
+                Hedging = bool.TryParse(hedging, out var on) ? on : throw new ArgumentException($"HEDGING '{hedging}' is not true or false"),
+            };
+        }
+
+        if (Get("HEDGE_MIN_DELAY_MS") is { } hedgeDelay)
+        {
+            var delay = TimeSpan.FromMilliseconds(ParseInt(hedgeDelay, "HEDGE_MIN_DELAY_MS"));
+            options = options with { HedgeMinimumDelay = delay, HedgeInitialDelay = delay > options.HedgeInitialDelay ? delay : options.HedgeInitialDelay };
         }
 
         options.Validate();

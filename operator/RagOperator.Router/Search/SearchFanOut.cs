@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
+using Polly.Timeout;
 using RagOperator.Qdrant;
 using RagOperator.Qdrant.Models;
 using RagOperator.Router.Api;
@@ -13,7 +16,9 @@ namespace RagOperator.Router.Search;
 /// <summary>
 /// Runs searches over the shards a routing table selects: every shard of the read plan is queried in parallel
 /// (all queries of a batch in one <c>query/batch</c> call per shard), each with its excluded cells filtered out,
-/// under one deadline; the shards' top-k lists are merged with <see cref="TopKMerger"/> in the distance's order.
+/// through the shard's <see cref="ShardGuard"/> (deadline, breaker, concurrency limit, hedge); the shards' top-k
+/// lists are merged with <see cref="TopKMerger"/> in the distance's order. A shard that is shed makes the whole
+/// search a 429: answering without it under load would silently lower recall.
 /// The table is the one the request captured when it started, so a routing swap never changes a search midway.
 /// </summary>
 public sealed class SearchFanOut(ShardClients clients, RouterMetrics metrics)
@@ -22,9 +27,7 @@ public sealed class SearchFanOut(ShardClients clients, RouterMetrics metrics)
     {
         var plan = PlanShards(table, call.Queries);
         metrics.FanOut(plan.Count);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
-        deadline.CancelAfter(call.Timeout);
-        var answers = await Task.WhenAll(plan.Select(shard => QueryShardAsync(table, shard, call, deadline.Token, requestAborted)));
+        var answers = await Task.WhenAll(plan.Select(shard => QueryShardAsync(table, shard, call, requestAborted)));
         requestAborted.ThrowIfCancellationRequested();
 
         if (answers.FirstOrDefault(a => a.Rejection is not null)?.Rejection is { } rejection)
@@ -68,20 +71,21 @@ public sealed class SearchFanOut(ShardClients clients, RouterMetrics metrics)
         return [.. byShard.Values];
     }
 
-    private async Task<ShardAnswer> QueryShardAsync(
-        RoutingTable table, ShardPlan shard, SearchCall call, CancellationToken deadline, CancellationToken requestAborted)
+    private async Task<ShardAnswer> QueryShardAsync(RoutingTable table, ShardPlan shard, SearchCall call, CancellationToken requestAborted)
     {
         var read = shard.Read;
         var started = Stopwatch.GetTimestamp();
         var operation = shard.Queries.Count == 1 ? "search" : "search_batch";
         var outcome = "success";
+        var guard = clients.GuardFor(read.ShardId, read.Endpoint);
         try
         {
             var client = clients.For(read.ShardId, read.Endpoint);
             var requests = shard.Queries.Select(q => ToShardRequest(call.Queries[q], read)).ToList();
-            IReadOnlyList<IReadOnlyList<ScoredPoint>> points = requests.Count == 1
-                ? [await client.SearchAsync(table.Collection, requests[0], deadline)]
-                : await client.SearchBatchAsync(table.Collection, requests, deadline);
+            var points = await guard.SearchAsync(async token => requests.Count == 1
+                    ? [await client.SearchAsync(table.Collection, requests[0], token)]
+                    : await client.SearchBatchAsync(table.Collection, requests, token),
+                call.Timeout, requestAborted);
             var hits = new Dictionary<int, IReadOnlyList<ShardHit<JsonObject?>>>();
             for (var i = 0; i < shard.Queries.Count; i++)
             {
@@ -90,12 +94,22 @@ public sealed class SearchFanOut(ShardClients clients, RouterMetrics metrics)
 
             return new ShardAnswer(hits, null, null);
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !requestAborted.IsCancellationRequested)
+        catch (TimeoutRejectedException)
         {
             outcome = "deadline";
             return Failed(read, deadlineExceeded: true, $"no answer within {call.Timeout.TotalMilliseconds:0} ms");
         }
-        catch (QdrantException error) when (IsClientMistake(error))
+        catch (BrokenCircuitException)
+        {
+            outcome = "circuit_open";
+            return Failed(read, deadlineExceeded: false, CircuitOpen(guard.ReadCircuit));
+        }
+        catch (RateLimiterRejectedException)
+        {
+            outcome = "shed";
+            return new ShardAnswer([], null, Overloaded(read));
+        }
+        catch (QdrantException error) when (ShardGuard.IsClientMistake(error))
         {
             // The shard refused the search itself (for example a filter on a field it cannot filter): the client's
             // request is at fault, not the shard, and another shard would refuse it the same way.
@@ -114,11 +128,22 @@ public sealed class SearchFanOut(ShardClients clients, RouterMetrics metrics)
         }
     }
 
+    /// <summary>Why the router did not ask a shard whose breaker is open.</summary>
+    internal static string CircuitOpen(CircuitState state) => state == CircuitState.HalfOpen
+        ? "the router is probing the shard after repeated failures (circuit half-open) and sends it no other call until the probe answers"
+        : "the router stopped calling the shard for a while after repeated failures or missed deadlines (circuit open)";
+
+    /// <summary>The 429 of a shard whose concurrency limit and queue are full.</summary>
+    internal static RouterError Overloaded(ShardRead read) => new(
+        429,
+        ErrorKinds.Overloaded,
+        $"shard {read.ShardId} ({read.Endpoint}) has as many calls running and waiting as this router allows (SHARD_CONCURRENCY_LIMIT, " +
+        "SHARD_QUEUE_LIMIT); nothing was done. Retry after a short pause, or add router replicas or shard capacity",
+        null,
+        [read.ShardId]);
+
     private static ShardAnswer Failed(ShardRead read, bool deadlineExceeded, string reason) =>
         new([], new ShardFailure(read.ShardId, read.Endpoint, deadlineExceeded, reason), null);
-
-    private static bool IsClientMistake(QdrantException error) =>
-        error.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity;
 
     internal static string Describe(QdrantException error) => error.StatusCode switch
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using RagOperator.Qdrant;
+using RagOperator.Router.Telemetry;
 
 namespace RagOperator.Router.Shards;
 
@@ -8,16 +9,23 @@ namespace RagOperator.Router.Shards;
 /// with the router's Qdrant API key and kept across routing versions, so a table swap opens no new connections.
 /// Without a factory from the host, it makes <see cref="QdrantClient"/>s over one shared connection pool with short
 /// retries: a search's deadline bounds it anyway, and a failed write is reported to the client, which may retry.
+/// Each endpoint also has its <see cref="ShardGuard"/> (breaker, deadline, concurrency limit, hedging), kept as long
+/// as the client, so a shard's latency history and breaker state survive table swaps.
 /// </summary>
 public sealed class ShardClients : IDisposable
 {
     private readonly IQdrantClientFactory factory;
+    private readonly RouterOptions options;
+    private readonly RouterMetrics metrics;
     private readonly string? apiKey;
     private readonly HttpClient? ownedHttp;
     private readonly ConcurrentDictionary<string, IQdrantClient> clients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ShardGuard> guards = new(StringComparer.Ordinal);
 
-    public ShardClients(RouterOptions options, IQdrantClientFactory? factory = null)
+    public ShardClients(RouterOptions options, RouterMetrics metrics, IQdrantClientFactory? factory = null)
     {
+        this.options = options;
+        this.metrics = metrics;
         apiKey = options.QdrantApiKey;
         if (factory is null)
         {
@@ -46,11 +54,19 @@ public sealed class ShardClients : IDisposable
     public IQdrantClient For(int shardId, string endpoint) =>
         clients.GetOrAdd(endpoint, static (uri, self) => self.factory.Create(new Uri(uri), self.apiKey), this);
 
+    public ShardGuard GuardFor(int shardId, string endpoint) =>
+        guards.GetOrAdd(endpoint, static (_, state) => new ShardGuard(state.shardId, state.self.options, state.self.metrics), (self: this, shardId));
+
     public void Dispose()
     {
         foreach (var client in clients.Values)
         {
             (client as IDisposable)?.Dispose();
+        }
+
+        foreach (var guard in guards.Values)
+        {
+            guard.Dispose();
         }
 
         ownedHttp?.Dispose();

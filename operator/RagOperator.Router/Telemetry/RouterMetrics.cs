@@ -15,6 +15,8 @@ public sealed class RouterMetrics
     private readonly Histogram requestDuration;
     private readonly Histogram shardDuration;
     private readonly Histogram fanOut;
+    private readonly Counter hedges;
+    private readonly Gauge circuits;
     private readonly Counter partial;
     private readonly Counter errors;
     private readonly Counter rejections;
@@ -27,6 +29,8 @@ public sealed class RouterMetrics
         requestDuration = RagInstruments.RouterRequestDuration.CreateHistogram(factory);
         shardDuration = RagInstruments.RouterShardRequestDuration.CreateHistogram(factory);
         fanOut = RagInstruments.RouterFanOut.CreateHistogram(factory);
+        hedges = RagInstruments.RouterShardHedges.CreateCounter(factory);
+        circuits = RagInstruments.RouterShardCircuitOpen.CreateGauge(factory);
         partial = RagInstruments.RouterPartialResults.CreateCounter(factory);
         errors = RagInstruments.RouterErrors.CreateCounter(factory);
         rejections = RagInstruments.RouterRoutingRejections.CreateCounter(factory);
@@ -39,6 +43,21 @@ public sealed class RouterMetrics
 
     public void ShardCall(int shard, string operation, string outcome, TimeSpan elapsed) =>
         shardDuration.WithLabels(collection, shard.ToString(CultureInfo.InvariantCulture), operation, outcome).Observe(elapsed.TotalSeconds);
+
+    /// <summary>Publishes a shard's hedge counter and breaker gauges at zero from its first call on, so rates and alerts need no special case.</summary>
+    public void ShardSeen(int shard)
+    {
+        var label = shard.ToString(CultureInfo.InvariantCulture);
+        hedges.WithLabels(collection, label).Inc(0);
+        circuits.WithLabels(collection, label, "read").Set(0);
+        circuits.WithLabels(collection, label, "write").Set(0);
+    }
+
+    public void Hedged(int shard) => hedges.WithLabels(collection, shard.ToString(CultureInfo.InvariantCulture)).Inc();
+
+    public void Circuit(int shard, string operation, Polly.CircuitBreaker.CircuitState state) =>
+        circuits.WithLabels(collection, shard.ToString(CultureInfo.InvariantCulture), operation)
+            .Set(state is Polly.CircuitBreaker.CircuitState.Closed ? 0 : 1);
 
     public void FanOut(int shards) => fanOut.WithLabels(collection).Observe(shards);
 

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
+using Polly.Timeout;
 using RagOperator.Qdrant;
 using RagOperator.Qdrant.Filters;
 using RagOperator.Qdrant.Models;
@@ -11,8 +14,9 @@ using RagOperator.Routing;
 
 namespace RagOperator.Router.Writes;
 
-/// <summary>A shard that did not acknowledge its part of a write.</summary>
-public sealed record WriteFailure(int ShardId, string Endpoint, string Reason);
+/// <summary>A shard that did not acknowledge its part of a write; <paramref name="Shed"/> when the router's concurrency
+/// limit for the shard turned it away before it was sent.</summary>
+public sealed record WriteFailure(int ShardId, string Endpoint, string Reason, bool Shed = false);
 
 /// <summary>The result of a routed write: how many points (or ids), the shards written, and those that failed.</summary>
 public sealed record WriteOutcome(int Count, IReadOnlyList<int> Shards, IReadOnlyList<WriteFailure> Failures, long RoutingVersion)
@@ -130,16 +134,19 @@ public sealed class WriteRouter(ShardClients clients, HybridLogicalClock clock, 
         Func<IQdrantClient, IReadOnlyList<T>, CancellationToken, Task<UpdateResult>> send)
     {
         // Not tied to the client's connection: once sent, a write runs to its end even if the client disconnects,
-        // so the router never stops halfway between the targets of one point by its own choice.
-        using var deadline = new CancellationTokenSource(timeout);
+        // so the router never stops halfway between the targets of one point by its own choice. (A shard whose
+        // breaker is open, or whose concurrency limit sheds the call, is not sent its part; the write is then not
+        // acknowledged, and its retry is safe, as for any failed write.)
         var results = await Task.WhenAll(groups.Select(async group =>
         {
             var shard = table.Shard(group.Key);
             var started = Stopwatch.GetTimestamp();
             var outcome = "success";
+            var guard = clients.GuardFor(shard.Id, shard.Endpoint);
             try
             {
-                var result = await send(clients.For(shard.Id, shard.Endpoint), group.Value, deadline.Token);
+                var client = clients.For(shard.Id, shard.Endpoint);
+                var result = await guard.WriteAsync(token => send(client, group.Value, token), timeout, CancellationToken.None);
                 if (result.Status != UpdateStatus.Completed)
                 {
                     outcome = "not_completed";
@@ -148,10 +155,20 @@ public sealed class WriteRouter(ShardClients clients, HybridLogicalClock clock, 
 
                 return null;
             }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            catch (TimeoutRejectedException)
             {
                 outcome = "deadline";
                 return new WriteFailure(shard.Id, shard.Endpoint, $"no acknowledgement within {timeout.TotalSeconds:0.###} s");
+            }
+            catch (BrokenCircuitException)
+            {
+                outcome = "circuit_open";
+                return new WriteFailure(shard.Id, shard.Endpoint, SearchFanOut.CircuitOpen(guard.WriteCircuit));
+            }
+            catch (RateLimiterRejectedException)
+            {
+                outcome = "shed";
+                return new WriteFailure(shard.Id, shard.Endpoint, "the router's limit of calls running and waiting for this shard is reached (SHARD_CONCURRENCY_LIMIT, SHARD_QUEUE_LIMIT)", Shed: true);
             }
             catch (QdrantException error)
             {

@@ -11,6 +11,7 @@ public static class Suites
         new SemanticRecallSuite(),
         new MicroBenchmarkSuite(),
         new RouterVsDirectSuite(),
+        new HedgedSearchSuite(),
         new RoutingPropagationSuite(),
         new MigrationVsPlainCopySuite(),
         new SearchDuringMigrationSuite(),

@@ -99,12 +99,13 @@ public sealed class CrossRouterOrderTests : IAsyncLifetime
     /// <summary>One router replica's write path: its shard clients, its clock (with the uncertainty), its metrics.</summary>
     private sealed class TestReplica : IDisposable
     {
-        private readonly ShardClients clients = new(new RouterOptions { Collection = QdrantShards.Collection, ShardRetries = 0 });
+        private readonly ShardClients clients;
         private readonly RouterMetrics metrics;
 
         public TestReplica(int routerId, TimeProvider time, TimeSpan uncertainty)
         {
             metrics = new RouterMetrics(Prometheus.Metrics.NewCustomRegistry(), QdrantShards.Collection, () => 0);
+            clients = new ShardClients(new RouterOptions { Collection = QdrantShards.Collection, ShardRetries = 0 }, metrics);
             Writes = new WriteRouter(clients, new HybridLogicalClock(routerId, time, uncertainty), metrics, TimeSpan.FromSeconds(10));
         }
 

@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace RagOperator.Router.Tests.Support;
 
 /// <summary>A router's answer: status code and the parsed JSON body (null when the body is not JSON).</summary>
-internal sealed record RouterReply(HttpStatusCode Status, JsonNode? Body, string Text)
+internal sealed record RouterReply(HttpStatusCode Status, JsonNode? Body, string Text, string? RetryAfter = null)
 {
     public string? Error => Body?["error"]?.GetValue<string>();
 
@@ -62,7 +62,7 @@ internal sealed class RouterClient(Uri baseUri, string collection = "docs", stri
             // Not JSON (e.g. a plain 405); the text is kept for the assertion message.
         }
 
-        return new RouterReply(response.StatusCode, json, text);
+        return new RouterReply(response.StatusCode, json, text, response.Headers.RetryAfter?.ToString());
     }
 
     public void Dispose() => http.Dispose();

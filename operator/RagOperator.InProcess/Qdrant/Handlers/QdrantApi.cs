@@ -40,7 +40,7 @@ internal sealed partial class QdrantApi(
             return;
         }
 
-        var latency = faults.Latency;
+        var latency = faults.NextDelay();
         if (latency > TimeSpan.Zero)
         {
             await Task.Delay(latency, context.RequestAborted);
