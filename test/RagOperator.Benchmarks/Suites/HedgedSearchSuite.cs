@@ -74,23 +74,13 @@ public sealed class HedgedSearchSuite : IBenchmarkSuite
         }
 
         var hedges = await HedgesAsync(http, hedged.BaseUri, cancellationToken) - hedgesBefore;
-        var h = LatencySummary.Of(hedgedLatency);
-        var u = LatencySummary.Of(unhedgedLatency);
-        var headlines = new List<Headline>
-        {
-            new("hedged_p99_vs_unhedged", Format.Ratio(h.P99 / u.P99), $"hedged {Format.Ms(h.P99)} vs unhedged {Format.Ms(u.P99)} (p99)"),
-            new("hedged_p50_vs_unhedged", Format.Ratio(h.P50 / u.P50), $"hedged {Format.Ms(h.P50)} vs unhedged {Format.Ms(u.P50)} (p50)"),
-        };
+        var comparison = LatencyComparison.Of("hedged", hedgedLatency, "unhedged", unhedgedLatency);
         var section = new Section("Search latency with one slow shard: hedged vs unhedged router",
             $"4 shards, {sizes.HedgePoints:N0} points, dimension {sizes.HedgeDimension}, top-{TopK} with payload; shard {SlowShard} answers " +
             $"{SlowFraction:P0} of its requests {SlowBy.TotalMilliseconds:0} ms late; {sizes.HedgeQueries:N0} queries to each router after " +
             $"{sizes.HedgeWarmupQueries} warm-up queries, interleaved, sequential.",
-            ["router", "p50", "p99", "max", "queries"],
-            [
-                ["hedged (second request after the shard's p95)", Format.Ms(h.P50), Format.Ms(h.P99), Format.Ms(h.Max), Format.Number(h.Count)],
-                ["unhedged", Format.Ms(u.P50), Format.Ms(u.P99), Format.Ms(u.Max), Format.Number(u.Count)],
-                ["hedged / unhedged", Format.Ratio(h.P50 / u.P50), Format.Ratio(h.P99 / u.P99), Format.Ratio(h.Max / u.Max), ""],
-            ])
+            LatencyComparison.Columns("router"),
+            comparison.Rows("hedged (second request after the shard's p95)", "unhedged"))
         {
             Notes =
             [
@@ -100,7 +90,7 @@ public sealed class HedgedSearchSuite : IBenchmarkSuite
                 "every replica is slow would not help, and the breaker, not the hedge, is the answer to that.",
             ],
         };
-        return new SuiteResult(Name, headlines, [section], Stopwatch.GetElapsedTime(started));
+        return new SuiteResult(Name, comparison.Headlines(p => $"hedged_{p}_vs_unhedged"), [section], Stopwatch.GetElapsedTime(started));
     }
 
     private static async Task<double> SearchAsync(RouterClient client, float[] vector, CancellationToken cancellationToken)

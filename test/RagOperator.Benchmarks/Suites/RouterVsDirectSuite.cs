@@ -68,22 +68,12 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
             if (!routed.SequenceEqual(exact)) disagreements++;
         }
 
-        var r = LatencySummary.Of(routerLatency);
-        var d = LatencySummary.Of(directLatency);
-        var headlines = new List<Headline>
-        {
-            new("router_vs_direct_p50", Format.Ratio(r.P50 / d.P50), $"router {Format.Ms(r.P50)} vs direct {Format.Ms(d.P50)} (p50)"),
-            new("router_vs_direct_p99", Format.Ratio(r.P99 / d.P99), $"router {Format.Ms(r.P99)} vs direct {Format.Ms(d.P99)} (p99)"),
-        };
+        var comparison = LatencyComparison.Of("router", routerLatency, "direct", directLatency);
         var section = new Section("Search latency: router over 4 shards vs one shard holding everything",
             $"{sizes.RouterPoints:N0} points, dimension {sizes.RouterDimension}, Cosine, top-{TopK} with payload, {sizes.RouterQueries:N0} queries " +
             $"after {sizes.RouterWarmupQueries} warm-up queries, sequential.",
-            ["path", "p50", "p99", "max", "queries"],
-            [
-                ["router (4 shards, fan-out + merge)", Format.Ms(r.P50), Format.Ms(r.P99), Format.Ms(r.Max), Format.Number(r.Count)],
-                ["direct (1 shard, exact)", Format.Ms(d.P50), Format.Ms(d.P99), Format.Ms(d.Max), Format.Number(d.Count)],
-                ["router / direct", Format.Ratio(r.P50 / d.P50), Format.Ratio(r.P99 / d.P99), Format.Ratio(r.Max / d.Max), ""],
-            ])
+            LatencyComparison.Columns("path"),
+            comparison.Rows("router (4 shards, fan-out + merge)", "direct (1 shard, exact)"))
         {
             Notes =
             [
@@ -93,7 +83,7 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
                 "with real Qdrant HNSW the per-shard search is cheaper and the router's fixed overhead weighs more.",
             ],
         };
-        return new SuiteResult(Name, headlines, [section], Stopwatch.GetElapsedTime(started));
+        return new SuiteResult(Name, comparison.Headlines(p => $"router_vs_direct_{p}"), [section], Stopwatch.GetElapsedTime(started));
     }
 
     private static async Task LoadAsync(RouterClient client, IQdrantClient single, BenchmarkSizes sizes, int seed, CancellationToken cancellationToken)
