@@ -159,6 +159,40 @@ public sealed class ShardGuardTests
 
 public sealed class ShardGuardPipelineTests
 {
+    private static readonly IReadOnlyList<IReadOnlyList<RagOperator.Qdrant.Models.ScoredPoint>> NoHits = [];
+
+    [Fact]
+    public async Task A_search_that_fails_after_its_retries_is_hedged_at_once_and_the_hedge_answers()
+    {
+        var options = new RouterOptions { Collection = "docs", HedgeInitialDelay = TimeSpan.FromSeconds(30) };
+        using var guard = new ShardGuard(0, options, new Telemetry.RouterMetrics(Prometheus.Metrics.NewCustomRegistry(), "docs", () => 0));
+        var attempts = 0;
+
+        var answer = await guard.SearchAsync(_ => Interlocked.Increment(ref attempts) == 1
+                ? throw new RagOperator.Qdrant.QdrantException("search_points", new Uri("http://shard-0/"), HttpStatusCode.ServiceUnavailable, "injected", isTransient: true)
+                : Task.FromResult(NoHits),
+            TimeSpan.FromSeconds(10), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        answer.Should().BeSameAs(NoHits, "the hedge went out when the first attempt failed, not after the 30 s hedge delay");
+        attempts.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task A_search_the_shard_refuses_as_malformed_is_not_hedged()
+    {
+        using var guard = new ShardGuard(0, new RouterOptions { Collection = "docs" }, new Telemetry.RouterMetrics(Prometheus.Metrics.NewCustomRegistry(), "docs", () => 0));
+        var attempts = 0;
+
+        var search = () => guard.SearchAsync(_ =>
+        {
+            Interlocked.Increment(ref attempts);
+            throw new RagOperator.Qdrant.QdrantException("search_points", new Uri("http://shard-0/"), HttpStatusCode.BadRequest, "bad filter", isTransient: false);
+        }, TimeSpan.FromSeconds(10), CancellationToken.None);
+
+        await search.Should().ThrowAsync<RagOperator.Qdrant.QdrantException>();
+        attempts.Should().Be(1, "another replica would refuse the same request");
+    }
+
     [Fact]
     public async Task A_call_beyond_the_limit_and_queue_is_rejected_at_once()
     {
