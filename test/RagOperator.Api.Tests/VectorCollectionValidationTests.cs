@@ -50,6 +50,8 @@ public sealed class VectorCollectionValidationTests
         { """{"dimension":"eight","distance":"Cosine"}""", "spec.dimension", "spec.dimension in body must be of type integer: \"string\"" },
         { """{"distance":"Cosine"}""", "spec.dimension", "Required value" },
         { """{"dimension":8,"distance":"Cosine","resources":{"requests":{"cpu":"lots"}}}""", "spec.resources.requests.cpu", "should match" },
+        { """{"dimension":8,"distance":"Cosine","router":{"allowedFrom":[{"podSelector":{}},{}]}}""", "spec.router.allowedFrom[1]", "a network peer needs a namespaceSelector, a podSelector or both" },
+        { """{"dimension":8,"distance":"Cosine","networkPolicy":{"metricsFrom":[{"namespaceSelector":{"matchExpressions":[{"operator":"Exists"}]}}]}}""", "spec.networkPolicy.metricsFrom[0].namespaceSelector.matchExpressions[0].key", "Required value" },
     };
 
     [Theory]

@@ -111,7 +111,7 @@ public static class CrdGenerator
             schema["maximum"] = JsonValue.Create(range.Maximum is double dmax ? dmax : Convert.ToInt64(range.Maximum, CultureInfo.InvariantCulture));
         }
         if (property.GetCustomAttribute<MinLengthAttribute>() is { } minLength) schema["minLength"] = minLength.Length;
-        if (property.GetCustomAttribute<MaxLengthAttribute>() is { } maxLength) schema["maxLength"] = maxLength.Length;
+        if (property.GetCustomAttribute<MaxLengthAttribute>() is { } maxLength) schema[schema["type"]?.GetValue<string>() == "array" ? "maxItems" : "maxLength"] = maxLength.Length;
         if (property.GetCustomAttribute<RegularExpressionAttribute>() is { } pattern) schema["pattern"] = pattern.Pattern;
         if (property.GetCustomAttribute<ListMapKeysAttribute>() is { } keys)
         {
@@ -195,11 +195,13 @@ public static class CrdGenerator
         {
             if (property.GetCustomAttribute<JsonIgnoreAttribute>() is { Condition: JsonIgnoreCondition.Always }) continue;
             var name = JsonName(property);
-            properties[name] = PropertySchema(property, instance, inStatus);
             var isRequired = property.GetCustomAttribute<RequiredAttribute>() is not null
                 || (type == typeof(Condition) && name is "type" or "status" or "reason" or "message")
                 || (type == typeof(SecretKeySelector) && name is "name" or "key")
-                || (type == typeof(LocalObjectReference) && name == "name");
+                || (type == typeof(LocalObjectReference) && name == "name")
+                || (type == typeof(LabelSelectorRequirement) && name is "key" or "operator");
+            // A required field gets no default: the initialiser only keeps the C# type non-null.
+            properties[name] = PropertySchema(property, isRequired ? null : instance, inStatus);
             if (isRequired) required.Add(name);
         }
         var schema = new JsonObject { ["type"] = "object" };

@@ -96,6 +96,9 @@ public sealed class VectorCollectionSpec
     [Description("How points are streamed between shards when the shard count changes.")]
     public RebalanceSpec Rebalance { get; set; } = new();
 
+    [Description("NetworkPolicies for the collection's pods.")]
+    public NetworkPolicyOptions NetworkPolicy { get; set; } = new();
+
     [Description("Scheduled snapshots: a VectorSnapshot on a cron schedule, keeping the newest ones.")]
     public SnapshotScheduleSpec? Snapshots { get; set; }
 }
@@ -272,6 +275,30 @@ public sealed class RouterSpec
 
     [Description("Scale the routers with a HorizontalPodAutoscaler between minReplicas and maxReplicas instead of running spec.router.replicas; the router PodDisruptionBudget follows the minimum.")]
     public RouterAutoscalingSpec? Autoscaling { get; set; }
+
+    [MaxLength(32)]
+    [Description("Who may connect to the routers' port besides the operator, as NetworkPolicy peers (namespaceSelector and/or podSelector). Unset or empty: every pod in the collection's namespace. Applies while spec.networkPolicy.enabled is true.")]
+    public IList<NetworkPeer>? AllowedFrom { get; set; }
+}
+
+[CelRule("has(self.namespaceSelector) || has(self.podSelector)", "a network peer needs a namespaceSelector, a podSelector or both")]
+public sealed class NetworkPeer
+{
+    [Description("Namespaces whose pods are admitted, by label (e.g. kubernetes.io/metadata.name: monitoring); {} selects every namespace. Without it: the collection's namespace.")]
+    public LabelSelector? NamespaceSelector { get; set; }
+
+    [Description("Pods admitted, by label, within the namespaces selected; without it: every pod of those namespaces.")]
+    public LabelSelector? PodSelector { get; set; }
+}
+
+public sealed class NetworkPolicyOptions
+{
+    [Description("Create NetworkPolicies for the shard and router pods (default true): shard ports admit only the collection's routers, the operator and the shard's peers; the router port admits spec.router.allowedFrom and the operator. They take effect where the cluster's network plugin enforces NetworkPolicies.")]
+    public bool Enabled { get; set; } = true;
+
+    [MaxLength(32)]
+    [Description("Who may scrape metrics (the shards' Qdrant port and the routers' port), e.g. the namespace Prometheus runs in.")]
+    public IList<NetworkPeer>? MetricsFrom { get; set; }
 }
 
 [CelRule("self.maxReplicas >= self.minReplicas", "router.autoscaling.maxReplicas must be at least minReplicas")]

@@ -24,6 +24,7 @@ public static class ResourceTypes
         [typeof(Deployment)] = new("apps", "v1", "deployments", "Deployment", true),
         [typeof(PodDisruptionBudget)] = new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true),
         [typeof(HorizontalPodAutoscaler)] = new("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true),
+        [typeof(NetworkPolicy)] = new("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true),
         [typeof(EndpointSlice)] = new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
         [typeof(Lease)] = new("coordination.k8s.io", "v1", "leases", "Lease", true),
         [typeof(Event)] = new("events.k8s.io", "v1", "events", "Event", true),

@@ -33,6 +33,19 @@ public sealed record OperatorSettings
     /// </summary>
     public TimeSpan BlockedRecheck { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The namespace the operator's pods run in (<c>POD_NAMESPACE</c>); the NetworkPolicies admit the operator from
+    /// there. Unknown (the operator runs outside a pod): they admit pods with the operator's labels in any namespace.
+    /// </summary>
+    public string? OperatorNamespace { get; init; }
+
+    /// <summary>The labels of the operator's pods, as the chart and the kustomize manager set them.</summary>
+    public IReadOnlyDictionary<string, string> OperatorPodLabels { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["app.kubernetes.io/name"] = "rag-operator",
+        ["app.kubernetes.io/component"] = "operator",
+    };
+
     /// <summary>How long a pod replaced by a rolling upgrade may take to become Ready before the rollout halts.</summary>
     public TimeSpan RolloutPodTimeout { get; init; } = Upgrades.RolloutPlanner.DefaultPodReadyTimeout;
 }

@@ -33,7 +33,7 @@ public static class CollectionChildren
     /// <summary>Everything for a collection, with the given routing table published (render uses it).</summary>
     public static IReadOnlyList<IKubernetesObject> All(BuildInput input, RoutingTable table)
     {
-        var children = new List<IKubernetesObject> { BootstrapConfigMapBuilder.Build(input) };
+        var children = new List<IKubernetesObject>(NetworkPolicyBuilder.Build(input)) { BootstrapConfigMapBuilder.Build(input) };
         for (var shard = 0; shard < input.Spec.Shards; shard++) children.AddRange(Shard(input, shard));
         children.Add(RoutingConfigMapBuilder.History(input, table));
         children.Add(RoutingConfigMapBuilder.Active(input, table));

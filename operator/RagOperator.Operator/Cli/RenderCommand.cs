@@ -21,12 +21,16 @@ internal static class RenderCommand
         };
         var @namespace = new Option<string>("--namespace", "-n") { Description = "Namespace of collections that name none.", DefaultValueFactory = _ => "default" };
         var routerImage = new Option<string>("--router-image") { Description = "Router image for collections that name none.", DefaultValueFactory = _ => OperatorSettings.DefaultRouterImage };
-        var command = new Command("render", "Print the objects the operator would create for the given manifests.") { files, @namespace, routerImage };
+        var operatorNamespace = new Option<string?>("--operator-namespace")
+        {
+            Description = "Namespace the operator runs in, which the NetworkPolicies admit it from (default: pods with the operator's labels in any namespace).",
+        };
+        var command = new Command("render", "Print the objects the operator would create for the given manifests.") { files, @namespace, routerImage, operatorNamespace };
         command.SetAction(parse =>
         {
             try
             {
-                var yaml = Render(parse.GetValue(files)!, parse.GetValue(@namespace)!, new OperatorSettings { RouterImage = parse.GetValue(routerImage)! }, Console.Error);
+                var yaml = Render(parse.GetValue(files)!, parse.GetValue(@namespace)!, new OperatorSettings { RouterImage = parse.GetValue(routerImage)!, OperatorNamespace = parse.GetValue(operatorNamespace) }, Console.Error);
                 Console.Out.Write(yaml);
                 return 0;
             }

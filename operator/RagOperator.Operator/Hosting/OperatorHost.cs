@@ -155,7 +155,7 @@ public sealed class OperatorHost : IAsyncDisposable
 
     private static OperatorSettings Settings(OperatorHostOptions options)
     {
-        var settings = new OperatorSettings { RouterImage = options.RouterImage, RolloutPodTimeout = options.RolloutPodTimeout };
+        var settings = new OperatorSettings { RouterImage = options.RouterImage, RolloutPodTimeout = options.RolloutPodTimeout, OperatorNamespace = options.PodNamespace };
         return options.BlockedRecheck is { } recheck ? settings with { BlockedRecheck = recheck } : settings;
     }
 
@@ -218,6 +218,7 @@ public sealed class OperatorHost : IAsyncDisposable
                 .Owns(Informer<Service>(scope, managed))
                 .Owns(Informer<PodDisruptionBudget>(scope, managed))
                 .Owns(Informer<HorizontalPodAutoscaler>(scope, managed))
+                .Owns(Informer<NetworkPolicy>(scope, managed))
                 .Owns(Informer<ServiceAccount>(scope, managed))
                 .Owns(Informer<Role>(scope, managed))
                 .Owns(Informer<RoleBinding>(scope, managed))

@@ -33,6 +33,10 @@ public static class ChildNames
 
     public static string Router(string collection) => $"{collection}-router";
 
+    public static string ShardNetworkPolicy(string collection) => $"{collection}-shards";
+
+    public static string RouterNetworkPolicy(string collection) => Router(collection);
+
     public static string RoutingConfigMap(string collection) => $"{collection}-routing";
 
     public static string RoutingHistory(string collection, long version) =>

@@ -42,7 +42,7 @@ public static class Labels
     };
 
     /// <summary>The pods of every shard of a collection, as a label selector string (status.selector, for the scale subresource).</summary>
-    public static string AllShardsSelector(string collection) => $"{Instance}={collection},{Component}={ShardComponent}";
+    public static string AllShardsSelector(string collection) => ToSelector(AllShards(collection));
 
     /// <summary>Objects shared by all shards of a collection (the bootstrap script ConfigMap).</summary>
     public static Dictionary<string, string> ForShards(string collection) => new(StringComparer.Ordinal)
@@ -67,6 +67,13 @@ public static class Labels
     {
         [Instance] = collection,
         [Component] = RouterComponent,
+    };
+
+    /// <summary>The pods of every shard of a collection (NetworkPolicies).</summary>
+    public static Dictionary<string, string> AllShards(string collection) => new(StringComparer.Ordinal)
+    {
+        [Instance] = collection,
+        [Component] = ShardComponent,
     };
 
     public static Dictionary<string, string> ForRouting(string collection) => new(StringComparer.Ordinal)

@@ -65,6 +65,9 @@ public static class SchemaRules
             if (property.GetCustomAttribute<MinLengthAttribute>() is { } minLength && text.Length < minLength.Length)
                 problems.Add(new SpecProblem(path, $"Invalid value: \"{text}\": should be at least {minLength.Length} chars long"));
         }
+
+        if (value is ICollection list && property.GetCustomAttribute<MaxLengthAttribute>() is { } maxItems && list.Count > maxItems.Length)
+            problems.Add(new SpecProblem(path, $"Too many: {list.Count}: must have at most {maxItems.Length} items"));
     }
 
     private static bool IsNumber(object value) => value is int or long or double or float or decimal or short;

@@ -49,6 +49,15 @@ public static class SpecValidator
             yield return new SpecProblem("spec.router.autoscaling", "router.autoscaling.maxReplicas must be at least minReplicas");
         if (spec.Router.Autoscaling is { TargetCpuUtilizationPercent: null, TargetRequestsPerSecond: null })
             yield return new SpecProblem("spec.router.autoscaling", "router.autoscaling needs a target: targetCpuUtilizationPercent, targetRequestsPerSecond or both");
+        foreach (var (peers, path) in new[] { (spec.Router.AllowedFrom, "spec.router.allowedFrom"), (spec.NetworkPolicy.MetricsFrom, "spec.networkPolicy.metricsFrom") })
+        {
+            for (var i = 0; i < (peers?.Count ?? 0); i++)
+            {
+                if (peers![i] is { NamespaceSelector: null, PodSelector: null })
+                    yield return new SpecProblem($"{path}[{i}]", "a network peer needs a namespaceSelector, a podSelector or both");
+            }
+        }
+
         if (spec.Snapshots is { } snapshots)
         {
             foreach (var problem in StorageRules(snapshots.Storage, "spec.snapshots.storage")) yield return problem;

@@ -36,6 +36,9 @@ public sealed class SpecValidatorTests
         { "router timeout out of range", c => c.Spec.Router.SearchTimeoutMs = 5, "spec.router.searchTimeoutMs" },
         { "router autoscaling max below min", c => c.Spec.Router.Autoscaling = new RouterAutoscalingSpec { MinReplicas = 4, MaxReplicas = 2, TargetCpuUtilizationPercent = 70 }, "spec.router.autoscaling" },
         { "router autoscaling without a target", c => c.Spec.Router.Autoscaling = new RouterAutoscalingSpec(), "spec.router.autoscaling" },
+        { "a router client peer without selectors", c => c.Spec.Router.AllowedFrom = [new NetworkPeer()], "spec.router.allowedFrom[0]" },
+        { "a metrics peer without selectors", c => c.Spec.NetworkPolicy.MetricsFrom = [new NetworkPeer { PodSelector = new() }, new NetworkPeer()], "spec.networkPolicy.metricsFrom[1]" },
+        { "too many router client peers", c => c.Spec.Router.AllowedFrom = [.. Enumerable.Range(0, 33).Select(_ => new NetworkPeer { PodSelector = new() })], "spec.router.allowedFrom" },
         { "min interval not a duration", c => c.Spec.Rebalance.MinInterval = "5 minutes", "spec.rebalance.minInterval" },
     };
 

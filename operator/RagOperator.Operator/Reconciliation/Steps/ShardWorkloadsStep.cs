@@ -54,6 +54,7 @@ public sealed class ShardWorkloadsStep : IReconcileStep
             Role r => await context.Services.Applier.ApplyAsync(r, context.Collection.Metadata.Uid, cancellationToken),
             RoleBinding b => await context.Services.Applier.ApplyAsync(b, context.Collection.Metadata.Uid, cancellationToken),
             HorizontalPodAutoscaler h => await context.Services.Applier.ApplyAsync(h, context.Collection.Metadata.Uid, cancellationToken),
+            NetworkPolicy n => await context.Services.Applier.ApplyAsync(n, context.Collection.Metadata.Uid, cancellationToken),
             _ => throw new NotSupportedException($"no applier for {child.Kind}"),
         };
         switch (outcome)
