@@ -42,7 +42,7 @@ public static class Labels
     };
 
     /// <summary>The pods of every shard of a collection, as a label selector string (status.selector, for the scale subresource).</summary>
-    public static string AllShardsSelector(string collection) => ToSelector(AllShards(collection));
+    public static string AllShardsSelector(string collection) => $"{Instance}={collection},{Component}={ShardComponent}";
 
     /// <summary>Objects shared by all shards of a collection (the bootstrap script ConfigMap).</summary>
     public static Dictionary<string, string> ForShards(string collection) => new(StringComparer.Ordinal)
