@@ -178,6 +178,59 @@ public sealed class ShardGuardPipelineTests
     }
 
     [Fact]
+    public async Task Slow_searches_are_hedged_only_within_the_budget_and_failed_ones_always()
+    {
+        var options = new RouterOptions
+        {
+            Collection = "docs",
+            HedgeMinimumDelay = TimeSpan.FromMilliseconds(10),
+            HedgeInitialDelay = TimeSpan.FromMilliseconds(10),
+            HedgeBudgetRatio = 0,
+            HedgeBudgetBurst = 1,
+        };
+        using var guard = new ShardGuard(0, options, new Telemetry.RouterMetrics(Prometheus.Metrics.NewCustomRegistry(), "docs", () => 0));
+
+        async Task<int> AttemptsOfSlowSearchAsync()
+        {
+            var attempts = 0;
+            await guard.SearchAsync(async token =>
+            {
+                Interlocked.Increment(ref attempts);
+                await Task.Delay(TimeSpan.FromMilliseconds(300), token);
+                return NoHits;
+            }, TimeSpan.FromSeconds(10), CancellationToken.None);
+            return attempts;
+        }
+
+        (await AttemptsOfSlowSearchAsync()).Should().Be(2, "the burst pays for one hedge");
+        (await AttemptsOfSlowSearchAsync()).Should().Be(1, "the budget is spent and searches earn none back at ratio 0");
+        var failing = 0;
+        await guard.SearchAsync(_ => Interlocked.Increment(ref failing) == 1
+                ? throw new RagOperator.Qdrant.QdrantException("search_points", new Uri("http://shard-0/"), HttpStatusCode.ServiceUnavailable, "injected", isTransient: true)
+                : Task.FromResult(NoHits),
+            TimeSpan.FromSeconds(10), CancellationToken.None);
+        failing.Should().Be(2, "a failed attempt is hedged whatever the budget");
+    }
+
+    [Fact]
+    public void The_hedge_budget_earns_a_share_of_a_token_per_search_up_to_its_burst()
+    {
+        var budget = new HedgeBudget(ratio: 0.25, burst: 2);
+
+        budget.TryWithdraw().Should().BeTrue();
+        budget.TryWithdraw().Should().BeTrue();
+        budget.TryWithdraw().Should().BeFalse();
+        for (var i = 0; i < 3; i++) budget.Deposit();
+        budget.TryWithdraw().Should().BeFalse("three searches earn three quarters of a hedge");
+        budget.Deposit();
+        budget.TryWithdraw().Should().BeTrue();
+        for (var i = 0; i < 100; i++) budget.Deposit();
+        budget.TryWithdraw().Should().BeTrue();
+        budget.TryWithdraw().Should().BeTrue();
+        budget.TryWithdraw().Should().BeFalse("no more than the burst is saved");
+    }
+
+    [Fact]
     public async Task A_search_the_shard_refuses_as_malformed_is_not_hedged()
     {
         using var guard = new ShardGuard(0, new RouterOptions { Collection = "docs" }, new Telemetry.RouterMetrics(Prometheus.Metrics.NewCustomRegistry(), "docs", () => 0));

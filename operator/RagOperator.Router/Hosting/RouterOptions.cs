@@ -90,6 +90,14 @@ public sealed record RouterOptions
     /// </summary>
     public TimeSpan HedgeMinimumDelay { get; init; } = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>
+    /// Hedges per search a shard may get over time (with <see cref="HedgeBudgetBurst"/> saved up): a shard slow
+    /// because it is busy has most calls past its p95 at once, and hedging them all would double its load just then.
+    /// </summary>
+    public double HedgeBudgetRatio { get; init; } = 0.1;
+
+    public double HedgeBudgetBurst { get; init; } = 10;
+
     /// <summary>The hedge delay until a shard has answered enough searches for a p95.</summary>
     public TimeSpan HedgeInitialDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
@@ -149,6 +157,11 @@ public sealed record RouterOptions
         if (ShardConcurrencyLimit < 1 || ShardQueueLimit < 0)
         {
             throw new ArgumentException($"the shard concurrency limit ({ShardConcurrencyLimit}) must be at least 1 and the queue limit ({ShardQueueLimit}) at least 0 (SHARD_CONCURRENCY_LIMIT, SHARD_QUEUE_LIMIT)");
+        }
+
+        if (HedgeBudgetRatio is < 0 or > 1 || HedgeBudgetBurst < 1)
+        {
+            throw new ArgumentException("the hedge budget needs a ratio in 0..1 and a burst of at least 1");
         }
 
         if (HedgeMinimumDelay < TimeSpan.Zero || HedgeInitialDelay < HedgeMinimumDelay)

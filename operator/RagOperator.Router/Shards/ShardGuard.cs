@@ -24,7 +24,8 @@ namespace RagOperator.Router.Shards;
 /// calls run, <see cref="RouterOptions.ShardQueueLimit"/> wait; beyond that the call is shed at once
 /// (<see cref="Polly.RateLimiting.RateLimiterRejectedException"/>, a 429 for the client) rather than queueing without bound.</item>
 /// <item><b>Hedging</b>, searches only: a second identical search after the shard's recent p95 latency
-/// (<see cref="LatencyWindow"/>); the first answer wins and the other is cancelled. A shard is a Service over its
+/// (<see cref="LatencyWindow"/>), within a <see cref="HedgeBudget"/> of the shard's searches (a failed first attempt
+/// is hedged regardless); the first answer wins and the other is cancelled. A shard is a Service over its
 /// replicas, so the hedge can reach another pod. Writes are never hedged: their deadline is long and a write
 /// need not be fast, only acknowledged.</item>
 /// </list>
@@ -32,9 +33,11 @@ namespace RagOperator.Router.Shards;
 public sealed class ShardGuard : IDisposable
 {
     private static readonly ResiliencePropertyKey<TimeSpan> DeadlineKey = new("ragrouter.deadline");
+    private static readonly ResiliencePropertyKey<AttemptLog> AttemptsKey = new("ragrouter.attempts");
 
     private readonly RouterOptions options;
     private readonly ConcurrencyLimiter limiter;
+    private readonly HedgeBudget budget;
     private readonly CircuitBreakerStateProvider readCircuit = new();
     private readonly CircuitBreakerStateProvider writeCircuit = new();
     private readonly ResiliencePipeline<IReadOnlyList<IReadOnlyList<ScoredPoint>>> reads;
@@ -44,6 +47,7 @@ public sealed class ShardGuard : IDisposable
     {
         this.options = options;
         metrics.ShardSeen(shardId);
+        budget = new HedgeBudget(options.HedgeBudgetRatio, options.HedgeBudgetBurst);
         limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
             PermitLimit = options.ShardConcurrencyLimit,
@@ -62,10 +66,13 @@ public sealed class ShardGuard : IDisposable
                 MaxHedgedAttempts = 1,
                 ShouldHandle = args => ValueTask.FromResult(IsShardFailure(args.Outcome.Exception)),
                 DelayGenerator = _ => ValueTask.FromResult(HedgeDelay),
-                OnHedging = _ =>
+                ActionGenerator = args =>
                 {
+                    // A failed first attempt is always hedged; a slow one only within the budget.
+                    var failed = args.PrimaryContext.Properties.TryGetValue(AttemptsKey, out var attempts) && attempts.Failed;
+                    if (!failed && !budget.TryWithdraw()) return null;
                     metrics.Hedged(shardId);
-                    return default;
+                    return () => args.Callback(args.ActionContext);
                 },
             });
         }
@@ -98,8 +105,11 @@ public sealed class ShardGuard : IDisposable
     public async Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> SearchAsync(
         Func<CancellationToken, Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>>> call, TimeSpan deadline, CancellationToken cancellationToken)
     {
+        budget.Deposit();
+        var attempts = new AttemptLog();
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(DeadlineKey, deadline);
+        context.Properties.Set(AttemptsKey, attempts);
         try
         {
             return await reads.ExecuteAsync(static async (attempt, state) =>
@@ -118,7 +128,12 @@ public sealed class ShardGuard : IDisposable
                     state.self.Latency.Record(Stopwatch.GetElapsedTime(started));
                     throw;
                 }
-            }, context, (self: this, call));
+                catch (QdrantException error) when (!IsClientMistake(error))
+                {
+                    state.attempts.Failed = true;
+                    throw;
+                }
+            }, context, (self: this, call, attempts));
         }
         finally
         {
@@ -178,4 +193,16 @@ public sealed class ShardGuard : IDisposable
     };
 
     public void Dispose() => limiter.Dispose();
+
+    /// <summary>What the attempts of one search share: whether one failed (the hedge then goes out whatever the budget).</summary>
+    private sealed class AttemptLog
+    {
+        private int failed;
+
+        public bool Failed
+        {
+            get => Volatile.Read(ref failed) != 0;
+            set => Volatile.Write(ref failed, value ? 1 : 0);
+        }
+    }
 }
