@@ -45,6 +45,19 @@ public sealed class ChildApplier(IKubernetesClient client, IClusterView view, st
         return live is null ? ApplyOutcome.Created : ApplyOutcome.Updated;
     }
 
+    /// <summary>
+    /// Deletes a child the spec no longer asks for: only when the cache holds it and <paramref name="ownerUid"/>
+    /// controls it, so an object of the same name that someone else made is left alone. True when a delete was sent.
+    /// </summary>
+    public async Task<bool> DeleteIfControlledAsync<T>(string? @namespace, string name, string? ownerUid, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject
+    {
+        var live = Live<T>(@namespace, name);
+        if (live is null || !Owners.IsControlledBy(live, ownerUid)) return false;
+        await client.DeleteIfExistsAsync<T>(name, @namespace, cancellationToken: cancellationToken);
+        return true;
+    }
+
     /// <summary>Whether the operator's applied configuration of <paramref name="obj"/> includes the field at <paramref name="path"/> (e.g. <c>f:spec</c>, <c>f:replicas</c>).</summary>
     public bool Owns(IKubernetesObject obj, params string[] path) =>
         obj.Metadata.ManagedFields?.Any(entry =>

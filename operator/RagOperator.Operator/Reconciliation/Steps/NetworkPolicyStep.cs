@@ -1,4 +1,3 @@
-using RagOperator.Kubernetes.Client;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Operator.Builders;
 using RagOperator.Operator.Naming;
@@ -23,11 +22,7 @@ public sealed class NetworkPolicyStep : IReconcileStep
         }
 
         foreach (var name in new[] { ChildNames.ShardNetworkPolicy(context.Name), ChildNames.RouterNetworkPolicy(context.Name) })
-        {
-            var live = context.Services.View.Get<NetworkPolicy>(context.Namespace, name);
-            if (live is null || !Owners.IsControlledBy(live, context.Collection.Metadata.Uid)) continue;
-            await context.Services.Client.DeleteIfExistsAsync<NetworkPolicy>(name, context.Namespace, cancellationToken: cancellationToken);
-        }
+            await context.Services.Applier.DeleteIfControlledAsync<NetworkPolicy>(context.Namespace, name, context.Collection.Metadata.Uid, cancellationToken);
 
         return StepResult.Continue;
     }

@@ -63,8 +63,7 @@ public sealed class RouterStep : IReconcileStep
     private static async Task RemoveAutoscalerNoLongerAskedForAsync(ReconcileContext context, CancellationToken cancellationToken)
     {
         if (context.Spec.Router.Autoscaling is not null) return;
-        var autoscaler = context.Services.View.Get<HorizontalPodAutoscaler>(context.Namespace, ChildNames.Router(context.Name));
-        if (autoscaler is null || !Owners.IsControlledBy(autoscaler, context.Collection.Metadata.Uid)) return;
-        await context.Services.Client.DeleteIfExistsAsync<HorizontalPodAutoscaler>(autoscaler.Metadata.Name!, context.Namespace, cancellationToken: cancellationToken);
+        await context.Services.Applier.DeleteIfControlledAsync<HorizontalPodAutoscaler>(
+            context.Namespace, ChildNames.Router(context.Name), context.Collection.Metadata.Uid, cancellationToken);
     }
 }
