@@ -35,10 +35,10 @@ public sealed record VerifyWindow(int Compared, IReadOnlyList<Repair> Repairs, P
 /// rest is read again by the next window. The target is read first: a router write (which goes to both) that lands
 /// between the two reads is then seen on the source, never only on the target, so the race looks like "target
 /// older", whose repair is a guarded no-op, rather than "only on the target", whose repair is a delete.</item>
-/// <item>every id whose versions differ is read again (target, then source) with <c>has_id</c>, after a short settle
-/// delay, so that a write or delete that was merely in flight — the router sends it to both owners at once, but one may
-/// apply it a little later — is not counted; what still differs is a difference. The delay only makes clean passes
-/// likelier under load; correctness never depends on it.</item>
+/// <item>every id whose versions differ is read again (target, then source) with <c>has_id</c>, after growing pauses
+/// (<see cref="SecondLook"/>), so that a write or delete that was merely in flight — the router sends it to both owners
+/// at once, but one may apply it a little later — is not counted; what differs at every look is a difference. The
+/// pauses only make clean passes likelier under load; correctness never depends on them.</item>
 /// <item>repair: missing or older on the target → copy from the source (guarded upsert, see
 /// <see cref="MigrationFilters.UnchangedSince"/>); on the target but not on the source → delete from the target with
 /// <c>has_id</c> AND <c>_rag_v</c> still the version seen (<see cref="MigrationFilters.StillAt"/>), so a concurrent newer
@@ -75,14 +75,16 @@ public sealed class CellVerifier(
         var compared = targetVersions.Keys.Union(sourceVersions.Keys).Count();
         if (suspects.Count == 0) return new VerifyWindow(compared, [], end);
 
-        // A second look at the suspects only: most scroll-time differences are writes that were in flight.
-        if (settle > TimeSpan.Zero) await Task.Delay(settle, time ?? TimeProvider.System, cancellationToken);
-        var targetNow = await CellCopier.ReadVersionsAsync(target, collection, suspects, cancellationToken);
-        var sourceNow = await CellCopier.ReadVersionsAsync(source, collection, suspects, cancellationToken);
-        var repairs = suspects
-            .Where(id => Differs(sourceNow, targetNow, id))
-            .Select(id => Classify(id, sourceNow, targetNow))
-            .ToList();
+        // Looks again at the suspects only: most scroll-time differences are writes that were in flight.
+        var targetNow = new Dictionary<PointId, long?>();
+        var sourceNow = new Dictionary<PointId, long?>();
+        var persistent = await SecondLook.PersistentAsync(suspects, settle, time ?? TimeProvider.System, async (ids, ct) =>
+        {
+            targetNow = await CellCopier.ReadVersionsAsync(target, collection, ids, ct);
+            sourceNow = await CellCopier.ReadVersionsAsync(source, collection, ids, ct);
+            return [.. ids.Where(id => Differs(sourceNow, targetNow, id))];
+        }, cancellationToken);
+        var repairs = persistent.Select(id => Classify(id, sourceNow, targetNow)).ToList();
         await RepairAsync(repairs, cancellationToken);
         return new VerifyWindow(compared, repairs, end);
     }

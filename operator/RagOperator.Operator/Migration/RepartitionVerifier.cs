@@ -11,7 +11,7 @@ namespace RagOperator.Operator.Migration;
 /// keys; each re-stamped one names its new owner by its <c>_rag_cell</c>. Walked in id windows like
 /// <see cref="CellVerifier"/>: every other new owner is scanned first for the points it holds from this source (previous
 /// key of the source, new key of its own), then the source; the window ends at the lowest next-page offset. Differences
-/// are read again after the settle delay and repaired:
+/// are read again after growing pauses (<see cref="SecondLook"/>); those that persist are repaired:
 /// <list type="bullet">
 /// <item>on the source but not re-stamped → copied and re-stamped as the copier does (<see cref="RepartitionCopier"/>);</item>
 /// <item>missing or older on its new owner → copied there (guarded upsert);</item>
@@ -53,11 +53,15 @@ public sealed class RepartitionVerifier(
         var compared = onSource.Count + onTargets.Values.Sum(t => t.Count);
         if (suspects.Count == 0) return new VerifyWindow(compared, [], end);
 
-        if (settle > TimeSpan.Zero) await Task.Delay(settle, time ?? TimeProvider.System, cancellationToken);
         var targetsNow = new Dictionary<int, Dictionary<PointId, long?>>();
-        foreach (var target in targets) targetsNow[target] = await ReadStatesOnTargetAsync(target, suspects, cancellationToken);
-        var sourceNow = await ReadStatesAsync(source, suspects, cancellationToken);
-        var repairs = await RepairAsync(suspects, sourceNow, targetsNow, cancellationToken);
+        var sourceNow = new Dictionary<PointId, SourceState>();
+        var persistent = await SecondLook.PersistentAsync(suspects, settle, time ?? TimeProvider.System, async (ids, ct) =>
+        {
+            foreach (var target in targets) targetsNow[target] = await ReadStatesOnTargetAsync(target, ids, ct);
+            sourceNow = await ReadStatesAsync(source, ids, ct);
+            return [.. Suspects(sourceNow, targetsNow).Order()];
+        }, cancellationToken);
+        var repairs = await RepairAsync(persistent, sourceNow, targetsNow, cancellationToken);
         return new VerifyWindow(compared, repairs, end);
     }
 

@@ -33,7 +33,7 @@ public sealed record StreamMigrationOptions
     /// <summary>Points compared per verify window (ids and versions only, so larger than a copy batch).</summary>
     public int VerifyWindow { get; init; } = 512;
 
-    /// <summary>Pause before a verify window looks again at the points that differed (see <see cref="CellVerifier"/>).</summary>
+    /// <summary>First pause before a verify window looks again at the points that differed; later looks double it (see <see cref="SecondLook"/>).</summary>
     public TimeSpan VerifySettle { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>

@@ -167,6 +167,52 @@ public sealed class CellVerifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_write_that_reaches_the_target_only_at_the_third_look_is_not_counted_as_a_difference()
+    {
+        var points = Enumerable.Range(1, 10).Select(i => QdrantShards.Point((ulong)i, i % 5, 100 + i, i)).ToArray();
+        await shards.WriteAsync(0, points);
+        await shards.WriteAsync(1, points);
+        await shards.WriteAsync(0, QdrantShards.Point(3, 3, 500, seq: 333));
+        var targetLooks = 0;
+        var target = new HookedQdrantClient(shards.Clients[1])
+        {
+            // The router's write to the target is slow: it lands after the target was read twice by id.
+            AfterScroll = async (request, _) =>
+            {
+                if (request.Filter?.Must is null || ++targetLooks != 2) return;
+                await shards.WriteAsync(1, QdrantShards.Point(3, 3, 500, seq: 333));
+            },
+        };
+
+        var repairs = await PassAsync(Verifier(target: target));
+
+        targetLooks.Should().Be(3);
+        repairs.Should().BeEmpty("the third look sees both owners agree");
+    }
+
+    [Fact]
+    public async Task A_difference_seen_at_every_look_is_repaired()
+    {
+        var points = Enumerable.Range(1, 10).Select(i => QdrantShards.Point((ulong)i, i % 5, 100 + i, i)).ToArray();
+        await shards.WriteAsync(0, points);
+        await shards.WriteAsync(1, points[..^1]);
+        var targetLooks = 0;
+        var target = new HookedQdrantClient(shards.Clients[1])
+        {
+            AfterScroll = (request, _) =>
+            {
+                if (request.Filter?.Must is not null) targetLooks++;
+                return Task.CompletedTask;
+            },
+        };
+
+        var repairs = await PassAsync(Verifier(target: target));
+
+        targetLooks.Should().Be(SecondLook.Looks);
+        repairs.Should().ContainSingle().Which.Should().Be(new Repair(PointId.FromNumber(10), RepairKind.CopiedToTarget, 110, null));
+    }
+
+    [Fact]
     public async Task Small_windows_cover_every_point_even_when_one_side_holds_more_than_the_other()
     {
         await shards.WriteAsync(0, [.. Enumerable.Range(1, 40).Where(i => i % 3 != 0).Select(i => QdrantShards.Point((ulong)i, i % 5, 100 + i, i))]);

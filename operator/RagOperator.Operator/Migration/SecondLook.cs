@@ -1,0 +1,34 @@
+using RagOperator.Qdrant;
+
+namespace RagOperator.Operator.Migration;
+
+/// <summary>
+/// Reads differences again with growing pauses (settle, 2·settle, 4·settle, 8·settle) and keeps only those that
+/// persist. A router sends each write to both owners at once, so a difference seen by a scan is usually a write that one
+/// side had applied and the other not yet; under load that can take longer than one pause. An id that agrees at any look
+/// is settled: from then on both sides receive the same writes. Only what differs at every look is repaired, which lets
+/// a verify pass come out clean under a sustained write stream. Correctness never depends on the pauses: a repair is
+/// always guarded by the version it saw.
+/// </summary>
+public static class SecondLook
+{
+    /// <summary>How many times a difference is read again before it counts as one.</summary>
+    public const int Looks = 4;
+
+    /// <param name="lookAgain">Reads the given ids again (recording what it read) and returns those that still differ.</param>
+    public static async Task<List<PointId>> PersistentAsync(
+        List<PointId> suspects, TimeSpan settle, TimeProvider time, Func<List<PointId>, CancellationToken, Task<List<PointId>>> lookAgain,
+        CancellationToken cancellationToken)
+    {
+        var pending = suspects;
+        var pause = settle;
+        for (var look = 0; look < Looks && pending.Count > 0; look++)
+        {
+            if (pause > TimeSpan.Zero) await Task.Delay(pause, time, cancellationToken);
+            pending = await lookAgain(pending, cancellationToken);
+            pause *= 2;
+        }
+
+        return pending;
+    }
+}
