@@ -230,6 +230,12 @@ public sealed class SnapshotRestoreTests(ITestOutputHelper output) : IDisposable
         // A migration starts before the credentials arrive: the set waits for it, then faults make two attempts fail.
         await sandbox.ApplyAsync(Docs("docs", 3, spec => spec.Rebalance.MaxPointsPerSecond = 200));
         await sandbox.WaitForCollectionAsync("docs", c => c.Status?.Migration is { Phase: not Api.V1Alpha1.MigrationPhase.Done }, "the migration to start", Timeout);
+        // The snapshot controller reads the collection from the operator's cache, which may see the migration a moment
+        // later than the API server does; until then it would (rightly) take the set under the stable table.
+        await SandboxHost.WaitForAsync(_ => Task.FromResult(
+                sandbox.Operator!.Snapshots.View.Get<VectorCollection>(sandbox.Namespace, "docs")?.Status?.Migration is { Phase: not Api.V1Alpha1.MigrationPhase.Done }
+                    ? sandbox.Operator : null),
+            Timeout, "the operator's cache to show the migration");
         await CreateS3SecretAsync(sandbox, s3);
         await WaitForAsync<VectorSnapshot>(sandbox, "docs-snap", s => s.Status?.Phase == SnapshotPhases.WaitingForMigration, s => s.Status);
         sandbox.Shard("docs", 0)!.Faults.FailNextSnapshotRequests(1, 500);
