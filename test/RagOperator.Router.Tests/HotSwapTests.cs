@@ -17,7 +17,8 @@ public sealed class HotSwapTests
         var ids = Enumerable.Range(1, 40).Select(i => (ulong)i).ToList();
         (await router.Client.UpsertAsync(Requests.Upsert(ids.Select(id => Requests.Point(id, [id, 1]))))).Status.Should().Be(HttpStatusCode.OK);
 
-        var inFlight = router.Client.SearchAsync(Requests.Search([1, 0], 40));
+        // Held at the gate: the longest deadline, so a loaded machine cannot turn the wait into a 503.
+        var inFlight = router.Client.SearchAsync(Requests.Search([1, 0], 40, timeoutMs: 60_000));
         await gated.WaitUntilHeldAsync();
 
         // v2 sends shard 1 to an address where nothing listens.
@@ -55,7 +56,7 @@ public sealed class HotSwapTests
 
         var request = shardCall == nameof(RagOperator.Qdrant.IQdrantClient.UpsertAsync)
             ? router.Client.UpsertAsync(Requests.Upsert([Requests.Point(1, [1, 1])]))
-            : router.Client.SearchAsync(Requests.Search([1, 0], 5));
+            : router.Client.SearchAsync(Requests.Search([1, 0], 5, timeoutMs: 60_000));
         await gated.WaitUntilHeldAsync();
         (await router.Source.PublishAsync(cluster.StableTable(version: 2))).Accepted.Should().BeTrue();
 

@@ -101,7 +101,8 @@ public sealed class ShardGuardTests
             options => options with { ShardConcurrencyLimit = 1, ShardQueueLimit = 0, Hedging = false }, clients: gated);
         await LoadAsync(router);
 
-        var held = router.Client.SearchAsync(Requests.Search([1, 0], 5));
+        // The held search gets the longest deadline: on a loaded machine the steps below can outlast the default 2 s.
+        var held = router.Client.SearchAsync(Requests.Search([1, 0], 5, timeoutMs: 60_000));
         await gated.WaitUntilHeldAsync();
         var shed = await router.Client.SearchAsync(Requests.Search([1, 0], 5));
         var write = await router.Client.UpsertAsync(Requests.Upsert([Requests.Point(500, [1, 1])]));
