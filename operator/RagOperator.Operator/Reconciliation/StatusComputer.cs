@@ -26,6 +26,7 @@ public static class StatusComputer
         status.ObservedGeneration = generation;
         if (facts.ShardsObserved)
         {
+            var before = status.Shards ?? [];
             status.Shards = facts.Shards.Select(s => new ShardStatus
             {
                 Index = s.Index,
@@ -36,10 +37,7 @@ public static class StatusComputer
                 Points = s.Points,
                 Ready = s.Ready,
                 UpdatedReplicas = s.UpdatedReplicas,
-                ActiveReplicas = s.QdrantReplicas?.Active,
-                TotalReplicas = s.QdrantReplicas?.Total,
-                InactiveReplicas = s.QdrantReplicas is { NotActive.Count: > 0 } replicas ? [.. replicas.NotActive] : null,
-            }).ToList();
+            }.WithReplicas(s.QdrantReplicas, before.FirstOrDefault(b => b.Index == s.Index))).ToList();
         }
 
         if (table is not null)
@@ -134,5 +132,29 @@ public static class StatusComputer
         if (ready) return Phases.Ready;
         if (table is not null && shards.Any(s => s.PodsChanging is not null)) return Phases.Updating;
         return facts.ShardsObserved && shards.Any(s => s.Exists) ? Phases.Provisioning : Phases.Pending;
+    }
+}
+
+internal static class ShardStatusReplicas
+{
+    /// <summary>
+    /// The Qdrant replica counts of a shard. The replica check only reaches shards whose pods are all ready, so a shard
+    /// whose new pods are still starting keeps the counts last seen: that is how the next reconcile still knows the
+    /// data has fewer replicas than asked for and treats the starting pods as replicas being added, not as degradation.
+    /// </summary>
+    public static ShardStatus WithReplicas(this ShardStatus shard, ReplicaSummary? seen, ShardStatus? before)
+    {
+        if (seen is null)
+        {
+            shard.ActiveReplicas = before?.ActiveReplicas;
+            shard.TotalReplicas = before?.TotalReplicas;
+            shard.InactiveReplicas = before?.InactiveReplicas;
+            return shard;
+        }
+
+        shard.ActiveReplicas = seen.Active;
+        shard.TotalReplicas = seen.Total;
+        shard.InactiveReplicas = seen.NotActive.Count > 0 ? [.. seen.NotActive] : null;
+        return shard;
     }
 }

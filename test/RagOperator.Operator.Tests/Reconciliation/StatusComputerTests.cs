@@ -3,6 +3,7 @@ using RagOperator.Api.V1Alpha1;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Operator.Builders;
 using RagOperator.Operator.Reconciliation;
+using RagOperator.Operator.Reconciliation.Steps;
 using RagOperator.Routing;
 using Xunit;
 
@@ -114,6 +115,31 @@ public sealed class StatusComputerTests
 
         KubernetesJson.Serialize(status).Should().Be(first);
         status.Migration!.Id.Should().Be("kept", "the migration block belongs to the migration");
+    }
+
+    [Fact]
+    public void A_shard_whose_replicas_were_not_checked_keeps_the_counts_last_seen_so_its_starting_pods_still_count_as_growth()
+    {
+        var collection = Fixtures.Collection();
+        collection.Spec.Replicas = 3;
+        var checkedShard = Shard(0);
+        checkedShard.QdrantReplicas = new ReplicaSummary(1, 1, [], Settled: false, "adding a replica");
+        var facts = new ReconcileFacts { Router = new RouterState(2, 2, "docs-router") };
+        Observe(facts, checkedShard, Shard(1));
+        var status = new VectorCollectionStatus();
+        StatusComputer.Apply(collection, Table(collection), facts, status, Time);
+
+        // The new pods are still starting: the replica check skips the shard, which reports no counts this time.
+        var starting = new ShardState(0, "docs-shard-0") { Exists = true, Replicas = 3, ReadyReplicas = 1 };
+        var later = new ReconcileFacts { Router = new RouterState(2, 2, "docs-router") };
+        Observe(later, starting, Shard(1));
+        StatusComputer.Apply(collection, Table(collection), later, status, Time);
+
+        var kept = status.Shards!.Single(s => s.Index == 0);
+        kept.TotalReplicas.Should().Be(1);
+        kept.ActiveReplicas.Should().Be(1);
+        ShardReadinessStep.Growing(starting, kept, desiredReplicas: 3).Should().BeTrue("the data still has fewer replicas than asked for");
+        status.Shards!.Single(s => s.Index == 1).TotalReplicas.Should().BeNull("a shard never checked has no counts");
     }
 
     private static Condition Condition(VectorCollectionStatus status, string type) => status.Conditions!.Single(c => c.Type == type);
