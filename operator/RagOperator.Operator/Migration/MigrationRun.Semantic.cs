@@ -212,7 +212,6 @@ internal sealed partial class MigrationRun
             Message = string.Create(CultureInfo.InvariantCulture,
                 $"planned: re-partition into {trained.Assigner.CellCount} semantic cells (generation {generation}) over {shardCount} shards because {trigger}"),
         };
-        await SaveAsync(cancellationToken);
         status.TrainedAt = Now();
         status.SamplePoints = sample.Count;
         status.Trigger = trigger;
@@ -221,7 +220,10 @@ internal sealed partial class MigrationRun
         status.LastDriftCheck = Now();
         Describe(status, SemanticSharding.Repartitioning, table.Assigner as SemanticCellAssigner, string.Create(CultureInfo.InvariantCulture,
             $"trained generation {generation} ({trained.Assigner.CellCount} cells, {trained.Training.Iterations} Lloyd iterations, {sample.Count} sampled points) because {trigger}; re-partitioning"));
-        await SemanticStatusStore.SaveAsync(context, status, cancellationToken);
+
+        // One patch: an operator that dies between two writes would leave a re-partition without its training facts
+        // (sample size, trigger, the retrain request it answers), and a retrain request answered twice.
+        await StatusBlockStore.SaveAsync(context, [MigrationStatusStore.Block(migration), SemanticStatusStore.Block(status)], cancellationToken);
         var loads = string.Join(", ", trained.ShardPoints().Select(kv => $"shard {kv.Key}: ~{kv.Value}"));
         context.Logger.LogInformation("Trained semantic generation {Generation} for {Collection}: {Cells} cells, {Iterations} iterations; {Loads}",
             generation, Collection, trained.Assigner.CellCount, trained.Training.Iterations, loads);

@@ -10,5 +10,7 @@ namespace RagOperator.Operator.Migration;
 internal static class MigrationStatusStore
 {
     public static Task SaveAsync(ReconcileContext context, MigrationStatus migration, CancellationToken cancellationToken) =>
-        StatusBlockStore.SaveAsync(context, "migration", migration, (status, block) => status.Migration = block, cancellationToken);
+        StatusBlockStore.SaveAsync(context, [Block(migration)], cancellationToken);
+
+    public static StatusBlock Block(MigrationStatus migration) => StatusBlock.Of("migration", migration, (status, block) => status.Migration = block);
 }

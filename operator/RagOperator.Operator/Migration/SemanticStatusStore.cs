@@ -14,6 +14,8 @@ internal static class SemanticStatusStore
         var current = context.Collection.Status?.Semantic;
         return current is not null && KubernetesJson.Serialize(current) == KubernetesJson.Serialize(semantic)
             ? Task.CompletedTask
-            : StatusBlockStore.SaveAsync(context, "semantic", semantic, (status, block) => status.Semantic = block, cancellationToken);
+            : StatusBlockStore.SaveAsync(context, [Block(semantic)], cancellationToken);
     }
+
+    public static StatusBlock Block(SemanticStatus semantic) => StatusBlock.Of("semantic", semantic, (status, block) => status.Semantic = block);
 }
