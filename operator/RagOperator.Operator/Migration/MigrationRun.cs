@@ -398,7 +398,7 @@ internal sealed partial class MigrationRun(ReconcileContext context, StreamMigra
             var verifier = Verifier(move);
             while (true)
             {
-                var window = await verifier.VerifyWindowAsync(Offset(move.VerifyCheckpoint), cancellationToken);
+                var window = await verifier.VerifyWindowAsync(Offset(move.VerifyCheckpoint), migration.PassRepairs == 0, cancellationToken);
                 migration.PassRepairs += window.Repairs.Count;
                 move.VerifyCheckpoint = window.NextOffset?.ToString();
                 if (window.Finished) move.State = Verified;

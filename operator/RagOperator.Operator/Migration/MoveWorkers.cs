@@ -17,5 +17,6 @@ public interface IMoveCopier
 /// </summary>
 public interface IMoveVerifier
 {
-    Task<VerifyWindow> VerifyWindowAsync(PointId? from, CancellationToken cancellationToken);
+    /// <param name="passClean">Whether the pass has repaired nothing so far (see <see cref="SecondLook.LooksFor"/>).</param>
+    Task<VerifyWindow> VerifyWindowAsync(PointId? from, bool passClean, CancellationToken cancellationToken);
 }

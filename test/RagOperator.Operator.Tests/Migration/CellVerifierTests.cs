@@ -24,7 +24,7 @@ public sealed class CellVerifierTests : IAsyncLifetime
         PointId? offset = null;
         for (var windows = 0; windows < 1000; windows++)
         {
-            var window = await verifier.VerifyWindowAsync(offset, CancellationToken.None);
+            var window = await verifier.VerifyWindowAsync(offset, passClean: repairs.Count == 0, CancellationToken.None);
             repairs.AddRange(window.Repairs);
             if (window.Finished) return repairs;
             offset = window.NextOffset;
@@ -188,6 +188,28 @@ public sealed class CellVerifierTests : IAsyncLifetime
 
         targetLooks.Should().Be(3);
         repairs.Should().BeEmpty("the third look sees both owners agree");
+    }
+
+    [Fact]
+    public async Task Once_a_pass_has_repaired_a_point_its_later_windows_read_their_differences_again_only_once()
+    {
+        var points = Enumerable.Range(1, 10).Select(i => QdrantShards.Point((ulong)i, i % 5, 100 + i, i)).ToArray();
+        await shards.WriteAsync(0, points);
+        await shards.WriteAsync(1, points.Where(p => p.Id.Number is not (2 or 9)).ToArray());
+        var targetLooks = 0;
+        var target = new HookedQdrantClient(shards.Clients[1])
+        {
+            AfterScroll = (request, _) =>
+            {
+                if (request.Filter?.Must is not null) targetLooks++;
+                return Task.CompletedTask;
+            },
+        };
+
+        var repairs = await PassAsync(Verifier(target: target, window: 5));
+
+        repairs.Select(r => r.Id).Should().Equal(PointId.FromNumber(2), PointId.FromNumber(9));
+        targetLooks.Should().Be(SecondLook.Looks + 1, "the first window's difference gets every look, the second window's one look");
     }
 
     [Fact]

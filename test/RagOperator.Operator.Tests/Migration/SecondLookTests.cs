@@ -27,7 +27,7 @@ public sealed class SecondLookTests
         var time = new RecordedPauses();
         var looks = new List<int>();
 
-        var persistent = await SecondLook.PersistentAsync(Suspects, TimeSpan.FromMilliseconds(200), time, (ids, _) =>
+        var persistent = await SecondLook.PersistentAsync(Suspects, TimeSpan.FromMilliseconds(200), SecondLook.Looks, time, (ids, _) =>
         {
             looks.Add(ids.Count);
             return Task.FromResult(ids.Where(id => id == PointId.FromNumber(2)).ToList());
@@ -44,7 +44,7 @@ public sealed class SecondLookTests
         var time = new RecordedPauses();
         var look = 0;
 
-        var persistent = await SecondLook.PersistentAsync(Suspects, TimeSpan.FromMilliseconds(200), time, (ids, _) =>
+        var persistent = await SecondLook.PersistentAsync(Suspects, TimeSpan.FromMilliseconds(200), SecondLook.Looks, time, (ids, _) =>
             Task.FromResult(++look < 2 ? ids : []), CancellationToken.None);
 
         persistent.Should().BeEmpty();
@@ -57,9 +57,26 @@ public sealed class SecondLookTests
     {
         var time = new RecordedPauses();
 
-        var persistent = await SecondLook.PersistentAsync(Suspects, TimeSpan.Zero, time, (ids, _) => Task.FromResult(ids), CancellationToken.None);
+        var persistent = await SecondLook.PersistentAsync(Suspects, TimeSpan.Zero, SecondLook.Looks, time, (ids, _) => Task.FromResult(ids), CancellationToken.None);
 
         persistent.Should().Equal(Suspects);
         time.Pauses.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_pass_that_has_already_repaired_something_reads_a_difference_again_once()
+    {
+        var time = new RecordedPauses();
+        var looks = 0;
+
+        var persistent = await SecondLook.PersistentAsync(Suspects, TimeSpan.FromMilliseconds(200), SecondLook.LooksFor(passClean: false), time, (ids, _) =>
+        {
+            looks++;
+            return Task.FromResult(ids);
+        }, CancellationToken.None);
+
+        persistent.Should().Equal(Suspects);
+        looks.Should().Be(1);
+        time.Pauses.Select(p => p.TotalMilliseconds).Should().Equal(200);
     }
 }
