@@ -47,17 +47,21 @@ public sealed class VectorSnapshotReconciler(SnapshotServices services, ILogger 
         if (snapshot.Spec.DeletionPolicy == SnapshotDeletionPolicy.Delete && !Finalizers.Has(snapshot))
             snapshot = await Finalizers.AddAsync(services.Client, snapshot, cancellationToken);
 
-        var collection = services.View.Get<VectorCollection>(ns, snapshot.Spec.Collection);
-        if (collection is null)
-        {
-            await SaveAsync(snapshot, s => Waiting(s, snapshot.Metadata.Generation, SnapshotPhases.Pending, "CollectionNotFound",
-                $"VectorCollection {snapshot.Spec.Collection} does not exist in namespace {ns}; create it or fix spec.collection"), cancellationToken);
-            return ReconcileResult.RequeueAfter(services.Settings.WaitRecheck);
-        }
-
         try
         {
-            return await TakeAsync(snapshot, collection, cancellationToken);
+            // The storage is opened first (it reads Secrets from the API server) and the collection read after it, so
+            // the decision to start rests on state no older than the Secret: a reconcile that found no migration
+            // before the credentials arrived must not start a set under a migration that began in between.
+            var store = await services.Stores.OpenAsync(ns, snapshot.Spec.Storage, cancellationToken);
+            var collection = services.View.Get<VectorCollection>(ns, snapshot.Spec.Collection);
+            if (collection is null)
+            {
+                await SaveAsync(snapshot, s => Waiting(s, snapshot.Metadata.Generation, SnapshotPhases.Pending, "CollectionNotFound",
+                    $"VectorCollection {snapshot.Spec.Collection} does not exist in namespace {ns}; create it or fix spec.collection"), cancellationToken);
+                return ReconcileResult.RequeueAfter(services.Settings.WaitRecheck);
+            }
+
+            return await TakeAsync(snapshot, collection, store, cancellationToken);
         }
         catch (SnapshotStorageException e)
         {
@@ -66,7 +70,7 @@ public sealed class VectorSnapshotReconciler(SnapshotServices services, ILogger 
         }
     }
 
-    private async Task<ReconcileResult> TakeAsync(VectorSnapshot snapshot, VectorCollection collection, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> TakeAsync(VectorSnapshot snapshot, VectorCollection collection, IObjectStore store, CancellationToken cancellationToken)
     {
         var ns = snapshot.Metadata.Namespace!;
         var name = collection.Metadata.Name!;
@@ -80,7 +84,6 @@ public sealed class VectorSnapshotReconciler(SnapshotServices services, ILogger 
         }
 
         snapshot = await DiscardIfStartedAsync(snapshot, table, cancellationToken);
-        var store = await services.Stores.OpenAsync(ns, snapshot.Spec.Storage, cancellationToken);
         var apiKey = await services.ReadSecretAsync(ns, collection.Spec.Qdrant.ApiKeySecretRef, "the collection's spec.qdrant.apiKeySecretRef", cancellationToken);
         var prefix = SnapshotKeys.SetPrefix(ns, name, snapshot.Metadata.Name!, snapshot.Metadata.Uid);
         var now = services.Time.GetUtcNow();
