@@ -22,7 +22,8 @@ namespace RagOperator.Sandbox;
 /// router pods of a collection, at their in-process addresses (every simulated pod has the same IP, so pods are
 /// told apart by name).
 /// <para>Differences from a cluster: the router's readiness probe is not consulted (the simulator decides when a pod
-/// is Ready); a rotated Secret is not picked up by a running router.</para>
+/// is Ready, possibly before its router has started: such a pod refuses connections); a rotated Secret is not picked
+/// up by a running router.</para>
 /// </summary>
 public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
 {
@@ -71,11 +72,17 @@ public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
     {
         IReadOnlyList<RouterEndpoint> ready = pods.List(@namespace)
             .Where(p => CollectionOf(p) == collection && PodRouterEndpointResolver.IsReady(p))
-            .Select(p => routers.TryGetValue(ObjectKey.Of(p), out var router) ? new RouterEndpoint(p.Metadata.Name!, router.BaseUri) : null)
-            .OfType<RouterEndpoint>()
+            .Select(p => new RouterEndpoint(p.Metadata.Name!, routers.TryGetValue(ObjectKey.Of(p), out var router) ? router.BaseUri : NotListening))
             .ToList();
         return Task.FromResult(ready);
     }
+
+    /// <summary>
+    /// Where a ready pod whose in-process router has not started yet is reached: a port nothing listens on, so the
+    /// operator gets "connection refused" from it, as from a pod whose process is not listening yet. Leaving such a
+    /// pod out instead would let the operator count the routers that answered as all of them.
+    /// </summary>
+    private static readonly Uri NotListening = new("http://127.0.0.1:1/");
 
     private static string? CollectionOf(Pod pod) =>
         pod.Metadata.Labels is { } labels && labels.TryGetValue(Labels.Collection, out var collection) ? collection : null;
