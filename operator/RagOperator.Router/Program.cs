@@ -33,7 +33,7 @@ try
         ? KubernetesClientConfiguration.Default()
         : KubernetesClientConfiguration.FromKubeconfig(process.Kubeconfig, process.KubeContext);
 }
-catch (Exception error) when (error is KubeconfigException or KubernetesConfigurationException or IOException)
+catch (Exception error) when (error is KubernetesConfigurationException or IOException)
 {
     await Console.Error.WriteLineAsync($"rag-router: cannot reach the Kubernetes API: {error.Message}");
     return 2;

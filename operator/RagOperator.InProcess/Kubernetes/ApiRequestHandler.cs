@@ -359,13 +359,13 @@ internal sealed class ApiRequestHandler(
 
     private void Authenticate(HttpRequest request)
     {
-        if (options.BearerToken is not { } token)
+        if (options.AcceptsBearerToken is not { } accepts)
         {
             return;
         }
 
         var header = request.Headers.Authorization.ToString();
-        if (header != "Bearer " + token)
+        if (!header.StartsWith("Bearer ", StringComparison.Ordinal) || !accepts(header["Bearer ".Length..]))
         {
             throw ApiErrors.Unauthorized();
         }

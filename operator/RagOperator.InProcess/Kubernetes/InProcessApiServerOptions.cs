@@ -3,8 +3,14 @@ namespace RagOperator.InProcess.Kubernetes;
 /// <summary>Knobs of the in-process API server. The defaults suit tests.</summary>
 public sealed record InProcessApiServerOptions
 {
-    /// <summary>When set, every request must carry <c>Authorization: Bearer &lt;token&gt;</c>, else 401. Null: no authentication.</summary>
-    public string? BearerToken { get; init; }
+    /// <summary>
+    /// When set, every request must carry <c>Authorization: Bearer &lt;token&gt;</c> with a token this accepts, else 401
+    /// (a token that expires or rotates is checked on every request). Null: no authentication.
+    /// </summary>
+    public Func<string, bool>? AcceptsBearerToken { get; init; }
+
+    /// <summary>When set, the server speaks HTTPS with this certificate (it must cover 127.0.0.1); otherwise plain HTTP.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ServerCertificate { get; init; }
 
     /// <summary>How often a watch with allowWatchBookmarks gets a BOOKMARK (the real server: about once a minute).</summary>
     public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromSeconds(1);

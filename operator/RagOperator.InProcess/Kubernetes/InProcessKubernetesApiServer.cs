@@ -20,8 +20,8 @@ namespace RagOperator.InProcess.Kubernetes;
 /// <remarks>
 /// Where it differs from a real kube-apiserver (by design, for tests):
 /// <list type="bullet">
-/// <item>Transport: plain HTTP, no TLS; no authentication unless <see cref="InProcessApiServerOptions.BearerToken"/> is set
-/// (then a static bearer token, 401 otherwise); no authorization (RBAC objects are stored, not enforced); no admission webhooks.</item>
+/// <item>Transport: plain HTTP unless <see cref="InProcessApiServerOptions.ServerCertificate"/> is set; no authentication unless <see cref="InProcessApiServerOptions.AcceptsBearerToken"/> is set
+/// (then bearer tokens it accepts, 401 otherwise; no client-certificate users); no authorization (RBAC objects are stored, not enforced); no admission webhooks.</item>
 /// <item>Encoding: JSON only (requests may also be YAML); no protobuf, no Table output (kubectl falls back to JSON); list
 /// items always carry apiVersion and kind (the real server omits them for built-in kinds).</item>
 /// <item>Discovery: legacy documents only (/api, /apis, /apis/{group}/{version}, /version); no aggregated discovery and no /openapi.</item>
@@ -107,7 +107,10 @@ public sealed class InProcessKubernetesApiServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(kestrel =>
         {
-            kestrel.Listen(System.Net.IPAddress.Loopback, 0);
+            kestrel.Listen(System.Net.IPAddress.Loopback, 0, listen =>
+            {
+                if (options.ServerCertificate is { } certificate) listen.UseHttps(certificate);
+            });
             kestrel.AllowSynchronousIO = false;
             kestrel.Limits.MaxRequestBodySize = 16 * 1024 * 1024;
         });

@@ -216,8 +216,8 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
             message.Content = new StringContent(request.Body, Encoding.UTF8);
             message.Content.Headers.ContentType = new MediaTypeHeaderValue(request.ContentType ?? "application/json");
         }
-        if (configuration.TokenProvider is { } tokens && await tokens.GetTokenAsync(cancellationToken) is { Length: > 0 } token)
-            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (configuration.TokenProvider is { } tokens)
+            message.Headers.Authorization = await tokens.GetAuthenticationHeaderAsync(cancellationToken);
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.RequestTimeout);

@@ -23,7 +23,8 @@ public sealed class KubernetesClientConfiguration
     /// <summary>Client certificate with its private key, for mutual TLS.</summary>
     public X509Certificate2? ClientCertificate { get; init; }
 
-    public IAccessTokenProvider? TokenProvider { get; init; }
+    /// <summary>The bearer token of each request (static, a rotating file, or an exec plugin re-run when it expires).</summary>
+    public k8s.Authentication.ITokenProvider? TokenProvider { get; init; }
     public string? Username { get; init; }
     public string? Password { get; init; }
     public bool SkipTlsVerify { get; init; }
@@ -51,45 +52,20 @@ public sealed class KubernetesClientConfiguration
     }
 
     /// <summary>
-    /// Loads a kubeconfig. <paramref name="path"/> may be a list separated by the platform path separator; without
-    /// it <c>$KUBECONFIG</c> then <c>~/.kube/config</c> are used. <paramref name="context"/> defaults to current-context.
+    /// Loads a kubeconfig through the official client. <paramref name="path"/> may be a list separated by the platform
+    /// path separator; without it <c>$KUBECONFIG</c> then <c>~/.kube/config</c> are used. <paramref name="context"/>
+    /// defaults to current-context.
     /// </summary>
     public static KubernetesClientConfiguration FromKubeconfig(string? path = null, string? context = null, TimeProvider? timeProvider = null)
     {
         path ??= Environment.GetEnvironmentVariable("KUBECONFIG");
-        if (string.IsNullOrWhiteSpace(path))
-            path = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
-        var paths = path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var files = new List<Kubeconfig>();
-        foreach (var file in paths)
-        {
-            string text;
-            try
-            {
-                text = File.ReadAllText(file);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // kubectl skips missing entries of a KUBECONFIG list, but a single named file must exist.
-                if (paths.Length > 1 && e is FileNotFoundException or DirectoryNotFoundException) continue;
-                throw new KubeconfigException($"kubeconfig {file}: cannot read file: {e.Message}", e);
-            }
-            files.Add(KubeconfigParser.Parse(text, file));
-        }
-        if (files.Count == 0) throw new KubeconfigException($"kubeconfig {path}: none of the listed files exists");
-        return KubeconfigResolver.Resolve(Kubeconfig.Merge(files), context, timeProvider);
+        if (string.IsNullOrWhiteSpace(path)) path = k8s.KubernetesClientConfiguration.KubeConfigDefaultLocation;
+        return KubeconfigLoader.FromFiles(path, context, timeProvider);
     }
 
-    /// <summary>Parses kubeconfig text; relative file references resolve against <paramref name="sourcePath"/>'s directory.</summary>
-    public static KubernetesClientConfiguration FromKubeconfigYaml(string yaml, string? context = null, string sourcePath = "<inline>", TimeProvider? timeProvider = null) =>
-        KubeconfigResolver.Resolve(KubeconfigParser.Parse(yaml, sourcePath), context, timeProvider);
-
-    /// <summary>The context names a kubeconfig defines, and its current context.</summary>
-    public static (IReadOnlyList<string> Contexts, string? CurrentContext) ListContexts(string yaml, string sourcePath = "<inline>")
-    {
-        var config = KubeconfigParser.Parse(yaml, sourcePath);
-        return (config.Contexts.Keys.Order(StringComparer.Ordinal).ToList(), config.CurrentContext);
-    }
+    /// <summary>Parses kubeconfig text; relative file references resolve against the working directory.</summary>
+    public static KubernetesClientConfiguration FromKubeconfigYaml(string yaml, string? context = null, TimeProvider? timeProvider = null) =>
+        KubeconfigLoader.FromYaml(yaml, context, timeProvider);
 
     /// <summary>
     /// Configuration inside a pod: <c>KUBERNETES_SERVICE_HOST</c>/<c>KUBERNETES_SERVICE_PORT</c>, and the
@@ -185,9 +161,9 @@ internal static class Pem
         }
         catch (CryptographicException e)
         {
-            throw new KubeconfigException($"{what} is not a valid PEM certificate: {e.Message}", e);
+            throw new KubernetesConfigurationException($"{what} is not a valid PEM certificate: {e.Message}", e);
         }
-        if (collection.Count == 0) throw new KubeconfigException($"{what} contains no PEM certificate");
+        if (collection.Count == 0) throw new KubernetesConfigurationException($"{what} contains no PEM certificate");
         return collection;
     }
 
@@ -205,11 +181,11 @@ internal static class Pem
         }
         catch (CryptographicException e)
         {
-            throw new KubeconfigException($"{what}: the client certificate and key cannot be loaded as a PEM pair: {e.Message}", e);
+            throw new KubernetesConfigurationException($"{what}: the client certificate and key cannot be loaded as a PEM pair: {e.Message}", e);
         }
         catch (ArgumentException e)
         {
-            throw new KubeconfigException($"{what}: the client certificate and key cannot be loaded as a PEM pair: {e.Message}", e);
+            throw new KubernetesConfigurationException($"{what}: the client certificate and key cannot be loaded as a PEM pair: {e.Message}", e);
         }
     }
 }

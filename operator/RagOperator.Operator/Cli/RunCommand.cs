@@ -63,7 +63,7 @@ internal static class RunCommand
                     ? KubernetesClientConfiguration.Default(parse.GetValue(context))
                     : KubernetesClientConfiguration.FromKubeconfig(path, parse.GetValue(context));
             }
-            catch (Exception e) when (e is KubeconfigException or IOException or InvalidOperationException)
+            catch (Exception e) when (e is KubernetesConfigurationException or IOException or InvalidOperationException)
             {
                 logger.LogCritical("Cannot configure the Kubernetes client: {Error}", e.Message);
                 return ExitCodes.Failed;

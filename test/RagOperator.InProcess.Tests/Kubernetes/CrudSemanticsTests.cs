@@ -252,7 +252,7 @@ public sealed class CrudSemanticsTests
     [Fact]
     public async Task A_bearer_token_is_required_when_configured()
     {
-        await using var server = await InProcessKubernetesApiServer.StartAsync(new InProcessApiServerOptions { BearerToken = "s3cret" });
+        await using var server = await InProcessKubernetesApiServer.StartAsync(new InProcessApiServerOptions { AcceptsBearerToken = token => token == "s3cret" });
         using var http = new KubeHttp(server);
 
         var anonymous = await http.GetAsync(ConfigMaps);

@@ -23,7 +23,7 @@ public sealed class KubernetesClientTests : IDisposable
         {
             Server = new Uri("https://api.example:6443/prefix/"),
             Namespace = "rag",
-            TokenProvider = new StaticTokenProvider("t0k3n"),
+            TokenProvider = new k8s.Authentication.StringTokenProvider("t0k3n", "Bearer"),
         };
         client = new KubernetesClient(configuration, new KubernetesClientOptions
         {

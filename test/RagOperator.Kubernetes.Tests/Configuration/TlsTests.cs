@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 using RagOperator.Kubernetes.Client;
 using RagOperator.Kubernetes.Configuration;
 using RagOperator.Kubernetes.Models;
-using RagOperator.Kubernetes.Tests.Support;
+using RagOperator.TestSupport.Credentials;
 
 namespace RagOperator.Kubernetes.Tests.Configuration;
 

@@ -7,6 +7,7 @@ using RagOperator.InProcess.Kubernetes;
 using RagOperator.Kubernetes.Client;
 using RagOperator.Kubernetes.Configuration;
 using RagOperator.Kubernetes.Models;
+using RagOperator.TestSupport.Credentials;
 using Xunit;
 
 namespace RagOperator.Operator.Tests.Hosting;
@@ -14,7 +15,9 @@ namespace RagOperator.Operator.Tests.Hosting;
 /// <summary>
 /// The built <c>rag-operator</c> binary as a child process against an in-process API server: a pod's SIGTERM (and
 /// a terminal's SIGINT) must stop it promptly, cleanly and with the leader Lease given up, so a rollout never waits
-/// for SIGKILL and a standby takes over at once.
+/// for SIGKILL and a standby takes over at once. The server speaks HTTPS and accepts only tokens from an exec
+/// credential plugin, and the operator reaches it through a kubeconfig as EKS, GKE and AKS write them: the CA in
+/// certificate-authority-data, the user an exec plugin.
 /// </summary>
 public sealed class ProcessSignalTests
 {
@@ -34,6 +37,7 @@ public sealed class ProcessSignalTests
         var exited = await operatorProcess.WaitForExitAsync(StopBudget);
         stopwatch.Stop();
 
+        cluster.Plugin.Runs.Should().BeGreaterThan(0, "the operator authenticates with the exec plugin's token");
         exited.Should().BeTrue($"SIG{signal} must stop the operator within {StopBudget}; output:\n{operatorProcess.Output}");
         operatorProcess.ExitCode.Should().Be(0, $"a requested stop is a clean exit; output:\n{operatorProcess.Output}");
         operatorProcess.Output.Should().Contain("Shutting down").And.Contain("Controller vectorcollection stopped").And.Contain("released lease");
@@ -61,26 +65,43 @@ public sealed class ProcessSignalTests
     /// <summary>An in-process API server with the CRDs, a kubeconfig file for it and a client to read the Lease.</summary>
     private sealed class Cluster : IAsyncDisposable
     {
-        private readonly TemporaryDirectory directory = new();
+        private readonly TemporaryDirectory directory;
         private readonly KubernetesClient client;
 
-        private Cluster(InProcessKubernetesApiServer api)
+        private const string TestToken = "the-tests-own-token";
+
+        private Cluster(InProcessKubernetesApiServer api, ExecCredentialPlugin plugin, TemporaryDirectory directory)
         {
             Api = api;
-            client = new KubernetesClient(KubernetesClientConfiguration.ForServer(api.BaseUri));
+            Plugin = plugin;
+            this.directory = directory;
+            client = new KubernetesClient(new KubernetesClientConfiguration
+            {
+                Server = api.BaseUri,
+                CertificateAuthorities = [TestCertificates.Shared.Ca],
+                TokenProvider = new k8s.Authentication.StringTokenProvider(TestToken, "Bearer"),
+            });
             KubeconfigPath = Path.Combine(directory.Path, "kubeconfig");
-            File.WriteAllText(KubeconfigPath, Kubeconfig(api.BaseUri));
+            File.WriteAllText(KubeconfigPath, Kubeconfig(api.BaseUri, plugin));
         }
 
         public InProcessKubernetesApiServer Api { get; }
+
+        public ExecCredentialPlugin Plugin { get; }
 
         public string KubeconfigPath { get; }
 
         public static async Task<Cluster> StartAsync()
         {
-            var api = await InProcessKubernetesApiServer.StartAsync();
+            var directory = new TemporaryDirectory();
+            var plugin = new ExecCredentialPlugin(Path.Combine(directory.Path, "issued-tokens"));
+            var api = await InProcessKubernetesApiServer.StartAsync(new InProcessApiServerOptions
+            {
+                ServerCertificate = TestCertificates.Shared.Server,
+                AcceptsBearerToken = token => token == TestToken || plugin.Accepts(token),
+            });
             foreach (var (_, yaml) in CrdGenerator.GenerateAll()) api.RegisterCustomResourceDefinitions(yaml);
-            return new Cluster(api);
+            return new Cluster(api, plugin, directory);
         }
 
         public async Task<Lease> LeaseAsync() => await client.GetAsync<Lease>(LeaseName, "default");
@@ -112,16 +133,18 @@ public sealed class ProcessSignalTests
         }
     }
 
-    private static string Kubeconfig(Uri server) => $"""
+    private static string Kubeconfig(Uri server, ExecCredentialPlugin plugin) => $"""
         apiVersion: v1
         kind: Config
         clusters:
         - name: in-process
           cluster:
             server: {server.AbsoluteUri.TrimEnd('/')}
+            certificate-authority-data: {TestCertificates.Base64(TestCertificates.Shared.CaPem)}
         users:
         - name: tester
-          user: {"{}"}
+          user:
+        {plugin.UserYaml(4)}
         contexts:
         - name: in-process
           context:

@@ -1,21 +1,15 @@
+using System.Net.Http.Headers;
+using k8s.Authentication;
+
 namespace RagOperator.Kubernetes.Configuration;
-
-/// <summary>Supplies the bearer token of each request; lets tokens rotate without rebuilding the client.</summary>
-public interface IAccessTokenProvider
-{
-    ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken);
-}
-
-public sealed class StaticTokenProvider(string token) : IAccessTokenProvider
-{
-    public ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken) => ValueTask.FromResult<string?>(token);
-}
 
 /// <summary>
 /// Reads a token from a file and re-reads it periodically. Projected service-account tokens are rotated by the
-/// kubelet (they expire after about an hour), so a token read once at startup would eventually be rejected.
+/// kubelet (they expire after about an hour), so a token read once at startup would eventually be rejected. Unlike
+/// the official client's <c>TokenFileAuth</c> it keeps the last good token while a rotation briefly removes the file,
+/// and its clock can be moved in tests.
 /// </summary>
-public sealed class FileTokenProvider(string path, TimeSpan? refreshInterval = null, TimeProvider? timeProvider = null) : IAccessTokenProvider
+public sealed class FileTokenProvider(string path, TimeSpan? refreshInterval = null, TimeProvider? timeProvider = null) : ITokenProvider
 {
     private readonly TimeSpan refreshInterval = refreshInterval ?? TimeSpan.FromMinutes(1);
     private readonly TimeProvider time = timeProvider ?? TimeProvider.System;
@@ -25,7 +19,10 @@ public sealed class FileTokenProvider(string path, TimeSpan? refreshInterval = n
 
     public string Path { get; } = path;
 
-    public async ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken)
+    public async Task<AuthenticationHeaderValue> GetAuthenticationHeaderAsync(CancellationToken cancellationToken) =>
+        new("Bearer", await GetTokenAsync(cancellationToken));
+
+    public async ValueTask<string> GetTokenAsync(CancellationToken cancellationToken)
     {
         var snapshot = current;
         var now = time.GetUtcNow();

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace RagOperator.Kubernetes.Tests.Support;
+namespace RagOperator.TestSupport.Credentials;
 
 /// <summary>A throwaway CA with a server certificate for 127.0.0.1/localhost and a client certificate, all in memory.</summary>
 public sealed class TestCertificates : IDisposable
