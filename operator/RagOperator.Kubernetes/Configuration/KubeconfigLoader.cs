@@ -77,11 +77,12 @@ internal static class KubeconfigLoader
                     $"kubeconfig {source}: user '{user.Name}' has a client {(hasCertificate ? "certificate but no client key" : "key but no client certificate")}; set both (client-certificate[-data] and client-key[-data])");
         }
 
-        var tokenFile = user is null ? null : TokenFileOf(documents(), user.Name);
-        if (tokenFile is not null && user!.UserCredentials is { } credentials && string.IsNullOrEmpty(credentials.Token))
+        // As in kubectl, a token given inline takes precedence over tokenFile.
+        var tokenFile = user?.UserCredentials is { } credentials && string.IsNullOrEmpty(credentials.Token) ? TokenFileOf(documents(), user.Name) : null;
+        if (tokenFile is not null)
         {
             // The official client rejects a user without credentials it knows; the token file is read here instead.
-            credentials.Token = "tokenFile";
+            user!.UserCredentials.Token = "tokenFile";
         }
 
         Official official;

@@ -136,6 +136,18 @@ public sealed class KubeconfigTests : IDisposable
     }
 
     [Fact]
+    public async Task An_inline_token_takes_precedence_over_a_tokenFile_as_in_kubectl()
+    {
+        var tokenFile = Path.Combine(directory, "token");
+        await File.WriteAllTextAsync(tokenFile, "from-file");
+        var yaml = $"current-context: a\nclusters:\n- name: c\n  cluster: {{server: \"https://x:6443\"}}\ncontexts:\n- name: a\n  context: {{cluster: c, user: u}}\nusers:\n- name: u\n  user: {{token: inline, tokenFile: {tokenFile}}}\n";
+
+        var config = KubernetesClientConfiguration.FromKubeconfigYaml(yaml);
+
+        (await Token(config)).Should().Be("inline");
+    }
+
+    [Fact]
     public void A_KUBECONFIG_list_merges_files_with_the_first_definition_winning()
     {
         var first = Path.Combine(directory, "first");
