@@ -12,8 +12,10 @@ internal sealed record StatusBlock(string Field, JsonNode? Value, Action<VectorC
     public static StatusBlock Of<T>(string field, T block, Action<VectorCollectionStatus, T> assign)
         where T : class
     {
-        var copy = KubernetesJson.Clone(block);
-        return new StatusBlock(field, JsonNode.Parse(KubernetesJson.Serialize(block)), status => assign(status, copy));
+        // One serialization serves both the patch and the in-memory copy the rest of the reconcile sees.
+        var json = KubernetesJson.Serialize(block);
+        var copy = KubernetesJson.Deserialize<T>(json);
+        return new StatusBlock(field, JsonNode.Parse(json), status => assign(status, copy));
     }
 }
 
@@ -28,11 +30,6 @@ internal sealed record StatusBlock(string Field, JsonNode? Value, Action<VectorC
 /// </summary>
 internal static class StatusBlockStore
 {
-    public static Task SaveAsync<T>(
-        ReconcileContext context, string field, T block, Action<VectorCollectionStatus, T> assign, CancellationToken cancellationToken)
-        where T : class =>
-        SaveAsync(context, [StatusBlock.Of(field, block, assign)], cancellationToken);
-
     public static async Task SaveAsync(ReconcileContext context, IReadOnlyList<StatusBlock> blocks, CancellationToken cancellationToken)
     {
         JsonObject[] operations = context.Collection.Status is not null
