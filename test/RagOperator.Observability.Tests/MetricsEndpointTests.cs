@@ -55,6 +55,39 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task Scrapes_taken_while_histograms_are_observed_show_each_histogram_whole()
+    {
+        await using var app = await StartAsync();
+        var latency = RagInstruments.RouterRequestDuration.CreateHistogram(app.Services.GetRequiredService<IMetricFactory>()).WithLabels("docs", "search", "200");
+        using var stop = new CancellationTokenSource();
+        // Values spread over every bucket, so a scrape that reads the buckets twice would catch one in between.
+        var observers = Enumerable.Range(0, 2).Select(worker => Task.Run(() =>
+        {
+            var seconds = 0.0001 * (worker + 1);
+            while (!stop.IsCancellationRequested)
+            {
+                latency.Observe(seconds);
+                seconds = seconds > 100 ? 0.0001 : seconds * 1.7;
+            }
+        })).ToArray();
+
+        try
+        {
+            for (var scrape = 0; scrape < 300; scrape++)
+            {
+                var exposition = PrometheusTextParser.Parse((await ScrapeAsync(app)).Text);
+                exposition.Value("ragrouter_request_duration_seconds_bucket", ("collection", "docs"), ("endpoint", "search"), ("code", "200"), ("le", "+Inf"))
+                    .Should().Be(exposition.Value("ragrouter_request_duration_seconds_count", ("collection", "docs"), ("endpoint", "search"), ("code", "200")));
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(observers);
+        }
+    }
+
+    [Fact]
     public async Task Two_applications_in_one_process_each_serve_only_their_own_metrics()
     {
         await using var first = await StartAsync();

@@ -33,8 +33,8 @@ public sealed class ControllerMetrics
 
     internal Counter Reconciles { get; }
     internal Counter ReconcileErrors { get; }
-    internal Histogram ReconcileDuration { get; }
-    internal Histogram QueueLatency { get; }
+    internal ConsistentHistogram ReconcileDuration { get; }
+    internal ConsistentHistogram QueueLatency { get; }
     internal Counter QueueAdds { get; }
     internal Counter QueueRetries { get; }
 

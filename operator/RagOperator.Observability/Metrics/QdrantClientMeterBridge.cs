@@ -47,7 +47,7 @@ public sealed class QdrantClientMeterBridge : IDisposable
 
     public void Dispose() => listener.Dispose();
 
-    private sealed class Target(InstrumentSpec spec, Collector metric)
+    private sealed class Target(InstrumentSpec spec, object metric)
     {
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
@@ -64,7 +64,7 @@ public sealed class QdrantClientMeterBridge : IDisposable
                 case Counter counter when value >= 0:
                     counter.WithLabels(labels).Inc(value);
                     break;
-                case Histogram histogram:
+                case ConsistentHistogram histogram:
                     histogram.WithLabels(labels).Observe(value);
                     break;
             }

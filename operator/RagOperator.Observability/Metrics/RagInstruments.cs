@@ -170,10 +170,10 @@ public sealed record InstrumentSpec(string Name, InstrumentKind Kind, string Hel
         return factory.CreateGauge(Name, Help, [.. Labels]);
     }
 
-    public Histogram CreateHistogram(IMetricFactory factory)
+    public ConsistentHistogram CreateHistogram(IMetricFactory factory)
     {
         Expect(InstrumentKind.Histogram);
-        return factory.CreateHistogram(Name, Help, [.. Labels], new HistogramConfiguration { Buckets = [.. Buckets!] });
+        return new ConsistentHistogram(factory.CreateHistogram(Name, Help, [.. Labels], new HistogramConfiguration { Buckets = [.. Buckets!] }));
     }
 
     private void Expect(InstrumentKind kind)

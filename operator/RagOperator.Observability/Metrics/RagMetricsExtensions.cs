@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,11 +26,37 @@ public static class RagMetricsExtensions
         return services;
     }
 
-    /// <summary>Maps <c>GET {pattern}</c> to prometheus-net's exporter over the registry that <see cref="AddRagMetrics"/> registered.</summary>
+    /// <summary>
+    /// Maps <c>GET {pattern}</c> to prometheus-net's exporter over the registry that <see cref="AddRagMetrics"/>
+    /// registered. The exporter writes into memory inside <see cref="HistogramScrapeGate"/>, and the response is sent
+    /// after the gate opens again, so histograms are whole and observers never wait on a slow scraper.
+    /// </summary>
     public static IEndpointConventionBuilder MapRagMetrics(this IEndpointRouteBuilder endpoints, string pattern = "/metrics")
     {
         var registry = endpoints.ServiceProvider.GetService<CollectorRegistry>()
             ?? throw new InvalidOperationException($"No {nameof(CollectorRegistry)} is registered; call services.{nameof(AddRagMetrics)}() first.");
-        return endpoints.MapMetrics(settings => settings.Registry = registry, pattern);
+        var exporter = endpoints.CreateApplicationBuilder()
+            .Use(SerializeInsideTheGate)
+            .UseMiddleware<MetricServerMiddleware>(new MetricServerMiddleware.Settings { Registry = registry })
+            .Build();
+        return endpoints.MapGet(pattern, exporter).WithDisplayName("Prometheus metrics");
+    }
+
+    private static async Task SerializeInsideTheGate(HttpContext context, RequestDelegate export)
+    {
+        var network = context.Response.Body;
+        using var buffer = new MemoryStream();
+        context.Response.Body = buffer;
+        try
+        {
+            await HistogramScrapeGate.ScrapeAsync(() => export(context), context.RequestAborted);
+        }
+        finally
+        {
+            context.Response.Body = network;
+        }
+
+        buffer.Position = 0;
+        await buffer.CopyToAsync(network, context.RequestAborted);
     }
 }

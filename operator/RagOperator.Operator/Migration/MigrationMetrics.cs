@@ -22,7 +22,7 @@ public sealed class MigrationMetrics
 
     private readonly Lock gate = new();
     private readonly Counter pointsCopied;
-    private readonly Histogram batchSize;
+    private readonly ConsistentHistogram batchSize;
     private readonly Gauge phase;
     private readonly Gauge rate;
 

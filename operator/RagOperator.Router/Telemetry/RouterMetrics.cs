@@ -12,9 +12,9 @@ namespace RagOperator.Router.Telemetry;
 /// </summary>
 public sealed class RouterMetrics
 {
-    private readonly Histogram requestDuration;
-    private readonly Histogram shardDuration;
-    private readonly Histogram fanOut;
+    private readonly ConsistentHistogram requestDuration;
+    private readonly ConsistentHistogram shardDuration;
+    private readonly ConsistentHistogram fanOut;
     private readonly Counter hedges;
     private readonly Gauge circuits;
     private readonly Counter partial;
