@@ -51,4 +51,11 @@ public static class ChildNames
             ? version
             : null;
     }
+
+    /// <summary>The collection's CA: signing certificate and key, and the bundle of CAs clients trust.</summary>
+    public static string CertificateAuthority(string collection) => $"{collection}-ca";
+
+    public static string ShardTls(string collection, int shard) => $"{Shard(collection, shard)}-tls";
+
+    public static string RouterTls(string collection) => $"{Router(collection)}-tls";
 }

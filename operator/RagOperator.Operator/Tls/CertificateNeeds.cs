@@ -1,0 +1,30 @@
+using RagOperator.Operator.Naming;
+
+namespace RagOperator.Operator.Tls;
+
+/// <summary>
+/// The leaf certificates a collection needs and the DNS names each must carry: every way a client in the cluster can
+/// spell the shard's client Service and its pods' peer names (short, namespaced, <c>.svc</c> and fully qualified), and
+/// the router Service likewise.
+/// </summary>
+public static class CertificateNeeds
+{
+    public const string ClusterDomain = "cluster.local";
+
+    public static CertificateNeed Shard(string @namespace, string collection, int shard)
+    {
+        var service = ChildNames.ShardService(collection, shard);
+        var headless = ChildNames.ShardHeadless(collection, shard);
+        return new CertificateNeed(ChildNames.ShardTls(collection, shard), service,
+            [.. ServiceNames(@namespace, service), .. ServiceNames(@namespace, headless).Skip(2), .. ServiceNames(@namespace, headless).Skip(2).Select(name => $"*.{name}")]);
+    }
+
+    public static CertificateNeed Router(string @namespace, string collection)
+    {
+        var service = ChildNames.Router(collection);
+        return new CertificateNeed(ChildNames.RouterTls(collection), service, ServiceNames(@namespace, service));
+    }
+
+    private static string[] ServiceNames(string @namespace, string service) =>
+        [service, $"{service}.{@namespace}", $"{service}.{@namespace}.svc", $"{service}.{@namespace}.svc.{ClusterDomain}"];
+}
