@@ -88,6 +88,50 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task A_scrape_whose_callback_needs_a_lock_that_an_observer_holds_still_completes()
+    {
+        await using var app = await StartAsync();
+        var queueLock = new Lock();
+        var depth = 0;
+        // As the controller metrics do: the callback reads the work queue's depth under the queue's lock, and the
+        // queue observes its latency while holding that lock.
+        app.Services.GetRequiredService<CollectorRegistry>().AddBeforeCollectCallback(() =>
+        {
+            lock (queueLock) depth++;
+        });
+        var latency = RagInstruments.WorkQueueLatency.CreateHistogram(app.Services.GetRequiredService<IMetricFactory>()).WithLabels("vectorcollection");
+        using var stop = new CancellationTokenSource();
+        var observer = Task.Run(() =>
+        {
+            var observed = 0L;
+            while (!stop.IsCancellationRequested)
+            {
+                lock (queueLock)
+                {
+                    latency.Observe(0.002);
+                    observed++;
+                }
+            }
+
+            return observed;
+        });
+
+        try
+        {
+            for (var scrape = 0; scrape < 200; scrape++) await ScrapeAsync(app).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+
+        var total = await observer;
+        var exposition = PrometheusTextParser.Parse((await ScrapeAsync(app)).Text);
+        exposition.Value("workqueue_queue_duration_seconds_count", ("name", "vectorcollection")).Should().Be(total, "observations set aside during a scrape are applied after it");
+        depth.Should().BeGreaterThanOrEqualTo(200);
+    }
+
+    [Fact]
     public async Task Two_applications_in_one_process_each_serve_only_their_own_metrics()
     {
         await using var first = await StartAsync();
