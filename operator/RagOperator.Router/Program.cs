@@ -22,7 +22,7 @@ catch (ArgumentException error)
 }
 
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-builder.WebHost.UseUrls($"http://0.0.0.0:{process.Port}");
+builder.WebHost.UseUrls($"{(options.TlsCertificateFile is null ? "http" : "https")}://0.0.0.0:{process.Port}");
 builder.Logging.AddRagLogging(process.LogFormat);
 
 // In a pod: the service account (it may only read this collection's routing ConfigMap); elsewhere a kubeconfig.
@@ -49,15 +49,25 @@ builder.Services.AddSingleton<IKubernetesClient>(provider => new KubernetesClien
     },
     provider.GetRequiredService<ILogger<KubernetesClient>>()));
 
-var app = RouterApplication.Build(
-    builder,
-    options,
-    provider => new ConfigMapRoutingSource(
-        provider.GetRequiredService<IKubernetesClient>(),
-        options.Namespace,
-        options.ConfigMapName,
-        options.RoutingConfigMapKey,
-        logger: provider.GetRequiredService<ILoggerFactory>().CreateLogger("RagOperator.Router.ConfigMapRoutingSource")));
+WebApplication app;
+try
+{
+    app = RouterApplication.Build(
+        builder,
+        options,
+        provider => new ConfigMapRoutingSource(
+            provider.GetRequiredService<IKubernetesClient>(),
+            options.Namespace,
+            options.ConfigMapName,
+            options.RoutingConfigMapKey,
+            logger: provider.GetRequiredService<ILoggerFactory>().CreateLogger("RagOperator.Router.ConfigMapRoutingSource")));
+}
+catch (ArgumentException error)
+{
+    // Unreadable TLS files: the kubelet restarts the container, and the message says which file.
+    await Console.Error.WriteLineAsync($"rag-router: {error.Message}");
+    return 2;
+}
 app.Logger.LogInformation("Starting {Options}", options);
 await app.RunAsync();
 return 0;

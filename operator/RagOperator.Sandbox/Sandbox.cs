@@ -134,7 +134,7 @@ public sealed class Sandbox : IAsyncDisposable
                 Qdrant = operatorQdrant = new CachingQdrantClientFactory(),
 
                 // One server stands for every pod of a shard, so the snapshot peer is the shard's endpoint.
-                SnapshotPeers = new DelegateSnapshotPeerResolver(Shards.Resolve),
+                SnapshotPeers = new DelegateSnapshotPeerResolver((ns, collection, shard, _) => Shards.Resolve(ns, collection, shard)),
                 SnapshotTime = options.SnapshotTime,
                 SnapshotSettings = options.SnapshotSettings ?? new SnapshotSettings
                 {

@@ -7,6 +7,7 @@ using RagOperator.Kubernetes.Client;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Kubernetes.Runtime;
 using RagOperator.Kubernetes.Watching;
+using RagOperator.Operator.Builders;
 using RagOperator.Operator.Naming;
 using RagOperator.Operator.Seams;
 using RagOperator.Router;
@@ -68,7 +69,8 @@ public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
             .OfType<RouterHandle>()
             .ToList();
 
-    public Task<IReadOnlyList<RouterEndpoint>> ResolveAsync(string @namespace, string collection, CancellationToken cancellationToken)
+    // The in-process routers serve clear text whatever spec.tls says (a difference the README lists).
+    public Task<IReadOnlyList<RouterEndpoint>> ResolveAsync(string @namespace, string collection, bool tls, CancellationToken cancellationToken)
     {
         IReadOnlyList<RouterEndpoint> ready = pods.List(@namespace)
             .Where(p => CollectionOf(p) == collection && PodRouterEndpointResolver.IsReady(p))
@@ -159,6 +161,9 @@ public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var env in container.Env ?? [])
         {
+            // The sandbox's routers and shards serve clear text (the README lists it): the certificate files the
+            // pod would mount from its Secret are not handed to the in-process router.
+            if (env.Name is RouterDeploymentBuilder.Env.TlsCertificateFile or RouterDeploymentBuilder.Env.TlsKeyFile or RouterDeploymentBuilder.Env.ShardTrustFile) continue;
             values[env.Name] = env.Value
                 ?? (env.ValueFrom?.FieldRef?.FieldPath switch
                 {

@@ -78,6 +78,9 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
         await pods.WaitForSyncAsync(cancellationToken);
     }
 
+    // The in-process shards serve clear text whatever spec.tls says (a difference the README lists).
+    Uri IShardEndpointResolver.Resolve(string @namespace, string collection, int shard, bool tls) => Resolve(@namespace, collection, shard);
+
     public Uri Resolve(string @namespace, string collection, int shard)
     {
         var port = shared?.BaseUri.Port ?? ports.GetOrAdd(Key(@namespace, ChildNames.Shard(collection, shard)), _ => FreePort());

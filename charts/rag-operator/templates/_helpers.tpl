@@ -104,10 +104,12 @@ Rules the operator needs in every namespace whose collections it manages. Used b
 - apiGroups: ["rbac.authorization.k8s.io"]
   resources: ["roles", "rolebindings"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
-# API keys of Qdrant and the routers, read by name only: no list, no watch.
+# API keys of Qdrant and the routers, read by name only: no list, no watch. The operator also writes each
+# collection's certificate Secrets (its CA, shard and router certificates) by server-side apply; they are deleted with
+# the collection through owner references, so no delete either.
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["get"]
+  verbs: ["get", "create", "patch"]
 # Readiness of shard and router pods, and router endpoints for routing-version acknowledgements; shard pods are
 # deleted one at a time by the rolling upgrade (the StatefulSets use OnDelete).
 - apiGroups: [""]

@@ -99,6 +99,9 @@ public sealed class VectorCollectionSpec
     [Description("NetworkPolicies for the collection's pods.")]
     public NetworkPolicyOptions NetworkPolicy { get; set; } = new();
 
+    [Description("TLS for the shards (REST, gRPC and peer-to-peer) and the routers.")]
+    public TlsSpec Tls { get; set; } = new();
+
     [Description("Scheduled snapshots: a VectorSnapshot on a cron schedule, keeping the newest ones.")]
     public SnapshotScheduleSpec? Snapshots { get; set; }
 }
@@ -279,6 +282,19 @@ public sealed class RouterSpec
     [MaxLength(32)]
     [Description("Who may connect to the routers' port besides the operator, as NetworkPolicy peers (namespaceSelector and/or podSelector). Unset or empty: every pod in the collection's namespace. Applies while spec.networkPolicy.enabled is true.")]
     public IList<NetworkPeer>? AllowedFrom { get; set; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<TlsMode>))]
+public enum TlsMode
+{
+    Operator,
+    Disabled,
+}
+
+public sealed class TlsSpec
+{
+    [Description("Operator (default): the operator keeps a CA for the collection in the Secret <name>-ca, issues the shard and router certificates (<name>-shard-<i>-tls, <name>-router-tls), and renews each when a third of its life is left; shards serve REST, gRPC and peer-to-peer traffic with TLS, and the operator and routers verify them against the CA. Disabled: all of that traffic is clear text, which the TLS condition reports.")]
+    public TlsMode Mode { get; set; } = TlsMode.Operator;
 }
 
 [CelRule("has(self.namespaceSelector) || has(self.podSelector)", "a network peer needs a namespaceSelector, a podSelector or both")]

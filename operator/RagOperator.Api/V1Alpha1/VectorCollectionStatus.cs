@@ -39,6 +39,9 @@ public sealed class VectorCollectionStatus
     [Description("Readiness of the router Deployment.")]
     public RouterStatus? Router { get; set; }
 
+    [Description("The collection's certificates (spec.tls): the CA and each leaf, with when they expire and are renewed.")]
+    public TlsStatus? Tls { get; set; }
+
     [Description("Scheduled snapshots (spec.snapshots), written by the snapshot scheduler.")]
     public SnapshotScheduleStatus? Snapshots { get; set; }
 }
@@ -93,6 +96,32 @@ public sealed class RoutingStatus
     public string? ConfigMap { get; set; }
     [Description("Lowest routing version served by every ready router.")]
     public long? AcknowledgedVersion { get; set; }
+}
+
+public sealed class TlsStatus
+{
+    [Description("Operator or Disabled, as spec.tls.mode.")]
+    public string? Mode { get; set; }
+
+    [ListMapKeys("secret")]
+    [Description("The CA and the leaf certificates, one per Secret.")]
+    public IList<CertificateStatus>? Certificates { get; set; }
+}
+
+public sealed class CertificateStatus
+{
+    [System.ComponentModel.DataAnnotations.Required]
+    [Description("The Secret that holds the certificate.")]
+    public string Secret { get; set; } = "";
+
+    [Description("CA, Shard or Router.")]
+    public string? Role { get; set; }
+
+    [Description("When the certificate expires.")]
+    public DateTimeOffset? NotAfter { get; set; }
+
+    [Description("When the operator renews it (a third of its life before it expires).")]
+    public DateTimeOffset? RenewAt { get; set; }
 }
 
 public sealed class RouterStatus

@@ -18,9 +18,15 @@ public sealed class InProcessQdrantOptions
     /// <summary>Port on 127.0.0.1; 0 picks a free one.</summary>
     public int Port { get; init; }
 
+    /// <summary>
+    /// When set, the server speaks HTTPS with this certificate (and its private key), as a shard with
+    /// <c>service.enable_tls</c> does; the base URI is then https.
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
+
     /// <summary>Largest accepted request body (Qdrant's default <c>max_request_size_mb</c> is 32).</summary>
     public long MaxRequestBodyBytes { get; init; } = 32L * 1024 * 1024;
 
     public override string ToString() =>
-        $"InProcessQdrantOptions {{ Port = {Port}, Seed = {Seed}, ApiKey = {(ApiKey is null ? "none" : "***")} }}";
+        $"InProcessQdrantOptions {{ Port = {Port}, Seed = {Seed}, ApiKey = {(ApiKey is null ? "none" : "***")}, Tls = {Certificate is not null} }}";
 }

@@ -116,7 +116,10 @@ public sealed class InProcessQdrantServer : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
-            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Listen(IPAddress.Loopback, options.Port, listen =>
+            {
+                if (options.Certificate is { } certificate) listen.UseHttps(certificate);
+            });
         });
         var app = builder.Build();
         app.Run(api.HandleAsync);

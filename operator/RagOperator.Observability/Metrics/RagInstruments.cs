@@ -74,6 +74,12 @@ public static class RagInstruments
     public static readonly InstrumentSpec Points = InstrumentSpec.Gauge("ragoperator_collection_points",
         "Points stored per shard, as Qdrant last reported them.", RagTags.CollectionNamespace, RagTags.Collection, RagTags.Shard);
 
+    public static readonly InstrumentSpec CertificateExpiry = InstrumentSpec.Gauge("ragoperator_certificate_expiry_timestamp_seconds",
+        "When each of the collection's certificates expires (Unix seconds); alert well before time() reaches it.", RagTags.CollectionNamespace, RagTags.Collection, "secret", "role");
+
+    public static readonly InstrumentSpec CertificateRenewal = InstrumentSpec.Gauge("ragoperator_certificate_renewal_timestamp_seconds",
+        "When the operator renews each of the collection's certificates (Unix seconds).", RagTags.CollectionNamespace, RagTags.Collection, "secret", "role");
+
     public static readonly InstrumentSpec RoutingVersion = InstrumentSpec.Gauge("ragoperator_collection_routing_version",
         "Active routing-table version published for the collection.", RagTags.CollectionNamespace, RagTags.Collection);
 
@@ -125,7 +131,7 @@ public static class RagInstruments
         ApiRequests,
         Reconciles, ReconcileErrors, ReconcileDuration, WorkQueueDepth, WorkQueueLatency, WorkQueueAdds, WorkQueueRetries, LeaderIsLeader,
         QdrantRequests, QdrantRequestDuration, QdrantRetries,
-        ShardsReady, ShardsDesired, Points, RoutingVersion,
+        ShardsReady, ShardsDesired, Points, RoutingVersion, CertificateExpiry, CertificateRenewal,
         MigrationPhase, PointsCopied, MigrationBatchSize, MigrationCopyRate,
         RouterRequestDuration, RouterShardRequestDuration, RouterShardHedges, RouterShardCircuitOpen, RouterFanOut, RouterPartialResults, RouterErrors, RouterRoutingVersion, RouterRoutingRejections,
     ];

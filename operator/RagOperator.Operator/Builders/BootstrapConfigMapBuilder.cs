@@ -18,7 +18,7 @@ public static class BootstrapConfigMapBuilder
         # Written by rag-operator. Pod 0 of a shard starts the Raft cluster; the other pods join it through pod 0.
         set -eu
         ordinal="${POD_NAME##*-}"
-        self="http://${POD_NAME}.${QDRANT_PEER_DOMAIN}:6335"
+        self="${QDRANT_PEER_SCHEME}://${POD_NAME}.${QDRANT_PEER_DOMAIN}:6335"
         if [ "$ordinal" = "0" ]; then
           exec ./entrypoint.sh --uri "$self"
         fi

@@ -33,6 +33,9 @@ public sealed record OperatorSettings
     /// </summary>
     public TimeSpan BlockedRecheck { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Lifetimes of the certificates the operator issues (spec.tls.mode Operator).</summary>
+    public Tls.CertificateLifetimes CertificateLifetimes { get; init; } = Tls.CertificateLifetimes.Default;
+
     /// <summary>
     /// The namespace the operator's pods run in (<c>POD_NAMESPACE</c>); the NetworkPolicies admit the operator from
     /// there. Unknown (the operator runs outside a pod): they admit pods with the operator's labels in any namespace.

@@ -27,7 +27,17 @@ public static class RouterDeploymentBuilder
         public const string SearchTimeoutMs = "SEARCH_TIMEOUT_MS";
         public const string WriteClockUncertaintyMs = "WRITE_CLOCK_UNCERTAINTY_MS";
         public const string Port = "PORT";
+
+        /// <summary>The router's own certificate and key (PEM); set, the router serves HTTPS.</summary>
+        public const string TlsCertificateFile = "TLS_CERT_FILE";
+        public const string TlsKeyFile = "TLS_KEY_FILE";
+
+        /// <summary>The CAs (PEM) the router verifies shards against; set, shard calls accept no other server.</summary>
+        public const string ShardTrustFile = "SHARD_CA_FILE";
     }
+
+    public const string TlsVolume = "tls";
+    public const string TlsPath = "/etc/rag-router/tls";
 
     public static Deployment Build(BuildInput input)
     {
@@ -58,7 +68,13 @@ public static class RouterDeploymentBuilder
                         TerminationGracePeriodSeconds = 30,
                         Affinity = Placement.Affinity(null, Labels.RouterSelector(input.Name)),
                         Containers = [Container(input)],
-                        Volumes = [new Volume { Name = "tmp", EmptyDir = new EmptyDirVolumeSource() }],
+                        Volumes =
+                        [
+                            new Volume { Name = "tmp", EmptyDir = new EmptyDirVolumeSource() },
+                            .. StatefulSetBuilder.Tls(input)
+                                ? [new Volume { Name = TlsVolume, Secret = new SecretVolumeSource { SecretName = ChildNames.RouterTls(input.Name), DefaultMode = 0b100_100_000 } }]
+                                : Array.Empty<Volume>(),
+                        ],
                     },
                 },
             },
@@ -83,6 +99,16 @@ public static class RouterDeploymentBuilder
             env.Add(new EnvVar { Name = Env.QdrantApiKey, ValueFrom = StatefulSetBuilder.SecretRef(qdrantKey) });
         if (router.ApiKeySecretRef is { } routerKey)
             env.Add(new EnvVar { Name = Env.RouterApiKey, ValueFrom = StatefulSetBuilder.SecretRef(routerKey) });
+        var tls = StatefulSetBuilder.Tls(input);
+        if (tls)
+        {
+            env.AddRange(
+            [
+                new EnvVar { Name = Env.TlsCertificateFile, Value = $"{TlsPath}/{TlsSecretBuilder.CertificateKey}" },
+                new EnvVar { Name = Env.TlsKeyFile, Value = $"{TlsPath}/{TlsSecretBuilder.PrivateKeyKey}" },
+                new EnvVar { Name = Env.ShardTrustFile, Value = $"{TlsPath}/{TlsSecretBuilder.TrustBundleKey}" },
+            ]);
+        }
 
         return new Container
         {
@@ -93,10 +119,14 @@ public static class RouterDeploymentBuilder
             Ports = [new ContainerPort { Name = "http", Port = Ports.Router, Protocol = "TCP" }],
             Resources = router.Resources,
             // Ready only once a routing table is loaded, so the Service never sends traffic to an empty router.
-            ReadinessProbe = new Probe { HttpGet = new HttpGetAction { Path = "/readyz", Port = Ports.Router }, PeriodSeconds = 5 },
-            LivenessProbe = new Probe { HttpGet = new HttpGetAction { Path = "/healthz", Port = Ports.Router }, PeriodSeconds = 10, FailureThreshold = 3 },
+            ReadinessProbe = new Probe { HttpGet = new HttpGetAction { Path = "/readyz", Port = Ports.Router, Scheme = tls ? "HTTPS" : "HTTP" }, PeriodSeconds = 5 },
+            LivenessProbe = new Probe { HttpGet = new HttpGetAction { Path = "/healthz", Port = Ports.Router, Scheme = tls ? "HTTPS" : "HTTP" }, PeriodSeconds = 10, FailureThreshold = 3 },
             SecurityContext = SecurityDefaults.Container(SecurityDefaults.RouterUserId),
-            VolumeMounts = [new VolumeMount { Name = "tmp", MountPath = "/tmp" }],
+            VolumeMounts =
+            [
+                new VolumeMount { Name = "tmp", MountPath = "/tmp" },
+                .. tls ? [new VolumeMount { Name = TlsVolume, MountPath = TlsPath, ReadOnly = true }] : Array.Empty<VolumeMount>(),
+            ],
         };
     }
 }

@@ -32,6 +32,11 @@ public static class StatefulSetBuilder
     public const string SnapshotsPath = "/qdrant/snapshots";
     public const string InitPath = "/qdrant/init";
     public const string BootstrapPath = "/qdrant/bootstrap";
+    public const string TlsVolume = "tls";
+    public const string TlsPath = "/qdrant/tls";
+
+    /// <summary>How often Qdrant re-reads its certificate files (an hour: renewals come weeks before expiry).</summary>
+    public const int CertificateReloadSeconds = 3600;
 
     public static StatefulSet Build(BuildInput input, int shard)
     {
@@ -107,8 +112,17 @@ public static class StatefulSetBuilder
                 Name = BootstrapVolume,
                 ConfigMap = new ConfigMapVolumeSource { Name = ChildNames.Bootstrap(input.Name), DefaultMode = 0b100_100_100 },
             },
+            .. Tls(input)
+                ? [new Volume { Name = TlsVolume, Secret = new SecretVolumeSource { SecretName = ChildNames.ShardTls(input.Name, shard), DefaultMode = 0b100_100_000 } }]
+                : Array.Empty<Volume>(),
         ],
     };
+
+    /// <summary>Whether the shards serve TLS (spec.tls.mode other than Disabled).</summary>
+    public static bool Tls(BuildInput input) => input.Spec.Tls.Mode != TlsMode.Disabled;
+
+    /// <summary>The URI scheme of the shards' REST, gRPC and peer-to-peer endpoints.</summary>
+    public static string Scheme(BuildInput input) => Tls(input) ? "https" : "http";
 
     private static Container QdrantContainer(BuildInput input, int shard, string headless)
     {
@@ -117,7 +131,8 @@ public static class StatefulSetBuilder
         {
             new() { Name = "POD_NAME", ValueFrom = new EnvVarSource { FieldRef = new ObjectFieldSelector { FieldPath = "metadata.name" } } },
             new() { Name = "QDRANT_PEER_DOMAIN", Value = peerDomain },
-            new() { Name = "QDRANT_BOOTSTRAP_URI", Value = $"http://{ChildNames.ShardPod(input.Name, shard, 0)}.{peerDomain}:{Ports.QdrantP2p}" },
+            new() { Name = "QDRANT_PEER_SCHEME", Value = Scheme(input) },
+            new() { Name = "QDRANT_BOOTSTRAP_URI", Value = $"{Scheme(input)}://{ChildNames.ShardPod(input.Name, shard, 0)}.{peerDomain}:{Ports.QdrantP2p}" },
             new() { Name = "QDRANT__CLUSTER__ENABLED", Value = "true" },
             new() { Name = "QDRANT__CLUSTER__P2P__PORT", Value = Ports.QdrantP2p.ToString(CultureInfo.InvariantCulture) },
             new() { Name = "QDRANT__SERVICE__HTTP_PORT", Value = Ports.QdrantHttp.ToString(CultureInfo.InvariantCulture) },
@@ -132,6 +147,20 @@ public static class StatefulSetBuilder
             env.Add(new EnvVar { Name = "QDRANT__SERVICE__API_KEY", ValueFrom = SecretRef(apiKey) });
         if (Placement.GpuIndexing(input.NodePool))
             env.Add(new EnvVar { Name = "QDRANT__GPU__INDEXING", Value = "1" });
+        if (Tls(input))
+        {
+            // REST and gRPC (service) and Raft traffic between peers (p2p) all use the shard's certificate; Qdrant
+            // re-reads it every cert_ttl seconds, so a renewed Secret takes effect without a restart.
+            env.AddRange(
+            [
+                new EnvVar { Name = "QDRANT__SERVICE__ENABLE_TLS", Value = "true" },
+                new EnvVar { Name = "QDRANT__CLUSTER__P2P__ENABLE_TLS", Value = "true" },
+                new EnvVar { Name = "QDRANT__TLS__CERT", Value = $"{TlsPath}/{TlsSecretBuilder.CertificateKey}" },
+                new EnvVar { Name = "QDRANT__TLS__KEY", Value = $"{TlsPath}/{TlsSecretBuilder.PrivateKeyKey}" },
+                new EnvVar { Name = "QDRANT__TLS__CA_CERT", Value = $"{TlsPath}/{TlsSecretBuilder.TrustBundleKey}" },
+                new EnvVar { Name = "QDRANT__TLS__CERT_TTL", Value = CertificateReloadSeconds.ToString(CultureInfo.InvariantCulture) },
+            ]);
+        }
 
         return new Container
         {
@@ -150,14 +179,14 @@ public static class StatefulSetBuilder
             // Health endpoints are exempt from Qdrant's API key, so the kubelet needs no credentials.
             ReadinessProbe = new Probe
             {
-                HttpGet = new HttpGetAction { Path = "/readyz", Port = Ports.QdrantHttp },
+                HttpGet = new HttpGetAction { Path = "/readyz", Port = Ports.QdrantHttp, Scheme = Tls(input) ? "HTTPS" : "HTTP" },
                 InitialDelaySeconds = 5,
                 PeriodSeconds = 5,
                 FailureThreshold = 6,
             },
             LivenessProbe = new Probe
             {
-                HttpGet = new HttpGetAction { Path = "/livez", Port = Ports.QdrantHttp },
+                HttpGet = new HttpGetAction { Path = "/livez", Port = Ports.QdrantHttp, Scheme = Tls(input) ? "HTTPS" : "HTTP" },
                 InitialDelaySeconds = 30,
                 PeriodSeconds = 10,
                 FailureThreshold = 6,
@@ -170,6 +199,7 @@ public static class StatefulSetBuilder
                 new VolumeMount { Name = TmpVolume, MountPath = "/tmp" },
                 new VolumeMount { Name = InitVolume, MountPath = InitPath },
                 new VolumeMount { Name = BootstrapVolume, MountPath = BootstrapPath, ReadOnly = true },
+                .. Tls(input) ? [new VolumeMount { Name = TlsVolume, MountPath = TlsPath, ReadOnly = true }] : Array.Empty<VolumeMount>(),
             ],
         };
     }

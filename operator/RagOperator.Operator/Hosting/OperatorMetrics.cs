@@ -18,7 +18,10 @@ public sealed class OperatorMetrics
     private readonly Gauge shardsDesired;
     private readonly Gauge routingVersion;
     private readonly Gauge points;
+    private readonly Gauge certificateExpiry;
+    private readonly Gauge certificateRenewal;
     private readonly Dictionary<(string Namespace, string Collection), string[]> shardsWithPoints = [];
+    private readonly Dictionary<(string Namespace, string Collection), (string Secret, string Role)[]> certificates = [];
 
     public OperatorMetrics(IMetricFactory factory)
     {
@@ -26,6 +29,8 @@ public sealed class OperatorMetrics
         shardsDesired = RagInstruments.ShardsDesired.CreateGauge(factory);
         routingVersion = RagInstruments.RoutingVersion.CreateGauge(factory);
         points = RagInstruments.Points.CreateGauge(factory);
+        certificateExpiry = RagInstruments.CertificateExpiry.CreateGauge(factory);
+        certificateRenewal = RagInstruments.CertificateRenewal.CreateGauge(factory);
     }
 
     public void Record(ReconcileContext context)
@@ -46,7 +51,31 @@ public sealed class OperatorMetrics
 
             for (var i = 0; i < counted.Count; i++) points.WithLabels(ns, name, indexes[i]).Set(counted[i].Points!.Value);
             shardsWithPoints[(ns, name)] = indexes;
+            if (context.Facts.Tls is { } tls) RecordCertificates(ns, name, tls.Certificates ?? []);
         }
+    }
+
+    private void RecordCertificates(string ns, string name, IList<Api.V1Alpha1.CertificateStatus> current)
+    {
+        var labels = current.Select(c => (c.Secret, c.Role ?? "")).ToArray();
+        if (certificates.TryGetValue((ns, name), out var previous))
+        {
+            foreach (var (secret, role) in previous.Except(labels)) RemoveCertificate(ns, name, secret, role);
+        }
+
+        foreach (var certificate in current)
+        {
+            if (certificate.NotAfter is { } notAfter) certificateExpiry.WithLabels(ns, name, certificate.Secret, certificate.Role ?? "").Set(notAfter.ToUnixTimeSeconds());
+            if (certificate.RenewAt is { } renewAt) certificateRenewal.WithLabels(ns, name, certificate.Secret, certificate.Role ?? "").Set(renewAt.ToUnixTimeSeconds());
+        }
+
+        certificates[(ns, name)] = labels;
+    }
+
+    private void RemoveCertificate(string ns, string name, string secret, string role)
+    {
+        certificateExpiry.RemoveLabelled(ns, name, secret, role);
+        certificateRenewal.RemoveLabelled(ns, name, secret, role);
     }
 
     public void Forget(string @namespace, string collection)
@@ -59,6 +88,11 @@ public sealed class OperatorMetrics
             if (shardsWithPoints.Remove((@namespace, collection), out var indexes))
             {
                 foreach (var index in indexes) points.RemoveLabelled(@namespace, collection, index);
+            }
+
+            if (certificates.Remove((@namespace, collection), out var issued))
+            {
+                foreach (var (secret, role) in issued) RemoveCertificate(@namespace, collection, secret, role);
             }
         }
     }

@@ -232,7 +232,7 @@ internal sealed partial class MigrationRun(ReconcileContext context, StreamMigra
 
     private async Task<MigrationFacts> FactsAsync(CancellationToken cancellationToken)
     {
-        var acks = await context.Services.RouterAcks.QueryAsync(Ns, Collection, context.RouterApiKey, cancellationToken);
+        var acks = await context.Services.RouterAcks.QueryAsync(Ns, Collection, context.RouterApiKey, context.ShardTrust, cancellationToken);
         var phase = migration.Phase;
         var moves = migration.Moves ?? [];
         return new MigrationFacts
@@ -327,7 +327,7 @@ internal sealed partial class MigrationRun(ReconcileContext context, StreamMigra
         while (time.GetElapsedTime(waitUntil) < options.AckWait)
         {
             await Task.Delay(options.AckWaitInterval, time, cancellationToken);
-            var acks = await context.Services.RouterAcks.QueryAsync(Ns, Collection, context.RouterApiKey, cancellationToken);
+            var acks = await context.Services.RouterAcks.QueryAsync(Ns, Collection, context.RouterApiKey, context.ShardTrust, cancellationToken);
             if (acks.AllServe(version)) return true;
         }
 
@@ -639,10 +639,10 @@ internal sealed partial class MigrationRun(ReconcileContext context, StreamMigra
 
     private List<CellMove> Moves() => [.. (migration.Moves ?? []).Select(m => new CellMove(CellSet.Parse(m.Cells), m.From, m.To))];
 
-    private string Endpoint(int shard) => context.Services.ShardEndpoints.Endpoint(Ns, Collection, shard);
+    private string Endpoint(int shard) => context.Services.ShardEndpoints.Endpoint(Ns, Collection, shard, context.Tls);
 
     private IQdrantClient Shard(int shard) =>
-        context.Services.Qdrant.Get(context.Services.ShardEndpoints.Resolve(Ns, Collection, shard), context.QdrantApiKey);
+        context.Services.Qdrant.Get(context.Services.ShardEndpoints.Resolve(Ns, Collection, shard, context.Tls), context.QdrantApiKey, context.ShardTrust);
 
     private static PointId? Offset(string? checkpoint) => checkpoint is null ? null : PointId.Parse(checkpoint);
 
@@ -661,7 +661,7 @@ internal sealed partial class MigrationRun(ReconcileContext context, StreamMigra
         {
             var shards = (migration?.Moves ?? []).SelectMany(m => new[] { m.From, m.To }).Distinct().Order();
             var shard = shards.Cast<int?>().FirstOrDefault(s =>
-                Uri.Compare(context.Services.ShardEndpoints.Resolve(Ns, Collection, s!.Value), qdrant.ShardUri, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0);
+                Uri.Compare(context.Services.ShardEndpoints.Resolve(Ns, Collection, s!.Value, context.Tls), qdrant.ShardUri, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0);
             return shard is { } index ? $"shard {index}: {qdrant.Message}" : qdrant.Message;
         }
 

@@ -19,6 +19,7 @@ public static class Labels
     public const string ShardComponent = "shard";
     public const string RouterComponent = "router";
     public const string RoutingComponent = "routing";
+    public const string CertificatesComponent = "certificates";
 
     /// <summary>Selects every object the operator manages (informers filter on it).</summary>
     public static string ManagedSelector => $"{ManagedBy}={ManagedByValue}";
@@ -50,6 +51,15 @@ public static class Labels
         [Name] = QdrantName,
         [Instance] = collection,
         [Component] = ShardComponent,
+        [ManagedBy] = ManagedByValue,
+        [Collection] = collection,
+    };
+
+    /// <summary>The collection's certificate Secrets.</summary>
+    public static Dictionary<string, string> ForCertificates(string collection) => new(StringComparer.Ordinal)
+    {
+        [Instance] = collection,
+        [Component] = CertificatesComponent,
         [ManagedBy] = ManagedByValue,
         [Collection] = collection,
     };

@@ -11,8 +11,11 @@ public static class ConditionTypes
     /// <summary>A template change (Qdrant version or image) rolling over the shard pods; owned by the rolling upgrade.</summary>
     public const string Upgrading = "Upgrading";
 
+    /// <summary>Whether shard and router traffic is encrypted, and when the first certificate expires.</summary>
+    public const string Tls = "TLS";
+
     /// <summary>Display order in status.conditions.</summary>
-    public static IReadOnlyList<string> Order { get; } = [Ready, Progressing, Degraded, Rebalancing, Upgrading];
+    public static IReadOnlyList<string> Order { get; } = [Ready, Progressing, Degraded, Rebalancing, Upgrading, Tls];
 }
 
 /// <summary>Machine-readable condition reasons (UpperCamelCase, as Kubernetes conventions ask).</summary>
@@ -44,6 +47,8 @@ public static class Reasons
     public const string UpgradeHalted = "UpgradeHalted";
     public const string UpToDate = "UpToDate";
     public const string VersionSkipRefused = "VersionSkipRefused";
+    public const string CertificatesValid = "CertificatesValid";
+    public const string TlsDisabled = "TlsDisabled";
 }
 
 /// <summary>status.phase values.</summary>

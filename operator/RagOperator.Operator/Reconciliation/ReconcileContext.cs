@@ -37,6 +37,12 @@ public sealed class ReconcileContext(VectorCollection collection, OperatorServic
     /// <summary>Router API key value, read from the referenced Secret; never logged.</summary>
     public string? RouterApiKey { get; set; }
 
+    /// <summary>Whether the collection's shards and routers serve TLS (spec.tls.mode other than Disabled).</summary>
+    public bool Tls => Spec.Tls.Mode != TlsMode.Disabled;
+
+    /// <summary>The CAs the collection's shards and routers are verified against; null when spec.tls.mode is Disabled.</summary>
+    public Qdrant.Tls.TrustBundle? ShardTrust { get; set; }
+
     /// <summary>The published (active) routing table, null before the first publication.</summary>
     public RoutingTable? Table { get; set; }
 
@@ -66,6 +72,9 @@ public sealed class ReconcileFacts
     public bool ShardsObserved { get; set; }
 
     public RouterState? Router { get; set; }
+
+    /// <summary>The certificates as the TLS step left them; null when the chain stopped before it.</summary>
+    public TlsStatus? Tls { get; set; }
 
     public long? AcknowledgedVersion { get; set; }
 

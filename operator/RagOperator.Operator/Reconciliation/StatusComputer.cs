@@ -59,6 +59,8 @@ public static class StatusComputer
         if (facts.Router is { } router)
             status.Router = new RouterStatus { Replicas = router.Replicas, ReadyReplicas = router.ReadyReplicas, Service = router.Service };
 
+        if (facts.Tls is { } tls) status.Tls = tls;
+
         var conditions = new ConditionSet(status.Conditions, generation, time);
         var phase = Conditions(collection, table, facts, conditions);
         foreach (var extra in facts.ExtraConditions) conditions.Set(extra.Type, extra.Status, extra.Reason, extra.Message);

@@ -36,6 +36,7 @@ public sealed class VectorCollectionReconciler : IReconciler<VectorCollection>
             new ObserveRoutingStep(),
             new SpecChecksStep(),
             new VersionGateStep(),
+            new TlsStep(),
             new NetworkPolicyStep(),
             new ShardWorkloadsStep(),
             new ShardReadinessStep(),

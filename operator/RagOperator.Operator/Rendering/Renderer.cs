@@ -28,7 +28,7 @@ public static class Renderer
             // Render has no cluster: the owner's uid is unknown until the collection is created.
             collection.Metadata.Uid ??= "";
             var input = new BuildInput(collection, pool, settings);
-            var table = RoutingTables.Initial(input, 1, shard => endpoints.Endpoint(collection.Metadata.Namespace!, collection.Metadata.Name!, shard));
+            var table = RoutingTables.Initial(input, 1, shard => endpoints.Endpoint(collection.Metadata.Namespace!, collection.Metadata.Name!, shard, StatefulSetBuilder.Tls(input)));
             foreach (var child in CollectionChildren.All(input, table)) documents.Add(ToJson(child));
         }
 

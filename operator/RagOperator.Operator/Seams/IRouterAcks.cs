@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json;
+using RagOperator.Qdrant.Tls;
 
 namespace RagOperator.Operator.Seams;
 
@@ -24,26 +26,37 @@ public sealed record RouterAck(string PodName, long? Version, string? Error);
 /// </summary>
 public interface IRouterAcks
 {
-    Task<RouterAcknowledgements> QueryAsync(string @namespace, string collection, string? routerApiKey, CancellationToken cancellationToken);
+    /// <param name="trust">The collection's CAs when its routers serve TLS (spec.tls); null for clear text.</param>
+    Task<RouterAcknowledgements> QueryAsync(string @namespace, string collection, string? routerApiKey, TrustBundle? trust, CancellationToken cancellationToken);
 
     /// <summary>True when every ready router serves <paramref name="version"/> or newer.</summary>
-    async Task<bool> AllReadyRoutersServeAsync(string @namespace, string collection, long version, string? routerApiKey, CancellationToken cancellationToken) =>
-        (await QueryAsync(@namespace, collection, routerApiKey, cancellationToken)).AllServe(version);
+    async Task<bool> AllReadyRoutersServeAsync(string @namespace, string collection, long version, string? routerApiKey, TrustBundle? trust, CancellationToken cancellationToken) =>
+        (await QueryAsync(@namespace, collection, routerApiKey, trust, cancellationToken)).AllServe(version);
 }
 
-/// <summary>Queries the routers the resolver names over HTTP, in parallel, each with a short timeout.</summary>
-public sealed class HttpRouterAcks(IRouterEndpointResolver resolver, HttpClient http, TimeSpan? timeout = null) : IRouterAcks
+/// <summary>
+/// Queries the routers the resolver names over HTTP(S), in parallel, each with a short timeout. Router pods are
+/// addressed by IP, so a TLS router is accepted when its certificate chains to the collection's CA.
+/// </summary>
+public sealed class HttpRouterAcks(IRouterEndpointResolver resolver, HttpClient http, TimeSpan? timeout = null) : IRouterAcks, IDisposable
 {
     private readonly TimeSpan perRouterTimeout = timeout ?? TimeSpan.FromSeconds(3);
+    private readonly ConcurrentDictionary<string, HttpClient> trusted = new(StringComparer.Ordinal);
 
-    public async Task<RouterAcknowledgements> QueryAsync(string @namespace, string collection, string? routerApiKey, CancellationToken cancellationToken)
+    public async Task<RouterAcknowledgements> QueryAsync(string @namespace, string collection, string? routerApiKey, TrustBundle? trust, CancellationToken cancellationToken)
     {
-        var routers = await resolver.ResolveAsync(@namespace, collection, cancellationToken);
-        var acks = await Task.WhenAll(routers.Select(r => AskAsync(r, collection, routerApiKey, cancellationToken)));
+        var routers = await resolver.ResolveAsync(@namespace, collection, trust is not null, cancellationToken);
+        var client = trust is null ? http : trusted.GetOrAdd(trust.Key, _ => new HttpClient(trust.CreateHandler(TimeSpan.FromMinutes(5))));
+        var acks = await Task.WhenAll(routers.Select(r => AskAsync(client, r, collection, routerApiKey, cancellationToken)));
         return new RouterAcknowledgements(acks);
     }
 
-    private async Task<RouterAck> AskAsync(RouterEndpoint router, string collection, string? apiKey, CancellationToken cancellationToken)
+    public void Dispose()
+    {
+        foreach (var client in trusted.Values) client.Dispose();
+    }
+
+    private async Task<RouterAck> AskAsync(HttpClient http, RouterEndpoint router, string collection, string? apiKey, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(perRouterTimeout);

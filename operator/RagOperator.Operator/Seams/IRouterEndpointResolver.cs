@@ -11,13 +11,14 @@ public sealed record RouterEndpoint(string PodName, Uri BaseUri);
 /// <summary>The ready routers of a collection, each addressed directly (not through the Service, which load-balances).</summary>
 public interface IRouterEndpointResolver
 {
-    Task<IReadOnlyList<RouterEndpoint>> ResolveAsync(string @namespace, string collection, CancellationToken cancellationToken);
+    /// <param name="tls">Whether the routers serve TLS (spec.tls), which makes the endpoints https.</param>
+    Task<IReadOnlyList<RouterEndpoint>> ResolveAsync(string @namespace, string collection, bool tls, CancellationToken cancellationToken);
 }
 
-/// <summary>In a cluster: pods selected by the router labels whose Ready condition is True, at <c>http://&lt;podIP&gt;:8080</c>.</summary>
+/// <summary>In a cluster: pods selected by the router labels whose Ready condition is True, at <c>https://&lt;podIP&gt;:8080</c> (http without TLS).</summary>
 public sealed class PodRouterEndpointResolver(IKubernetesClient client) : IRouterEndpointResolver
 {
-    public async Task<IReadOnlyList<RouterEndpoint>> ResolveAsync(string @namespace, string collection, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RouterEndpoint>> ResolveAsync(string @namespace, string collection, bool tls, CancellationToken cancellationToken)
     {
         var selector = Labels.ToSelector(Labels.RouterSelector(collection));
         var endpoints = new List<RouterEndpoint>();
@@ -26,7 +27,7 @@ public sealed class PodRouterEndpointResolver(IKubernetesClient client) : IRoute
             if (IsReady(pod) && pod.Status?.PodIP is { Length: > 0 } ip)
             {
                 var host = ip.Contains(':', StringComparison.Ordinal) ? $"[{ip}]" : ip;
-                endpoints.Add(new RouterEndpoint(pod.Metadata.Name ?? "", new Uri($"http://{host}:{Ports.Router.ToString(CultureInfo.InvariantCulture)}/")));
+                endpoints.Add(new RouterEndpoint(pod.Metadata.Name ?? "", new Uri($"{(tls ? "https" : "http")}://{host}:{Ports.Router.ToString(CultureInfo.InvariantCulture)}/")));
             }
         }
 

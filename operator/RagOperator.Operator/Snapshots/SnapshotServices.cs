@@ -58,8 +58,9 @@ public sealed class SnapshotServices(
     public TimeProvider Time { get; } = time ?? TimeProvider.System;
 
     /// <summary>The admin half of the Qdrant client of one shard's snapshot peer.</summary>
-    public IQdrantAdminClient Admin(string @namespace, string collection, int shard, string? apiKey) =>
-        Qdrant.Get(Peers.Resolve(@namespace, collection, shard), apiKey) as IQdrantAdminClient
+    /// <param name="trust">The collection's CAs when its shards serve TLS (<see cref="Tls.CollectionTrust"/>), else null.</param>
+    public IQdrantAdminClient Admin(string @namespace, string collection, int shard, string? apiKey, Qdrant.Tls.TrustBundle? trust) =>
+        Qdrant.Get(Peers.Resolve(@namespace, collection, shard, trust is not null), apiKey, trust) as IQdrantAdminClient
             ?? throw new InvalidOperationException("the Qdrant client factory returned a client without the snapshot endpoints");
 
     /// <summary>

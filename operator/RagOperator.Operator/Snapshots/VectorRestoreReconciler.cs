@@ -171,10 +171,11 @@ public sealed class VectorRestoreReconciler(SnapshotServices services, ILogger l
         }
 
         var apiKey = await services.ReadSecretAsync(ns, target.Spec.Qdrant.ApiKeySecretRef, $"spec.qdrant.apiKeySecretRef of {name}", cancellationToken);
+        var trust = await Tls.CollectionTrust.ReadAsync(services.Client, target, cancellationToken);
         var withData = new List<string>();
         foreach (var shard in table.Shards)
         {
-            var points = await ((IQdrantClient)services.Admin(ns, name, shard.Id, apiKey)).CountAsync(name, cancellationToken: cancellationToken);
+            var points = await ((IQdrantClient)services.Admin(ns, name, shard.Id, apiKey, trust)).CountAsync(name, cancellationToken: cancellationToken);
             if (points > 0) withData.Add(string.Create(CultureInfo.InvariantCulture, $"shard {shard.Id}: {points} points"));
         }
 
@@ -191,6 +192,7 @@ public sealed class VectorRestoreReconciler(SnapshotServices services, ILogger l
         var ns = restore.Metadata.Namespace!;
         var name = target.Metadata.Name!;
         var apiKey = await services.ReadSecretAsync(ns, target.Spec.Qdrant.ApiKeySecretRef, $"spec.qdrant.apiKeySecretRef of {name}", cancellationToken);
+        var trust = await Tls.CollectionTrust.ReadAsync(services.Client, target, cancellationToken);
         restore = await SaveAsync(restore, s =>
         {
             s.Phase = SnapshotPhases.Restoring;
@@ -202,7 +204,7 @@ public sealed class VectorRestoreReconciler(SnapshotServices services, ILogger l
         foreach (var file in manifest.Files.OrderBy(f => f.Shard))
         {
             if (restore.Status!.Files!.Any(f => f.Shard == file.Shard)) continue;
-            var admin = services.Admin(ns, name, file.Shard, apiKey);
+            var admin = services.Admin(ns, name, file.Shard, apiKey, trust);
             await using (var content = await store.OpenReadAsync(file.Key, cancellationToken))
             {
                 await admin.UploadSnapshotStreamAsync(name, content, file.Sha256, SnapshotPriority.Snapshot, cancellationToken);

@@ -85,6 +85,7 @@ public sealed class VectorSnapshotReconciler(SnapshotServices services, ILogger 
 
         snapshot = await DiscardIfStartedAsync(snapshot, table, cancellationToken);
         var apiKey = await services.ReadSecretAsync(ns, collection.Spec.Qdrant.ApiKeySecretRef, "the collection's spec.qdrant.apiKeySecretRef", cancellationToken);
+        var trust = await Tls.CollectionTrust.ReadAsync(services.Client, collection, cancellationToken);
         var prefix = SnapshotKeys.SetPrefix(ns, name, snapshot.Metadata.Name!, snapshot.Metadata.Uid);
         var now = services.Time.GetUtcNow();
         snapshot = await SaveAsync(snapshot, s =>
@@ -104,7 +105,7 @@ public sealed class VectorSnapshotReconciler(SnapshotServices services, ILogger 
             foreach (var shard in table!.Shards)
             {
                 if (snapshot.Status!.Files!.Any(f => f.Shard == shard.Id)) continue;
-                var file = await TakeShardAsync(snapshot, name, shard.Id, store, prefix, apiKey, cancellationToken);
+                var file = await TakeShardAsync(snapshot, name, shard.Id, store, prefix, apiKey, trust, cancellationToken);
                 snapshot = await SaveAsync(snapshot, s =>
                 {
                     s.Files!.Add(file);
@@ -168,10 +169,10 @@ public sealed class VectorSnapshotReconciler(SnapshotServices services, ILogger 
     }
 
     private async Task<SnapshotFileStatus> TakeShardAsync(
-        VectorSnapshot snapshot, string collection, int shard, IObjectStore store, string prefix, string? apiKey, CancellationToken cancellationToken)
+        VectorSnapshot snapshot, string collection, int shard, IObjectStore store, string prefix, string? apiKey, Qdrant.Tls.TrustBundle? trust, CancellationToken cancellationToken)
     {
         var ns = snapshot.Metadata.Namespace!;
-        var admin = services.Admin(ns, collection, shard, apiKey);
+        var admin = services.Admin(ns, collection, shard, apiKey, trust);
         var data = (IQdrantClient)admin;
         var points = (long)await data.CountAsync(collection, cancellationToken: cancellationToken);
         var description = await admin.CreateSnapshotAsync(collection, cancellationToken);

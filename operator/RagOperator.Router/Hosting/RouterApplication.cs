@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -25,7 +26,16 @@ public static class RouterApplication
         WebApplicationBuilder builder, RouterOptions options, Func<IServiceProvider, IRoutingSource> source, IQdrantClientFactory? clients = null)
     {
         options.Validate();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        var tls = new RouterTlsFiles(options);
+        // The slim builder leaves out https:// address support unless asked.
+        if (tls.ServesHttps) builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            // Asked per handshake, so a renewed certificate is served without a restart.
+            if (tls.ServesHttps) kestrel.ConfigureHttpsDefaults(https => https.ServerCertificateSelector = (_, _) => tls.ServerCertificate);
+        });
+        builder.Services.AddSingleton(tls);
         builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.AllowSynchronousIO = false);
         builder.Services.AddRagMetrics();
         builder.Services.AddSingleton(options);
@@ -40,7 +50,7 @@ public static class RouterApplication
             provider.GetRequiredService<RoutingTableHolder>(),
             provider.GetRequiredService<RouterMetrics>(),
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("RagOperator.Router.Routing")));
-        builder.Services.AddSingleton(provider => new ShardClients(options, provider.GetRequiredService<RouterMetrics>(), clients));
+        builder.Services.AddSingleton(provider => new ShardClients(options, provider.GetRequiredService<RouterMetrics>(), clients, tls));
 
         builder.Services.AddSingleton(provider => new RouterRuntime(
             options,

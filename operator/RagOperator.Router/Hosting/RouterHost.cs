@@ -21,7 +21,7 @@ public static class RouterHost
         Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(RouterHost).Assembly.GetName().Name });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(options.TlsCertificateFile is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0");
         builder.Logging.ClearProviders();
         if (logging is null)
         {

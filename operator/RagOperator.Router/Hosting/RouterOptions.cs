@@ -60,6 +60,14 @@ public sealed record RouterOptions
     /// </summary>
     public TimeSpan WriteClockUncertainty { get; init; } = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>The router's certificate and key (PEM files); with them it serves HTTPS. Both or neither.</summary>
+    public string? TlsCertificateFile { get; init; }
+
+    public string? TlsKeyFile { get; init; }
+
+    /// <summary>The CAs (PEM) an https shard must chain to; without it, the system's roots.</summary>
+    public string? ShardTrustFile { get; init; }
+
     /// <summary>Largest request body; 1000 points of 1536 float components with payloads fit comfortably.</summary>
     public long MaxRequestBodyBytes { get; init; } = 64L * 1024 * 1024;
 
@@ -137,6 +145,11 @@ public sealed record RouterOptions
         if (RouterId is < 0 or > Routing.WriteVersion.MaxRouterId)
         {
             throw new ArgumentException($"router id {RouterId} is outside 0..{Routing.WriteVersion.MaxRouterId}");
+        }
+
+        if ((TlsCertificateFile is null) != (TlsKeyFile is null))
+        {
+            throw new ArgumentException("TLS_CERT_FILE and TLS_KEY_FILE go together: set both to serve HTTPS, or neither");
         }
 
         if (MaxWriteBatch < 1 || MaxSearchBatch < 1)

@@ -24,6 +24,9 @@ public sealed record RouterProcessSettings(int Port, string LogFormat, string? K
 /// --shard-queue-limit    SHARD_QUEUE_LIMIT      calls waiting per shard before 429 (default 256)
 /// --hedging              HEDGING                true (default) or false: hedge searches after the shard's p95
 /// --hedge-min-delay-ms   HEDGE_MIN_DELAY_MS     the hedge waits at least this long (default 10)
+/// --tls-cert-file        TLS_CERT_FILE          the router's certificate (PEM); with --tls-key-file it serves HTTPS
+/// --tls-key-file         TLS_KEY_FILE           its private key (PEM)
+/// --shard-ca-file        SHARD_CA_FILE          the CAs (PEM) https shards must chain to
 /// --log-format           LOG_FORMAT             json (default) or text
 /// --kubeconfig           KUBECONFIG             kubeconfig outside a cluster (in a pod the service account is used)
 /// --context              KUBE_CONTEXT           kubeconfig context
@@ -46,6 +49,9 @@ public static class RouterOptionsLoader
         ["--shard-queue-limit"] = "SHARD_QUEUE_LIMIT",
         ["--hedging"] = "HEDGING",
         ["--hedge-min-delay-ms"] = "HEDGE_MIN_DELAY_MS",
+        ["--tls-cert-file"] = "TLS_CERT_FILE",
+        ["--tls-key-file"] = "TLS_KEY_FILE",
+        ["--shard-ca-file"] = "SHARD_CA_FILE",
         ["--log-format"] = "LOG_FORMAT",
         ["--kubeconfig"] = "KUBECONFIG",
         ["--context"] = "KUBE_CONTEXT",
@@ -94,6 +100,9 @@ public static class RouterOptionsLoader
             QdrantApiKey = NullIfEmpty(environment("QDRANT_API_KEY")),
             RouterName = Get("POD_NAME") ?? Environment.MachineName,
             RouterId = Get("ROUTER_ID") is { } id ? ParseInt(id, "ROUTER_ID") : null,
+            TlsCertificateFile = Get("TLS_CERT_FILE"),
+            TlsKeyFile = Get("TLS_KEY_FILE"),
+            ShardTrustFile = Get("SHARD_CA_FILE"),
         };
         if (Get("SEARCH_TIMEOUT_MS") is { } timeoutText)
         {

@@ -22,7 +22,8 @@ public sealed class ShardClients : IDisposable
     private readonly ConcurrentDictionary<string, IQdrantClient> clients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ShardGuard> guards = new(StringComparer.Ordinal);
 
-    public ShardClients(RouterOptions options, RouterMetrics metrics, IQdrantClientFactory? factory = null)
+    /// <param name="tls">The router's TLS files: https shards are verified against their CA bundle.</param>
+    public ShardClients(RouterOptions options, RouterMetrics metrics, IQdrantClientFactory? factory = null, RouterTlsFiles? tls = null)
     {
         this.options = options;
         this.metrics = metrics;
@@ -33,6 +34,12 @@ public sealed class ShardClients : IDisposable
             {
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 ConnectTimeout = TimeSpan.FromSeconds(5),
+                SslOptions = tls?.ShardTrust is null ? new() : new()
+                {
+                    // The bundle is read per handshake, so a rotated CA is trusted without a restart.
+                    RemoteCertificateValidationCallback = (sender, certificate, _, errors) =>
+                        tls.ShardTrust is { } trust && trust.Validates(certificate, (sender as System.Net.Security.SslStream)?.TargetHostName ?? "", errors),
+                },
             })
             {
                 // Deadlines come from the caller's cancellation token and the client's per-attempt timeout.

@@ -192,7 +192,7 @@ public sealed class ReconcileSuite : IBenchmarkSuite
     /// <summary>No router endpoints: router pods are simulated without in-process routers, so there is nobody to ask.</summary>
     private sealed class NoRouterEndpoints : IRouterEndpointResolver
     {
-        public Task<IReadOnlyList<RouterEndpoint>> ResolveAsync(string @namespace, string collection, CancellationToken cancellationToken) =>
+        public Task<IReadOnlyList<RouterEndpoint>> ResolveAsync(string @namespace, string collection, bool tls, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<RouterEndpoint>>([]);
     }
 }

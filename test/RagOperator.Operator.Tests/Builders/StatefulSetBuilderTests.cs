@@ -56,7 +56,7 @@ public sealed class StatefulSetBuilderTests
         env["QDRANT__CLUSTER__ENABLED"].Value.Should().Be("true");
         env["QDRANT__CLUSTER__P2P__PORT"].Value.Should().Be("6335");
         env["QDRANT_PEER_DOMAIN"].Value.Should().Be("docs-shard-1-headless.search.svc");
-        env["QDRANT_BOOTSTRAP_URI"].Value.Should().Be("http://docs-shard-1-0.docs-shard-1-headless.search.svc:6335");
+        env["QDRANT_BOOTSTRAP_URI"].Value.Should().Be("https://docs-shard-1-0.docs-shard-1-headless.search.svc:6335");
         env["POD_NAME"].ValueFrom!.FieldRef!.FieldPath.Should().Be("metadata.name");
         container.Command.Should().Equal("/bin/sh", "/qdrant/bootstrap/start.sh");
         container.Ports!.Select(p => (p.Name, p.Port)).Should().Equal(("http", 6333), ("grpc", 6334), ("p2p", 6335));
@@ -197,6 +197,29 @@ public sealed class StatefulSetBuilderTests
         spec.Affinity.ContainsKey("nodeAffinity").Should().BeFalse();
     }
 
+    [Theory]
+    [InlineData(TlsMode.Operator, "https", "HTTPS")]
+    [InlineData(TlsMode.Disabled, "http", "HTTP")]
+    public void Shards_serve_rest_grpc_and_peer_traffic_with_their_certificate_unless_tls_is_disabled(TlsMode mode, string scheme, string probeScheme)
+    {
+        var set = StatefulSetBuilder.Build(Fixtures.Input(Fixtures.Collection(configure: spec => spec.Tls.Mode = mode)), 2);
+        var pod = set.Spec.Template.Spec;
+        var env = pod.Containers[0].Env!.ToDictionary(e => e.Name, e => e.Value);
+        var tls = mode == TlsMode.Operator;
+
+        env["QDRANT_PEER_SCHEME"].Should().Be(scheme);
+        env["QDRANT_BOOTSTRAP_URI"].Should().StartWith($"{scheme}://docs-shard-2-0.");
+        env.GetValueOrDefault("QDRANT__SERVICE__ENABLE_TLS").Should().Be(tls ? "true" : null);
+        env.GetValueOrDefault("QDRANT__CLUSTER__P2P__ENABLE_TLS").Should().Be(tls ? "true" : null);
+        env.GetValueOrDefault("QDRANT__TLS__CERT").Should().Be(tls ? "/qdrant/tls/tls.crt" : null);
+        env.GetValueOrDefault("QDRANT__TLS__KEY").Should().Be(tls ? "/qdrant/tls/tls.key" : null);
+        env.GetValueOrDefault("QDRANT__TLS__CA_CERT").Should().Be(tls ? "/qdrant/tls/ca.crt" : null);
+        pod.Volumes!.SingleOrDefault(v => v.Secret is not null)?.Secret!.SecretName.Should().Be("docs-shard-2-tls");
+        pod.Volumes!.Count(v => v.Secret is not null).Should().Be(tls ? 1 : 0);
+        pod.Containers[0].ReadinessProbe!.HttpGet!.Scheme.Should().Be(probeScheme);
+        pod.Containers[0].LivenessProbe!.HttpGet!.Scheme.Should().Be(probeScheme);
+    }
+
     [Fact]
     public void Writable_paths_are_volumes_so_the_root_filesystem_can_be_read_only()
     {
@@ -204,7 +227,8 @@ public sealed class StatefulSetBuilderTests
         var container = set.Spec.Template.Spec.Containers[0];
 
         container.SecurityContext!.ReadOnlyRootFilesystem.Should().BeTrue();
-        container.VolumeMounts!.Select(m => m.MountPath).Should().BeEquivalentTo(["/qdrant/storage", "/qdrant/snapshots", "/tmp", "/qdrant/init", "/qdrant/bootstrap"]);
+        container.VolumeMounts!.Select(m => m.MountPath).Should().BeEquivalentTo(["/qdrant/storage", "/qdrant/snapshots", "/tmp", "/qdrant/init", "/qdrant/bootstrap", "/qdrant/tls"]);
+        container.VolumeMounts!.Where(m => m.MountPath is "/qdrant/bootstrap" or "/qdrant/tls").Should().OnlyContain(m => m.ReadOnly == true);
         container.Env!.Single(e => e.Name == "QDRANT_INIT_FILE_PATH").Value.Should().StartWith("/qdrant/init/");
         set.Spec.Template.Spec.Volumes!.Where(v => v.EmptyDir is not null).Select(v => v.Name).Should().BeEquivalentTo(["qdrant-snapshots", "tmp", "qdrant-init"]);
         set.Spec.Template.Spec.AutomountServiceAccountToken.Should().BeFalse();

@@ -87,7 +87,7 @@ internal sealed class StepHarness : IAsyncDisposable
         configure?.Invoke(spec);
         await client.CreateAsync(new VectorCollection { Metadata = new ObjectMeta { Name = Name, Namespace = Namespace }, Spec = spec });
         var context = await harness.ContextAsync();
-        await RoutingTableStep.PublishAsync(context, RoutingTables.Initial(context.Input, 1, i => context.Services.ShardEndpoints.Endpoint(Namespace, Name, i)),
+        await RoutingTableStep.PublishAsync(context, RoutingTables.Initial(context.Input, 1, i => context.Services.ShardEndpoints.Endpoint(Namespace, Name, i, context.Tls)),
             "initial table", CancellationToken.None);
         await harness.WaitForCacheAsync(1);
         return harness;
@@ -231,7 +231,7 @@ internal sealed class StepHarness : IAsyncDisposable
 
     private sealed class ShardEndpoints(QdrantShards shards) : IShardEndpointResolver
     {
-        public Uri Resolve(string @namespace, string collection, int shard) => shards.Servers[shard].BaseUri;
+        public Uri Resolve(string @namespace, string collection, int shard, bool tls) => shards.Servers[shard].BaseUri;
     }
 }
 
@@ -245,7 +245,7 @@ internal sealed class FakeRouterAcks(IKubernetesClient client) : IRouterAcks
 
     public int Queries;
 
-    public async Task<RouterAcknowledgements> QueryAsync(string @namespace, string collection, string? routerApiKey, CancellationToken cancellationToken)
+    public async Task<RouterAcknowledgements> QueryAsync(string @namespace, string collection, string? routerApiKey, Qdrant.Tls.TrustBundle? trust, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Queries);
         var map = await client.GetAsync<ConfigMap>(ChildNames.RoutingConfigMap(collection), @namespace, cancellationToken);
@@ -261,9 +261,9 @@ internal sealed class HookingQdrantFactory : Seams.IQdrantClientFactory, IDispos
     private readonly CachingQdrantClientFactory inner = new();
     private readonly ConcurrentDictionary<string, HookedQdrantClient> clients = new(StringComparer.Ordinal);
 
-    public IQdrantClient Get(Uri endpoint, string? apiKey) => clients.GetOrAdd(endpoint.AbsoluteUri, _ => new HookedQdrantClient(inner.Get(endpoint, apiKey)));
+    public IQdrantClient Get(Uri endpoint, string? apiKey, Qdrant.Tls.TrustBundle? trust) => clients.GetOrAdd(endpoint.AbsoluteUri, _ => new HookedQdrantClient(inner.Get(endpoint, apiKey, trust)));
 
-    public HookedQdrantClient For(Uri endpoint) => (HookedQdrantClient)Get(endpoint, null);
+    public HookedQdrantClient For(Uri endpoint) => (HookedQdrantClient)Get(endpoint, null, null);
 
     public void Dispose() => inner.Dispose();
 }

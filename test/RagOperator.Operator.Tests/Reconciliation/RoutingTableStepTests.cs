@@ -64,7 +64,7 @@ public sealed class RoutingTableStepTests
         context.Table!.Version.Should().Be(2);
     }
 
-    private static string Endpoint(int shard) => new DefaultShardEndpointResolver().Endpoint("search", "docs", shard);
+    private static string Endpoint(int shard) => new DefaultShardEndpointResolver().Endpoint("search", "docs", shard, tls: true);
 
     /// <summary>The routing maps as the cache holds them: history copies of v1 and v2, and the active map.</summary>
     private static DictionaryView Cluster(RoutingTable active, string activeVersion)

@@ -90,7 +90,7 @@ public sealed class RenderTests : IDisposable
 
         table.Version.Should().Be(1);
         table.Shards.Should().HaveCount(2);
-        table.Shards[0].Endpoint.Should().Be("http://docs-shard-0.default.svc:6333");
+        table.Shards[0].Endpoint.Should().Be("https://docs-shard-0.default.svc:6333", "shards serve TLS unless spec.tls.mode is Disabled");
         objects.Should().Contain(o => Kind(o) == "ConfigMap" && o["metadata"]!["name"]!.GetValue<string>() == "docs-routing-v1" && o["immutable"]!.GetValue<bool>());
         objects.Should().OnlyContain(o => o["metadata"]!["ownerReferences"]![0]!["uid"] == null, "render has no owner uid to show");
     }

@@ -61,12 +61,13 @@ public sealed class DeletionStep : IReconcileStep
     private static async Task DropQdrantCollectionsAsync(ReconcileContext context, CancellationToken cancellationToken)
     {
         var apiKey = await SpecChecksStep.TryReadSecretAsync(context, context.Spec.Qdrant.ApiKeySecretRef, cancellationToken);
+        var trust = await Tls.CollectionTrust.ReadAsync(context.Services.Client, context.Collection, cancellationToken);
         for (var shard = 0; shard < context.ShardCount; shard++)
         {
-            var endpoint = context.Services.ShardEndpoints.Resolve(context.Namespace, context.Name, shard);
+            var endpoint = context.Services.ShardEndpoints.Resolve(context.Namespace, context.Name, shard, context.Tls);
             try
             {
-                await context.Services.Qdrant.Get(endpoint, apiKey).DeleteCollectionAsync(context.Name, cancellationToken);
+                await context.Services.Qdrant.Get(endpoint, apiKey, trust).DeleteCollectionAsync(context.Name, cancellationToken);
             }
             catch (QdrantException e)
             {

@@ -28,8 +28,8 @@ public sealed class QdrantCollectionsStep : IReconcileStep
 
     private static async Task<IReadOnlyList<string>> ReconcileShardAsync(ReconcileContext context, ShardState shard, CancellationToken cancellationToken)
     {
-        var endpoint = context.Services.ShardEndpoints.Resolve(context.Namespace, context.Name, shard.Index);
-        var qdrant = context.Services.Qdrant.Get(endpoint, context.QdrantApiKey);
+        var endpoint = context.Services.ShardEndpoints.Resolve(context.Namespace, context.Name, shard.Index, context.Tls);
+        var qdrant = context.Services.Qdrant.Get(endpoint, context.QdrantApiKey, context.ShardTrust);
         var collection = context.Name;
         var problems = new List<string>();
         try

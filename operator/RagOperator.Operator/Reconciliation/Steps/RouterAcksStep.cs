@@ -16,7 +16,7 @@ public sealed class RouterAcksStep : IReconcileStep
         if (context.Facts.Router is not { ReadyReplicas: > 0 }) return StepResult.Continue;
         try
         {
-            var acks = await context.Services.RouterAcks.QueryAsync(context.Namespace, context.Name, context.RouterApiKey, cancellationToken);
+            var acks = await context.Services.RouterAcks.QueryAsync(context.Namespace, context.Name, context.RouterApiKey, context.ShardTrust, cancellationToken);
             context.Facts.AcknowledgedVersion = acks.MinimumVersion;
         }
         catch (Exception e) when (e is HttpRequestException or Kubernetes.Client.KubernetesApiException)

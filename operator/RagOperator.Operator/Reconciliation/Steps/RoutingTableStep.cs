@@ -22,7 +22,7 @@ public sealed class RoutingTableStep : IReconcileStep
     public async Task<StepResult> RunAsync(ReconcileContext context, CancellationToken cancellationToken)
     {
         var input = context.Input;
-        string Endpoint(int shard) => context.Services.ShardEndpoints.Endpoint(context.Namespace, context.Name, shard);
+        string Endpoint(int shard) => context.Services.ShardEndpoints.Endpoint(context.Namespace, context.Name, shard, context.Tls);
         var history = HistoryVersions(context);
 
         // Since ObserveRoutingStep read it, the cache may have caught up with a table this operator published itself

@@ -45,8 +45,8 @@ public sealed class ShardReplicasStep : IReconcileStep
     private static async Task<ShardOutcome?> ReconcileShardAsync(
         ReconcileContext context, ShardState shard, IReadOnlyList<Pod> pods, CancellationToken cancellationToken)
     {
-        var endpoint = context.Services.ShardEndpoints.Resolve(context.Namespace, context.Name, shard.Index);
-        if (context.Services.Qdrant.Get(endpoint, context.QdrantApiKey) is not IQdrantAdminClient admin) return null;
+        var endpoint = context.Services.ShardEndpoints.Resolve(context.Namespace, context.Name, shard.Index, context.Tls);
+        if (context.Services.Qdrant.Get(endpoint, context.QdrantApiKey, context.ShardTrust) is not IQdrantAdminClient admin) return null;
         var set = context.Services.View.Get<StatefulSet>(context.Namespace, shard.Name);
         if (set is null) return null;
         try
