@@ -21,9 +21,22 @@ internal static class RunCommand
     /// <summary>The controllers' grace for in-flight reconciles on stop (<see cref="Kubernetes.Runtime.ControllerOptions.ShutdownGracePeriod"/>).</summary>
     private static readonly TimeSpan ControllerGrace = new Kubernetes.Runtime.ControllerOptions().ShutdownGracePeriod;
 
+    private static Option<int> Seconds(string name, string description, int defaultSeconds)
+    {
+        var option = new Option<int>(name) { Description = $"{description} In seconds (default {defaultSeconds}).", DefaultValueFactory = _ => defaultSeconds };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() <= 0) result.AddError($"{name} must be a positive number of seconds, for example {defaultSeconds}");
+        });
+        return option;
+    }
+
     public static Command Create()
     {
         var leaderElect = new Option<bool>("--leader-elect") { Description = "Run controllers only while holding the leader Lease (for more than one replica)." };
+        var leaseDuration = Seconds("--leader-elect-lease-duration", "How long standbys wait after the leader's last renewal before taking the Lease.", 15);
+        var renewDeadline = Seconds("--leader-elect-renew-deadline", "How long the leader keeps trying to renew before it steps down and exits; shorter than the lease duration.", 10);
+        var retryPeriod = Seconds("--leader-elect-retry-period", "How often the leader renews and standbys try to acquire; shorter than the renew deadline.", 2);
         var metricsPort = new Option<int>("--metrics-port") { Description = "Port of /metrics.", DefaultValueFactory = _ => 8080 };
         var healthPort = new Option<int>("--health-port") { Description = "Port of /healthz and /readyz.", DefaultValueFactory = _ => 8081 };
         var routerImage = new Option<string>("--router-image") { Description = "Router image for collections that name none.", DefaultValueFactory = _ => OperatorSettings.DefaultRouterImage };
@@ -49,7 +62,7 @@ internal static class RunCommand
             {ExitCodes.LeadershipLost} leadership lost (restart as a standby); 143/130 SIGTERM/SIGINT but stopping took longer than {StopBudget.TotalSeconds:0} s.
             """)
         {
-            leaderElect, metricsPort, healthPort, routerImage, logFormat, watchNamespaces, otlpEndpoint, kubeconfig, context, rolloutPodTimeout,
+            leaderElect, leaseDuration, renewDeadline, retryPeriod, metricsPort, healthPort, routerImage, logFormat, watchNamespaces, otlpEndpoint, kubeconfig, context, rolloutPodTimeout,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -69,6 +82,18 @@ internal static class RunCommand
                 return ExitCodes.Failed;
             }
 
+            var timing = new LeaseTiming
+            {
+                LeaseDuration = TimeSpan.FromSeconds(parse.GetValue(leaseDuration)),
+                RenewDeadline = TimeSpan.FromSeconds(parse.GetValue(renewDeadline)),
+                RetryPeriod = TimeSpan.FromSeconds(parse.GetValue(retryPeriod)),
+            };
+            if (timing.Problem() is { } problem)
+            {
+                logger.LogCritical("Bad leader election flags: {Problem}; fix --leader-elect-lease-duration, --leader-elect-renew-deadline or --leader-elect-retry-period", problem);
+                return ExitCodes.Failed;
+            }
+
             // One registry for the process: the client counts its API calls where the host's /metrics reads.
             var metrics = Prometheus.Metrics.NewCustomRegistry();
             using var client = new KubernetesClient(
@@ -79,6 +104,7 @@ internal static class RunCommand
             {
                 MetricsRegistry = metrics,
                 LeaderElect = parse.GetValue(leaderElect),
+                LeaseTiming = timing,
                 MetricsPort = parse.GetValue(metricsPort),
                 HealthPort = parse.GetValue(healthPort),
                 RouterImage = parse.GetValue(routerImage)!,

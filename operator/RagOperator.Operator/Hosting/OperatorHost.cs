@@ -129,6 +129,9 @@ public sealed class OperatorHost : IAsyncDisposable
         {
             elector = new LeaderElector(client, new LeaderElectionOptions
             {
+                LeaseDuration = options.LeaseTiming.LeaseDuration,
+                RenewDeadline = options.LeaseTiming.RenewDeadline,
+                RetryPeriod = options.LeaseTiming.RetryPeriod,
                 LeaseName = options.LeaseName,
                 Namespace = options.PodNamespace,
                 Identity = options.PodName,

@@ -9,6 +9,9 @@ public sealed record OperatorHostOptions
 {
     public bool LeaderElect { get; init; }
 
+    /// <summary>Lease timing; the defaults are client-go's.</summary>
+    public LeaseTiming LeaseTiming { get; init; } = new();
+
     /// <summary>Port of <c>/metrics</c>; null serves no metrics endpoint. 0 picks a free port (tests).</summary>
     public int? MetricsPort { get; init; } = 8080;
 
@@ -86,4 +89,20 @@ public sealed record OperatorSeams
 
     /// <summary>The clock of snapshot schedules (tests move it by hand); default <see cref="Time"/>.</summary>
     public TimeProvider? SnapshotTime { get; init; }
+}
+
+/// <summary>How the leader Lease is timed (client-go's defaults: 15 s, 10 s, 2 s).</summary>
+public sealed record LeaseTiming
+{
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan RenewDeadline { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>What is wrong with the timing, or null: each must be shorter than the one before.</summary>
+    public string? Problem() =>
+        RenewDeadline >= LeaseDuration ? $"the renew deadline ({RenewDeadline.TotalSeconds:0} s) must be shorter than the lease duration ({LeaseDuration.TotalSeconds:0} s)"
+        : RetryPeriod >= RenewDeadline ? $"the retry period ({RetryPeriod.TotalSeconds:0} s) must be shorter than the renew deadline ({RenewDeadline.TotalSeconds:0} s)"
+        : null;
 }
