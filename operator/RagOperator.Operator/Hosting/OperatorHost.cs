@@ -99,7 +99,9 @@ public sealed class OperatorHost : IAsyncDisposable
         {
             var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             owned.Add(http);
-            routerAcks = new HttpRouterAcks(seams.RouterEndpoints ?? new PodRouterEndpointResolver(client), http);
+            var acks = new HttpRouterAcks(seams.RouterEndpoints ?? new PodRouterEndpointResolver(client), http);
+            owned.Add(acks);
+            routerAcks = acks;
         }
 
         var events = seams.Events;

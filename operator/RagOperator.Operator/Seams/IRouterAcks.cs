@@ -46,7 +46,7 @@ public sealed class HttpRouterAcks(IRouterEndpointResolver resolver, HttpClient 
     public async Task<RouterAcknowledgements> QueryAsync(string @namespace, string collection, string? routerApiKey, TrustBundle? trust, CancellationToken cancellationToken)
     {
         var routers = await resolver.ResolveAsync(@namespace, collection, trust is not null, cancellationToken);
-        var client = trust is null ? http : trusted.GetOrAdd(trust.Key, _ => new HttpClient(trust.CreateHandler(TimeSpan.FromMinutes(5))));
+        var client = trust is null ? http : trusted.GetOrAdd(trust.Key, _ => new HttpClient(trust.CreateHandler(TimeSpan.FromMinutes(5))) { Timeout = http.Timeout });
         var acks = await Task.WhenAll(routers.Select(r => AskAsync(client, r, collection, routerApiKey, cancellationToken)));
         return new RouterAcknowledgements(acks);
     }
