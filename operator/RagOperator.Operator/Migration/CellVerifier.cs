@@ -60,7 +60,7 @@ public sealed class CellVerifier(
     public CellSet Cells => cells;
 
     /// <summary>Verifies and repairs the window starting at <paramref name="from"/> (null: the first point).</summary>
-    public async Task<VerifyWindow> VerifyWindowAsync(PointId? from, bool patient, CancellationToken cancellationToken)
+    public async Task<VerifyWindow> VerifyWindowAsync(PointId? from, bool passClean, CancellationToken cancellationToken)
     {
         var onTarget = await ScanAsync(target, from, cancellationToken);
         var onSource = await ScanAsync(source, from, cancellationToken);
@@ -78,7 +78,7 @@ public sealed class CellVerifier(
         // Looks again at the suspects only: most scroll-time differences are writes that were in flight.
         var targetNow = new Dictionary<PointId, long?>();
         var sourceNow = new Dictionary<PointId, long?>();
-        var persistent = await SecondLook.PersistentAsync(suspects, settle, SecondLook.LooksFor(patient), time ?? TimeProvider.System, async (ids, ct) =>
+        var persistent = await SecondLook.PersistentAsync(suspects, settle, SecondLook.LooksFor(passClean), time ?? TimeProvider.System, async (ids, ct) =>
         {
             targetNow = await CellCopier.ReadVersionsAsync(target, collection, ids, ct);
             sourceNow = await CellCopier.ReadVersionsAsync(source, collection, ids, ct);

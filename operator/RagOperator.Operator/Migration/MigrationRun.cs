@@ -244,7 +244,7 @@ internal sealed partial class MigrationRun(ReconcileContext context, StreamMigra
             DrainsShards = tables.DrainedShards.Count > 0,
             NewShardsReady = tables.AddedShards.All(index => context.Facts.Shards.Any(s => s.Index == index && s.Ready)),
             CopyComplete = moves.All(m => m.State is not (Pending or Copying)),
-            LastVerifyPassClean = migration.VerifyPasses > 0 && moves.All(m => m.State == Verified),
+            LastVerifyPassClean = migration.VerifyPasses > 0 && migration.LastVerifyRepairs == 0 && moves.All(m => m.State == Verified),
             SourceCleanupComplete = moves.All(m => m.State == Cleaned),
             TargetCleanupComplete = moves.All(m => m.State == Reverted),
             DrainedShardsRemoved = phase == ApiMigrationPhase.CleaningUp && await AllGoneAsync(ToRemove(tables.DrainedShards), cancellationToken),
@@ -388,10 +388,7 @@ internal sealed partial class MigrationRun(ReconcileContext context, StreamMigra
 
     /// <summary>
     /// Verify windows over the moves not yet verified in this pass until the budget is spent; true when the pass
-    /// ended. A window that repaired something is verified again, patiently, until it finds nothing: a repair touches
-    /// only the ids of its own window, so the windows before it stay verified, and under a sustained write stream the
-    /// pass converges window by window instead of needing one whole pass in which nothing at all differed. A pass
-    /// therefore ends with every window verified clean.
+    /// ended (clean or not). A pass that repaired something starts the next one from the beginning.
     /// </summary>
     private async Task<bool> VerifyAsync(CancellationToken cancellationToken)
     {
@@ -399,26 +396,20 @@ internal sealed partial class MigrationRun(ReconcileContext context, StreamMigra
         foreach (var move in moves.Where(m => m.State == Copied))
         {
             var verifier = Verifier(move);
-            var again = false;
             while (true)
             {
-                var window = await verifier.VerifyWindowAsync(Offset(move.VerifyCheckpoint), patient: again || migration.PassRepairs == 0, cancellationToken);
+                var window = await verifier.VerifyWindowAsync(Offset(move.VerifyCheckpoint), migration.PassRepairs == 0, cancellationToken);
                 migration.PassRepairs += window.Repairs.Count;
+                move.VerifyCheckpoint = window.NextOffset?.ToString();
+                if (window.Finished) move.State = Verified;
                 foreach (var kind in window.Repairs.GroupBy(r => r.Kind))
                 {
                     context.Logger.LogInformation("Verify of {Migration} cells {Cells} {From}->{To}: {Kind} for {Count} points (e.g. {Example})",
                         migration.Id, move.Cells, move.From, move.To, kind.Key, kind.Count(), kind.First().Id);
                 }
 
-                again = window.Repairs.Count > 0;
-                if (!again)
-                {
-                    move.VerifyCheckpoint = window.NextOffset?.ToString();
-                    if (window.Finished) move.State = Verified;
-                }
-
                 await SaveAsync(cancellationToken);
-                if (move.State == Verified) break;
+                if (window.Finished) break;
                 if (Remaining <= TimeSpan.Zero) return false;
             }
         }
@@ -427,10 +418,19 @@ internal sealed partial class MigrationRun(ReconcileContext context, StreamMigra
         migration.LastVerifyRepairs = migration.PassRepairs;
         migration.TotalRepairs += migration.PassRepairs;
         migration.PassRepairs = 0;
+        if (migration.LastVerifyRepairs > 0)
+        {
+            foreach (var move in moves)
+            {
+                move.State = Copied;
+                move.VerifyCheckpoint = null;
+            }
+        }
+
         await SaveAsync(cancellationToken);
         var outcome = migration.LastVerifyRepairs == 0
             ? "clean: source and target hold the same points and versions"
-            : $"repaired {migration.LastVerifyRepairs} differences, each window verified again until clean";
+            : $"repaired {migration.LastVerifyRepairs} differences; verifying again";
         await EventAsync(Event.Normal, "MigrationVerified", $"Migration {migration.Id}: verify pass {migration.VerifyPasses} {outcome}", cancellationToken);
         return true;
     }

@@ -17,6 +17,6 @@ public interface IMoveCopier
 /// </summary>
 public interface IMoveVerifier
 {
-    /// <param name="patient">Whether a difference is read again <see cref="SecondLook.Looks"/> times rather than once (see <see cref="SecondLook.LooksFor"/>).</param>
-    Task<VerifyWindow> VerifyWindowAsync(PointId? from, bool patient, CancellationToken cancellationToken);
+    /// <param name="passClean">Whether the pass has repaired nothing so far (see <see cref="SecondLook.LooksFor"/>).</param>
+    Task<VerifyWindow> VerifyWindowAsync(PointId? from, bool passClean, CancellationToken cancellationToken);
 }

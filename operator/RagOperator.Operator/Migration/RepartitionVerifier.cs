@@ -39,7 +39,7 @@ public sealed class RepartitionVerifier(
     private Filter OnTarget(int target) => MigrationFilters.Cells(oldCells, from.Assigner.KeyOffset, PayloadFields.PreviousCell)
         .And(MigrationFilters.Cells(to.OldAssignment().CellsOf(target), to.Assigner.KeyOffset));
 
-    public async Task<VerifyWindow> VerifyWindowAsync(PointId? from, bool patient, CancellationToken cancellationToken)
+    public async Task<VerifyWindow> VerifyWindowAsync(PointId? from, bool passClean, CancellationToken cancellationToken)
     {
         var targetPages = new Dictionary<int, ScrollResult>();
         foreach (var target in targets) targetPages[target] = await ScanAsync(shards(target), OnTarget(target), from, cancellationToken);
@@ -55,7 +55,7 @@ public sealed class RepartitionVerifier(
 
         var targetsNow = new Dictionary<int, Dictionary<PointId, long?>>();
         var sourceNow = new Dictionary<PointId, SourceState>();
-        var persistent = await SecondLook.PersistentAsync(suspects, settle, SecondLook.LooksFor(patient), time ?? TimeProvider.System, async (ids, ct) =>
+        var persistent = await SecondLook.PersistentAsync(suspects, settle, SecondLook.LooksFor(passClean), time ?? TimeProvider.System, async (ids, ct) =>
         {
             foreach (var target in targets) targetsNow[target] = await ReadStatesOnTargetAsync(target, ids, ct);
             sourceNow = await ReadStatesAsync(source, ids, ct);

@@ -7,19 +7,18 @@ namespace RagOperator.Operator.Migration;
 /// persist. A router sends each write to both owners at once, so a difference seen by a scan is usually a write that one
 /// side had applied and the other not yet; under load that can take longer than one pause. An id that agrees at any look
 /// is settled: from then on both sides receive the same writes. Only what differs at every look is repaired, which lets
-/// a verify window come out clean under a sustained write stream. A window needs that patience when its verdict is final:
-/// while the pass has repaired nothing, and when a window is verified again after its repairs. The later windows of a
-/// pass that has repaired something look once (<see cref="LooksFor"/>), since a window that repairs is verified again
-/// anyway, so a first pass full of real differences costs one pause per window, not four. Correctness never depends on
-/// the pauses: a repair is always guarded by the version it saw.
+/// a verify pass come out clean under a sustained write stream. Only a pass that is still clean needs that patience: once
+/// it has repaired something another pass follows anyway, so its later windows look once (<see cref="LooksFor"/>), and a
+/// first pass full of real differences costs one pause per window, not four. Correctness never depends on the pauses: a
+/// repair is always guarded by the version it saw.
 /// </summary>
 public static class SecondLook
 {
     /// <summary>How many times a difference is read again before it counts as one.</summary>
     public const int Looks = 4;
 
-    /// <summary>The looks a window's differences get: <see cref="Looks"/> when patient, else one.</summary>
-    public static int LooksFor(bool patient) => patient ? Looks : 1;
+    /// <summary>The looks a window's differences get: <see cref="Looks"/> while the pass has repaired nothing, else one.</summary>
+    public static int LooksFor(bool passClean) => passClean ? Looks : 1;
 
     /// <param name="looks">How many times to read again (see <see cref="LooksFor"/>).</param>
     /// <param name="lookAgain">Reads the given ids again (recording what it read) and returns those that still differ.</param>

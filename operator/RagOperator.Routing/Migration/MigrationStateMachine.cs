@@ -8,7 +8,7 @@ namespace RagOperator.Routing;
 /// Planned      → ScalingOut   ScaleOut
 /// ScalingOut   : new shards ready? publish ReadOldWriteBoth, wait for every router's ack → Copying
 /// Copying      : CopyBatch until the copy is complete                                    → Verifying
-/// Verifying    : VerifyPass until a pass ends with every window verified clean           → CuttingOver
+/// Verifying    : VerifyPass until a pass is clean                                        → CuttingOver
 /// CuttingOver  : publish ReadNewWriteBoth, wait for acks                                 → Finalizing
 /// Finalizing   : publish ReadNewWriteNew, wait for acks                                  → CleaningUp
 /// CleaningUp   : delete moved cells from sources, publish the stable new table, wait for acks,
@@ -149,7 +149,7 @@ public static class MigrationStateMachine
 
         return facts.LastVerifyPassClean
             ? new MigrationDecision(MigrationPhase.CuttingOver, MigrationAction.Publish(MigrationTable.ReadNewWriteBoth), "verify pass clean: cutting reads over to the new owners")
-            : Stay(phase, MigrationActionKind.VerifyPass, "no verify pass has yet ended with every window verified clean: verifying");
+            : Stay(phase, MigrationActionKind.VerifyPass, "the last verify pass repaired differences (or none ran yet): verifying again");
     }
 
     private static MigrationDecision CuttingOver(MigrationFacts facts)

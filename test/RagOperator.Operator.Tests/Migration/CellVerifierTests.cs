@@ -24,7 +24,7 @@ public sealed class CellVerifierTests : IAsyncLifetime
         PointId? offset = null;
         for (var windows = 0; windows < 1000; windows++)
         {
-            var window = await verifier.VerifyWindowAsync(offset, patient: repairs.Count == 0, CancellationToken.None);
+            var window = await verifier.VerifyWindowAsync(offset, passClean: repairs.Count == 0, CancellationToken.None);
             repairs.AddRange(window.Repairs);
             if (window.Finished) return repairs;
             offset = window.NextOffset;

@@ -58,7 +58,7 @@ public sealed class CrossRouterOrderTests : IAsyncLifetime
         };
 
         await new CellCopier(source, shards.Clients[1], QdrantShards.Collection, AllCells).CopyAllAsync();
-        await new CellVerifier(shards.Clients[0], shards.Clients[1], QdrantShards.Collection, AllCells).VerifyWindowAsync(null, patient: true, CancellationToken.None);
+        await new CellVerifier(shards.Clients[0], shards.Clients[1], QdrantShards.Collection, AllCells).VerifyWindowAsync(null, passClean: true, CancellationToken.None);
 
         raced.Should().BeTrue();
         (await shards.ReadAsync(1))[42].Seq.Should().Be(2, "the target keeps the acknowledged write B, not the copy of A read before it");

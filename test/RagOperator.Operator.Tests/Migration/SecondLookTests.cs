@@ -64,12 +64,12 @@ public sealed class SecondLookTests
     }
 
     [Fact]
-    public async Task An_impatient_look_reads_a_difference_again_once()
+    public async Task A_pass_that_has_already_repaired_something_reads_a_difference_again_once()
     {
         var time = new RecordedPauses();
         var looks = 0;
 
-        var persistent = await SecondLook.PersistentAsync(Suspects, TimeSpan.FromMilliseconds(200), SecondLook.LooksFor(patient: false), time, (ids, _) =>
+        var persistent = await SecondLook.PersistentAsync(Suspects, TimeSpan.FromMilliseconds(200), SecondLook.LooksFor(passClean: false), time, (ids, _) =>
         {
             looks++;
             return Task.FromResult(ids);
