@@ -21,7 +21,4 @@ public static class CollectionTrust
         var secret = await client.TryGetAsync<Secret>(ChildNames.CertificateAuthority(collection.Metadata.Name!), collection.Metadata.Namespace, cancellationToken);
         return TlsSecretBuilder.Read(secret).TrustBundle is { } pem ? TrustBundle.FromPem(pem) : null;
     }
-
-    /// <summary>Whether the collection's shards and routers serve TLS.</summary>
-    public static bool Enabled(VectorCollection collection) => collection.Spec.Tls.Mode != TlsMode.Disabled;
 }

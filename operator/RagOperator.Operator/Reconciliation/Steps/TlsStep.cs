@@ -22,7 +22,7 @@ public sealed class TlsStep : IReconcileStep
 
     public async Task<StepResult> RunAsync(ReconcileContext context, CancellationToken cancellationToken)
     {
-        if (context.Spec.Tls.Mode == TlsMode.Disabled)
+        if (!context.Tls)
         {
             context.ShardTrust = null;
             context.Facts.Tls = new TlsStatus { Mode = nameof(TlsMode.Disabled) };
