@@ -332,6 +332,11 @@ internal sealed partial class QdrantApi(
     {
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+
+        // Everything after this await runs synchronously up to the write, so this is the last look at the client: a
+        // request whose client is gone (a killed operator's copy write held up on a starved thread pool) is dropped
+        // rather than applied seconds after its sender died. See the README's simulator differences.
+        context.RequestAborted.ThrowIfCancellationRequested();
         if (buffer.Length == 0)
         {
             throw QdrantHttpError.Format("EOF while parsing a value at line 1 column 0");
