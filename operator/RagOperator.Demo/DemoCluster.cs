@@ -6,6 +6,7 @@ using RagOperator.Demo.Output;
 using RagOperator.Kubernetes.Client;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Qdrant;
+using RagOperator.Qdrant.Tls;
 using RagOperator.Router;
 using RagOperator.Routing;
 using RagOperator.Workload;
@@ -15,9 +16,11 @@ namespace RagOperator.Demo;
 
 /// <summary>
 /// What the demo reads from the running product: the in-process routers of the collection, its shards (straight
-/// through Qdrant's REST API, with the shards' API key), its status and its published routing table.
+/// through Qdrant's REST API, with the shards' API key, verified against the collection's CA), its status and its
+/// published routing table.
 /// </summary>
-public sealed class DemoCluster(Sandbox.Sandbox sandbox, string collection, string? qdrantApiKey)
+/// <param name="trust">The collection's CAs (its <c>-ca</c> Secret); null when TLS is disabled.</param>
+public sealed class DemoCluster(Sandbox.Sandbox sandbox, string collection, string? qdrantApiKey, TrustBundle? trust)
 {
     public string Collection => collection;
 
@@ -33,6 +36,30 @@ public sealed class DemoCluster(Sandbox.Sandbox sandbox, string collection, stri
             return Task.FromResult(routers.Count == replicas && routers.All(r => r.ServedVersion >= version) ? routers : null);
         }, timeout, $"{replicas} routers of {collection} serving routing v{version}", cancellationToken);
 
+    /// <summary>
+    /// Whether the collection's traffic is encrypted, told from what runs: the schemes the routers and the published
+    /// shard endpoints serve, the certificates in status, and a handshake with every shard, verified against the CA.
+    /// </summary>
+    public async Task<string> DescribeTlsAsync(VectorCollection ready, IReadOnlyList<RouterHandle> routers, CancellationToken cancellationToken)
+    {
+        var table = routers[0].CurrentTable ?? throw new DemoFailedException("the routers serve no routing table");
+        var httpsShards = table.Shards.Count(s => s.Endpoint.StartsWith("https://", StringComparison.Ordinal));
+        var httpsRouters = routers.Count(r => r.BaseUri.Scheme == Uri.UriSchemeHttps);
+        if (trust is null || httpsShards == 0)
+        {
+            return $"TLS is off ({ready.Status?.Tls?.Mode ?? ready.Spec.Tls.Mode.ToString()}): routers and shards serve clear text";
+        }
+
+        // A handshake with each shard that the CA does not validate throws here, before any data moves.
+        await ScanAsync(cancellationToken);
+        var certificates = ready.Status?.Tls?.Certificates ?? [];
+        var renewal = certificates.Where(c => c.RenewAt is not null).Min(c => c.RenewAt);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"TLS on: {httpsRouters} of {routers.Count} routers and {httpsShards} of {table.Shards.Length} shards serve https with certificates from the collection's own CA " +
+            $"(Secret {collection}-ca, {certificates.Count} certificates, first renewal {renewal:yyyy-MM-dd}); the operator, the routers and the demo's clients verify them against it, " +
+            $"and the demo has just read every shard over a verified connection");
+    }
+
     /// <summary>Every point on every running shard of the collection.</summary>
     public async Task<IReadOnlyDictionary<ulong, List<PointCopy>>> ScanAsync(CancellationToken cancellationToken)
     {
@@ -43,7 +70,7 @@ public sealed class DemoCluster(Sandbox.Sandbox sandbox, string collection, stri
             {
                 if (sandbox.Shard(collection, shard) is { } server)
                 {
-                    clients[shard] = new QdrantClient(new QdrantClientOptions { BaseUri = server.BaseUri, ApiKey = qdrantApiKey });
+                    clients[shard] = new QdrantClient(new QdrantClientOptions { BaseUri = server.BaseUri, ApiKey = qdrantApiKey }, trust);
                 }
             }
 

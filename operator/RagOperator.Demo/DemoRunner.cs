@@ -57,12 +57,14 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
         await sandbox.ApplyYamlAsync(sample.ToYaml(), cancellationToken);
         var ready = await sandbox.WaitForConditionAsync(sample.Name, "Ready", timeout: options.StepTimeout, cancellationToken: cancellationToken);
         var readyAfter = Stopwatch.GetElapsedTime(readyWatch);
-        var cluster = new DemoCluster(sandbox, sample.Name, qdrantKey);
+        var trust = await sandbox.TrustAsync(sample.Name, cancellationToken: cancellationToken);
+        var cluster = new DemoCluster(sandbox, sample.Name, qdrantKey, trust);
         var routers = await cluster.WaitForRoutersAsync(sample.Routers, ready.Status?.Routing?.ActiveVersion ?? 1, options.StepTimeout, cancellationToken);
         view.Info(string.Create(CultureInfo.InvariantCulture,
             $"Ready after {readyAfter.TotalSeconds:0.0} s: phase {ready.Status?.Phase}, routing v{ready.Status?.Routing?.ActiveVersion}, shards {Shards(ready)}"));
+        view.Info(await cluster.DescribeTlsAsync(ready, routers, cancellationToken));
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        using var http = await sandbox.RouterHttpClientAsync(sample.Name, TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
         var client = new RouterClient(http, [.. routers.Select(r => r.BaseUri)], sample.Name, routerKey);
         var oracle = new AckOracle();
         var driver = new WorkloadDriver(client, oracle, new WorkloadOptions

@@ -141,7 +141,7 @@ public sealed partial class QdrantClient
         catch (HttpRequestException connectionError)
         {
             outcome = "unreachable";
-            throw new QdrantException(operation, BaseUri, null, $"shard unreachable ({connectionError.Message})", isTransient: true, connectionError);
+            throw new QdrantException(operation, BaseUri, null, QdrantException.DescribeConnectionError(connectionError), isTransient: true, connectionError);
         }
         catch (IOException ioError)
         {

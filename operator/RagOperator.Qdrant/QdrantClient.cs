@@ -41,7 +41,16 @@ public sealed partial class QdrantClient : IQdrantClient, IQdrantAdminClient, ID
 
     /// <summary>A client that owns its own connection pool (disposed with the client).</summary>
     public QdrantClient(QdrantClientOptions options)
-        : this(new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        : this(options, trust: null)
+    {
+    }
+
+    /// <summary>
+    /// A client that owns its own connection pool (disposed with the client) and accepts an https server only when
+    /// <paramref name="trust"/> validates its certificate; null trusts the system's roots.
+    /// </summary>
+    public QdrantClient(QdrantClientOptions options, Tls.TrustBundle? trust)
+        : this(new HttpClient(trust?.CreateHandler(PooledConnectionLifetime) ?? new SocketsHttpHandler { PooledConnectionLifetime = PooledConnectionLifetime })
         {
             // Per-attempt timeouts come from the resilience pipeline.
             Timeout = Timeout.InfiniteTimeSpan,
@@ -49,6 +58,8 @@ public sealed partial class QdrantClient : IQdrantClient, IQdrantAdminClient, ID
     {
         _ownsHttpClient = true;
     }
+
+    private static readonly TimeSpan PooledConnectionLifetime = TimeSpan.FromMinutes(5);
 
     public Uri BaseUri { get; }
 
@@ -291,7 +302,7 @@ public sealed partial class QdrantClient : IQdrantClient, IQdrantAdminClient, ID
         {
             outcome = "unreachable";
             throw new QdrantException(
-                state.Operation, BaseUri, null, $"shard unreachable ({connectionError.Message})", isTransient: true, connectionError);
+                state.Operation, BaseUri, null, QdrantException.DescribeConnectionError(connectionError), isTransient: true, connectionError);
         }
         catch (IOException ioError)
         {

@@ -51,6 +51,19 @@ public sealed class QdrantException : Exception
 
     public bool IsConflict => StatusCode == HttpStatusCode.Conflict;
 
+    /// <summary>
+    /// What a request that got no response met, for a message: a TLS handshake the client refused is told apart from
+    /// an unreachable shard, with what to check, since no retry fixes a certificate the client does not trust.
+    /// </summary>
+    public static string DescribeConnectionError(HttpRequestException error)
+    {
+        if (error.HttpRequestError != HttpRequestError.SecureConnectionError) return $"shard unreachable ({error.Message})";
+        var cause = error.InnerException;
+        while (cause?.InnerException is not null) cause = cause.InnerException;
+        return "TLS handshake failed: the shard's certificate is not trusted (it must chain to the collection's CA in Secret " +
+               $"<collection>-ca and name the shard's host) ({cause?.Message ?? error.Message})";
+    }
+
     /// <summary>True for transient failures: 5xx, 408, 429, and no response at all.</summary>
     public static bool IsTransientStatus(HttpStatusCode status) =>
         (int)status >= 500 || status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout;

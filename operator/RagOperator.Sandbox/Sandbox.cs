@@ -9,10 +9,14 @@ using RagOperator.InProcess.Qdrant;
 using RagOperator.Kubernetes.Client;
 using RagOperator.Kubernetes.Configuration;
 using RagOperator.Kubernetes.Models;
+using RagOperator.Operator.Builders;
 using RagOperator.Operator.Hosting;
+using RagOperator.Operator.Naming;
 using RagOperator.Operator.Rendering;
 using RagOperator.Operator.Seams;
 using RagOperator.Operator.Snapshots;
+using RagOperator.Qdrant;
+using RagOperator.Qdrant.Tls;
 using RagOperator.Router;
 
 namespace RagOperator.Sandbox;
@@ -134,7 +138,7 @@ public sealed class Sandbox : IAsyncDisposable
                 Qdrant = operatorQdrant = new CachingQdrantClientFactory(),
 
                 // One server stands for every pod of a shard, so the snapshot peer is the shard's endpoint.
-                SnapshotPeers = new DelegateSnapshotPeerResolver((ns, collection, shard, _) => Shards.Resolve(ns, collection, shard)),
+                SnapshotPeers = new DelegateSnapshotPeerResolver(Shards.Resolve),
                 SnapshotTime = options.SnapshotTime,
                 SnapshotSettings = options.SnapshotSettings ?? new SnapshotSettings
                 {
@@ -292,6 +296,33 @@ public sealed class Sandbox : IAsyncDisposable
     /// <summary>The Qdrant server of a shard, or null before its StatefulSet exists.</summary>
     public InProcessQdrantServer? Shard(string collection, int shard, string? @namespace = null) =>
         Shards.Server(@namespace ?? options.Namespace, collection, shard);
+
+    /// <summary>
+    /// The CAs the collection's shards and routers are verified against, from the Secret <c>&lt;collection&gt;-ca</c>
+    /// the operator keeps, as an application would mount it; null when the Secret does not exist (TLS disabled, or
+    /// not issued yet).
+    /// </summary>
+    public async Task<TrustBundle?> TrustAsync(string collection, string? @namespace = null, CancellationToken cancellationToken = default)
+    {
+        var secret = await Client.TryGetAsync<Secret>(ChildNames.CertificateAuthority(collection), @namespace ?? options.Namespace, cancellationToken);
+        return TlsSecretBuilder.Read(secret).TrustBundle is { } pem ? TrustBundle.FromPem(pem) : null;
+    }
+
+    /// <summary>An HTTP client for the collection's routers that verifies them against the collection's CA (see <see cref="TrustAsync"/>).</summary>
+    public async Task<HttpClient> RouterHttpClientAsync(string collection, TimeSpan timeout, string? @namespace = null, CancellationToken cancellationToken = default)
+    {
+        var trust = await TrustAsync(collection, @namespace, cancellationToken);
+        var handler = trust?.CreateHandler(TimeSpan.FromMinutes(5)) ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        return new HttpClient(handler) { Timeout = timeout };
+    }
+
+    /// <summary>A Qdrant client of one shard at its endpoint (https with TLS on), verifying it against the collection's CA.</summary>
+    public async Task<QdrantClient> ShardClientAsync(
+        string collection, int shard, Func<Uri, QdrantClientOptions> options, string? @namespace = null, CancellationToken cancellationToken = default)
+    {
+        var trust = await TrustAsync(collection, @namespace, cancellationToken);
+        return new QdrantClient(options(Shards.Resolve(@namespace ?? this.options.Namespace, collection, shard, tls: trust is not null)), trust);
+    }
 
     /// <summary>The running in-process routers of a collection.</summary>
     public IReadOnlyList<RouterHandle> RoutersOf(string collection, string? @namespace = null) =>

@@ -18,13 +18,14 @@ namespace RagOperator.Sandbox;
 /// <summary>
 /// Plays the router pods: for every router pod the simulated kubelet runs, one in-process router
 /// (<see cref="RouterHost"/>) configured from the pod's own environment — collection, namespace, routing ConfigMap,
-/// and both API keys resolved from their secretKeyRefs — that loads its table through the same ConfigMap watch as in
+/// both API keys resolved from their secretKeyRefs, and its certificate files projected from its Secret volume
+/// (<see cref="SandboxPodFiles"/>) — that loads its table through the same ConfigMap watch as in
 /// a cluster. It is stopped when the pod goes. Also the operator's <see cref="IRouterEndpointResolver"/>: the ready
 /// router pods of a collection, at their in-process addresses (every simulated pod has the same IP, so pods are
 /// told apart by name).
 /// <para>Differences from a cluster: the router's readiness probe is not consulted (the simulator decides when a pod
-/// is Ready, possibly before its router has started: such a pod refuses connections); a rotated Secret is not picked
-/// up by a running router.</para>
+/// is Ready, possibly before its router has started: such a pod refuses connections); a rotated Secret (API key or
+/// certificate) is not projected again for a running router.</para>
 /// </summary>
 public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
 {
@@ -32,6 +33,7 @@ public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
     private readonly ILogger logger;
     private readonly Action<ILoggingBuilder> logging;
     private readonly ConcurrentDictionary<string, RouterHandle> routers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SandboxPodFiles> podFiles = new(StringComparer.Ordinal);
     private readonly Channel<string> changes = Channel.CreateUnbounded<string>();
     private readonly Informer<Pod> pods;
     private readonly CancellationTokenSource stop = new();
@@ -69,7 +71,6 @@ public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
             .OfType<RouterHandle>()
             .ToList();
 
-    // The in-process routers serve clear text whatever spec.tls says (a difference the README lists).
     public Task<IReadOnlyList<RouterEndpoint>> ResolveAsync(string @namespace, string collection, bool tls, CancellationToken cancellationToken)
     {
         IReadOnlyList<RouterEndpoint> ready = pods.List(@namespace)
@@ -107,6 +108,8 @@ public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
 
         foreach (var router in routers.Values) await router.DisposeAsync();
         routers.Clear();
+        foreach (var files in podFiles.Values) files.Dispose();
+        podFiles.Clear();
         stop.Dispose();
     }
 
@@ -143,11 +146,19 @@ public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
                 logger.LogInformation("Sandbox stopped router {Key}", key);
             }
 
+            if ((pod is null || pod.Metadata.DeletionTimestamp is not null) && podFiles.TryRemove(key, out var files)) files.Dispose();
+
             return;
         }
 
         if (routers.ContainsKey(key)) return;
-        var options = await OptionsAsync(pod, cancellationToken);
+        if (!podFiles.TryGetValue(key, out var mounted))
+        {
+            mounted = await SandboxPodFiles.ProjectAsync(client, pod.Metadata.Namespace!, pod.Spec, pod.Spec.Containers.First(), cancellationToken);
+            podFiles[key] = mounted;
+        }
+
+        var options = await OptionsAsync(pod, mounted, cancellationToken);
         var source = new ConfigMapRoutingSource(client, options.Namespace, options.ConfigMapName, options.RoutingConfigMapKey);
         var router = await RouterHost.StartAsync(options, source, logging: logging, cancellationToken: cancellationToken);
         routers[key] = router;
@@ -155,16 +166,14 @@ public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
     }
 
     /// <summary>The router's settings as its container would read them from its environment.</summary>
-    private async Task<RouterOptions> OptionsAsync(Pod pod, CancellationToken cancellationToken)
+    private async Task<RouterOptions> OptionsAsync(Pod pod, SandboxPodFiles files, CancellationToken cancellationToken)
     {
         var container = pod.Spec.Containers.First();
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var env in container.Env ?? [])
         {
-            // The sandbox's routers and shards serve clear text (the README lists it): the certificate files the
-            // pod would mount from its Secret are not handed to the in-process router.
-            if (env.Name is RouterDeploymentBuilder.Env.TlsCertificateFile or RouterDeploymentBuilder.Env.TlsKeyFile or RouterDeploymentBuilder.Env.ShardTrustFile) continue;
-            values[env.Name] = env.Value
+            // Paths into the pod's Secret volumes (its certificate files) name the projected files here.
+            values[env.Name] = files.Translate(env.Value)
                 ?? (env.ValueFrom?.FieldRef?.FieldPath switch
                 {
                     "metadata.name" => pod.Metadata.Name,

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -25,8 +26,8 @@ namespace RagOperator.Sandbox;
 /// <para>The shard's pods are the peers of the server's Qdrant cluster (<see cref="SandboxPeers"/>): a pod that goes away
 /// takes its peer down (its replicas Dead) and its replacement brings it back (the replicas recover).</para>
 /// <para>Differences from a real cluster: one server stands for all replicas of a shard (no Raft, no real
-/// replication: every replica serves the one copy of the data, the replica states gate what it answers); deleting a StatefulSet drops its data, as if its volumes were deleted too; a rotated Secret is not
-/// picked up by a running server. With a shared server (<see cref="SandboxOptions.SharedQdrant"/>) every shard is that
+/// replication: every replica serves the one copy of the data, the replica states gate what it answers); deleting a StatefulSet drops its data, as if its volumes were deleted too; a rotated Secret (API key or
+/// certificate) is not picked up by a running server. With a shared server (<see cref="SandboxOptions.SharedQdrant"/>) every shard is that
 /// one server, which outlives the StatefulSets.</para>
 /// </summary>
 public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
@@ -78,13 +79,32 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
         await pods.WaitForSyncAsync(cancellationToken);
     }
 
-    // The in-process shards serve clear text whatever spec.tls says (a difference the README lists).
-    Uri IShardEndpointResolver.Resolve(string @namespace, string collection, int shard, bool tls) => Resolve(@namespace, collection, shard);
-
-    public Uri Resolve(string @namespace, string collection, int shard)
+    /// <summary>
+    /// The shard's endpoint: https when the collection has TLS on, for its server then serves the certificate its pods
+    /// mount. The shared server serves clear text whatever spec.tls says.
+    /// </summary>
+    public Uri Resolve(string @namespace, string collection, int shard, bool tls)
     {
-        var port = shared?.BaseUri.Port ?? ports.GetOrAdd(Key(@namespace, ChildNames.Shard(collection, shard)), _ => FreePort());
-        return new Uri($"http://127.0.0.1:{port}");
+        if (shared is not null) return new Uri($"http://127.0.0.1:{shared.BaseUri.Port}");
+        var port = ports.GetOrAdd(Key(@namespace, ChildNames.Shard(collection, shard)), _ => FreePort());
+        return new Uri($"{(tls ? "https" : "http")}://127.0.0.1:{port}");
+    }
+
+    /// <summary>
+    /// Replaces a running shard's server with an empty one on the same endpoint that serves <paramref name="certificate"/>
+    /// instead of the certificate its pods mount: what the operator and routers meet when something else answers at
+    /// the shard's address (or its Secret was replaced by a certificate of another CA). The StatefulSet is untouched.
+    /// </summary>
+    public async Task<InProcessQdrantServer> ServeCertificateAsync(string @namespace, string collection, int shard, X509Certificate2 certificate, CancellationToken cancellationToken = default)
+    {
+        if (shared is not null) throw new InvalidOperationException("the shared server serves clear text");
+        var key = Key(@namespace, ChildNames.Shard(collection, shard));
+        var set = sets.Get(key) ?? throw new InvalidOperationException($"StatefulSet {key} does not exist");
+        if (servers.TryRemove(key, out var running)) await running.DisposeAsync();
+        var server = await InProcessQdrantServer.StartAsync(
+            new InProcessQdrantOptions { Port = ports[key], ApiKey = await ApiKeyAsync(set, cancellationToken), Certificate = certificate }, cancellationToken);
+        servers[key] = server;
+        return server;
     }
 
     /// <summary>The server of a shard, or null when its StatefulSet does not exist (yet).</summary>
@@ -152,11 +172,13 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
         }
 
         var apiKey = await ApiKeyAsync(set, cancellationToken);
+        // Kestrel serves it for the server's life, so it is not disposed here.
+        var certificate = await CertificateAsync(set, cancellationToken);
         var port = ports.GetOrAdd(key, _ => FreePort());
         InProcessQdrantServer server;
         try
         {
-            server = await InProcessQdrantServer.StartAsync(new InProcessQdrantOptions { Port = port, ApiKey = apiKey }, cancellationToken);
+            server = await InProcessQdrantServer.StartAsync(new InProcessQdrantOptions { Port = port, ApiKey = apiKey, Certificate = certificate }, cancellationToken);
         }
         catch (IOException)
         {
@@ -181,6 +203,23 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
         return secret.Data?.TryGetValue(reference.Key, out var value) == true
             ? Encoding.UTF8.GetString(value)
             : throw new InvalidOperationException($"Secret {reference.Name} has no key {reference.Key}");
+    }
+
+    /// <summary>
+    /// The certificate the shard's pods serve when the template turns TLS on (<c>QDRANT__SERVICE__ENABLE_TLS</c>):
+    /// read from the files <c>QDRANT__TLS__CERT</c> and <c>QDRANT__TLS__KEY</c> name, inside the Secret volume the
+    /// template mounts, as Qdrant reads them. Null for clear text.
+    /// </summary>
+    private async Task<X509Certificate2?> CertificateAsync(StatefulSet set, CancellationToken cancellationToken)
+    {
+        var pod = set.Spec.Template.Spec;
+        var container = pod.Containers.First();
+        string? Env(string name) => container.Env?.FirstOrDefault(e => e.Name == name)?.Value;
+        if (!string.Equals(Env("QDRANT__SERVICE__ENABLE_TLS"), "true", StringComparison.OrdinalIgnoreCase)) return null;
+        using var files = await SandboxPodFiles.ProjectAsync(client, set.Metadata.Namespace!, pod, container, cancellationToken);
+        var certificateFile = files.Translate(Env("QDRANT__TLS__CERT")) ?? throw new InvalidOperationException("TLS is on but QDRANT__TLS__CERT is not set");
+        var keyFile = files.Translate(Env("QDRANT__TLS__KEY")) ?? throw new InvalidOperationException("TLS is on but QDRANT__TLS__KEY is not set");
+        return X509Certificate2.CreateFromPemFile(certificateFile, keyFile);
     }
 
     private static string Key(string @namespace, string name) => ObjectKey.Of(@namespace, name);

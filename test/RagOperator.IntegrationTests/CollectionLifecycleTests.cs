@@ -50,7 +50,7 @@ public sealed class CollectionLifecycleTests
         var table = RoutingTable.Parse(active.Data!["routing.json"]);
         table.Version.Should().Be(1);
         table.Shards.Select(s => s.Endpoint).Should().Equal(
-            Enumerable.Range(0, 2).Select(i => sandbox.Shards.Resolve(sandbox.Namespace, "docs", i).AbsoluteUri.TrimEnd('/')));
+            Enumerable.Range(0, 2).Select(i => sandbox.Shards.Resolve(sandbox.Namespace, "docs", i, tls: true).AbsoluteUri.TrimEnd('/')));
         RoutingTable.Parse(history.Data!["routing.json"]).SameDocumentAs(table).Should().BeTrue();
 
         // Children: owned by the collection, restricted pods
@@ -95,7 +95,7 @@ public sealed class CollectionLifecycleTests
         for (var shard = 0; shard < 2; shard++)
         {
             (await sandbox.Client.GetAsync<StatefulSet>($"docs-shard-{shard}", sandbox.Namespace)).Spec.Replicas.Should().Be(3);
-            using var qdrant = Collections.Client(sandbox, "docs", shard);
+            using var qdrant = await Collections.ClientAsync(sandbox, "docs", shard);
             (await qdrant.GetCollectionAsync("docs")).Config.Params.ReplicationFactor.Should().Be(3);
         }
 

@@ -41,9 +41,9 @@ public static class Collections
         return await sandbox.WaitForConditionAsync(name, "Ready");
     }
 
-    /// <summary>A Qdrant client for a shard of the sandbox, with the collection's API key.</summary>
-    public static QdrantClient Client(SandboxHost sandbox, string collection, int shard) =>
-        new(new QdrantClientOptions { BaseUri = sandbox.Shards.Resolve(sandbox.Namespace, collection, shard), ApiKey = QdrantKey, MaxRetries = 0 });
+    /// <summary>A Qdrant client for a shard of the sandbox, with the collection's API key, verifying the shard against the collection's CA.</summary>
+    public static Task<QdrantClient> ClientAsync(SandboxHost sandbox, string collection, int shard) =>
+        sandbox.ShardClientAsync(collection, shard, endpoint => new QdrantClientOptions { BaseUri = endpoint, ApiKey = QdrantKey, MaxRetries = 0 });
 
     public static Task<SandboxHost> StartSandboxAsync(SandboxOptions? options = null) => SandboxHost.StartAsync(options ?? new SandboxOptions());
 }

@@ -25,7 +25,7 @@ public sealed class MigrationScenario : IAsyncDisposable
     public const int BatchSize = 64;
 
     private readonly Action<string> log;
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private HttpClient http = null!;
     private readonly Prometheus.Counter pointsCopied;
     private readonly CancellationTokenSource chaos = new();
     private readonly List<Task> background = [];
@@ -78,6 +78,7 @@ public sealed class MigrationScenario : IAsyncDisposable
         var sandbox = await SandboxHost.StartAsync(new SandboxOptions { HealthyResync = TimeSpan.FromSeconds(2), OperatorMetrics = operatorMetrics });
         var scenario = new MigrationScenario(sandbox, operatorMetrics, name, seed, log) { MaxPointsPerSecond = maxPointsPerSecond, Configure = configure };
         await Collections.CreateReadyAsync(sandbox, scenario.Collection(shards));
+        scenario.http = await sandbox.RouterHttpClientAsync(name, TimeSpan.FromSeconds(30));
         var routers = await SandboxHost.WaitForAsync(
             _ => Task.FromResult(sandbox.RoutersOf(name) is { Count: >= 2 } r && r.All(x => x.CurrentTable is not null) ? r : null),
             TimeSpan.FromSeconds(30), "two routers serving a table");
@@ -245,7 +246,7 @@ public sealed class MigrationScenario : IAsyncDisposable
         var clients = new Dictionary<int, IQdrantClient>();
         for (var shard = 0; shard < 16; shard++)
         {
-            if (Sandbox.Shard(Name, shard) is not null) clients[shard] = Collections.Client(Sandbox, Name, shard);
+            if (Sandbox.Shard(Name, shard) is not null) clients[shard] = await Collections.ClientAsync(Sandbox, Name, shard);
         }
 
         try
@@ -298,7 +299,7 @@ public sealed class MigrationScenario : IAsyncDisposable
         }
 
         await Sandbox.DisposeAsync();
-        http.Dispose();
+        http?.Dispose();
         chaos.Dispose();
     }
 

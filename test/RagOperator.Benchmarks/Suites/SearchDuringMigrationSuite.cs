@@ -32,7 +32,7 @@ public sealed class SearchDuringMigrationSuite : IBenchmarkSuite
             _ => Task.FromResult(sandbox.RoutersOf(Collection) is { Count: 2 } r && r.All(x => x.ServedVersion >= 1) ? r : null),
             timeout, "2 routers serving the first routing table", cancellationToken);
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        using var http = await sandbox.RouterHttpClientAsync(Collection, TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
         var client = new RouterClient(http, [.. routers.Select(r => r.BaseUri)], Collection, apiKey: null);
         var driver = new WorkloadDriver(client, new AckOracle(), new WorkloadOptions
         {

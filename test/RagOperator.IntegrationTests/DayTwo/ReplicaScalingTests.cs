@@ -123,7 +123,7 @@ public sealed class ReplicaScalingTests(ITestOutputHelper output)
             var server = scenario.Sandbox.Shard(scenario.Name, shard)!;
             server.Cluster.PeerIds.Should().HaveCount(replicas, "the peers of removed pods left the cluster");
             server.Cluster.Replicas(scenario.Name).Values.Should().HaveCount(replicas).And.OnlyContain(s => s == QdrantReplicaState.Active);
-            using var client = Collections.Client(scenario.Sandbox, scenario.Name, shard);
+            using var client = await Collections.ClientAsync(scenario.Sandbox, scenario.Name, shard);
             var info = await client.GetCollectionAsync(scenario.Name);
             info.Config.Params.WriteConsistencyFactor.Should().Be(writeConsistency);
             info.Config.Params.ReplicationFactor.Should().Be((uint)replicas);

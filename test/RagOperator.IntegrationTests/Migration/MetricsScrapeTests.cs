@@ -28,7 +28,8 @@ public sealed class MetricsScrapeTests(ITestOutputHelper output)
 
         var operatorText = await http.GetStringAsync(new Uri(scenario.Sandbox.Operator!.MetricsUri!, "/metrics"));
         var router = scenario.Sandbox.RoutersOf(scenario.Name)[0];
-        var routerText = await http.GetStringAsync(new Uri(router.BaseUri, "/metrics"));
+        using var routerHttp = await scenario.Sandbox.RouterHttpClientAsync(scenario.Name, TimeSpan.FromSeconds(30));
+        var routerText = await routerHttp.GetStringAsync(new Uri(router.BaseUri, "/metrics"));
         var fromOperator = PrometheusTextParser.Parse(operatorText);
         var fromRouter = PrometheusTextParser.Parse(routerText);
 

@@ -23,9 +23,13 @@ namespace RagOperator.IntegrationTests.Snapshots;
 public sealed class SnapshotRestoreTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(45);
-    private readonly HttpClient http = new();
+    // One per collection: each verifies its routers against that collection's CA.
+    private readonly List<HttpClient> routerHttp = [];
 
-    public void Dispose() => http.Dispose();
+    public void Dispose()
+    {
+        foreach (var http in routerHttp) http.Dispose();
+    }
 
     [Fact]
     public async Task A_snapshot_of_a_four_shard_collection_restores_into_a_new_collection_that_answers_searches_identically()
@@ -71,7 +75,7 @@ public sealed class SnapshotRestoreTests(ITestOutputHelper output) : IDisposable
 
         s3.Keys("backups").Should().Contain("prod/" + snapshot.Status.Manifest);
         for (var shard = 0; shard < 4; shard++)
-            (await Collections.Client(sandbox, "docs", shard).ListSnapshotsAsync("docs")).Should().BeEmpty("Qdrant's own copy is deleted once stored");
+            (await (await Collections.ClientAsync(sandbox, "docs", shard)).ListSnapshotsAsync("docs")).Should().BeEmpty("Qdrant's own copy is deleted once stored");
 
         // Restore into a new collection.
         await sandbox.ApplyAsync(new VectorRestore
@@ -334,6 +338,8 @@ public sealed class SnapshotRestoreTests(ITestOutputHelper output) : IDisposable
         var routers = await SandboxHost.WaitForAsync(
             _ => Task.FromResult(sandbox.RoutersOf(name) is { Count: >= 2 } r && r.All(x => x.CurrentTable is not null) ? r : null),
             Timeout, $"two routers of {name} serving a table");
+        var http = await sandbox.RouterHttpClientAsync(name, TimeSpan.FromSeconds(100));
+        routerHttp.Add(http);
         return new RouterClient(http, [.. routers.Select(r => r.BaseUri)], name, Collections.RouterKey);
     }
 
