@@ -12,6 +12,7 @@ using RagOperator.Kubernetes.Models;
 using RagOperator.Operator.Builders;
 using RagOperator.Operator.Hosting;
 using RagOperator.Operator.Naming;
+using RagOperator.Operator.Tls;
 using RagOperator.Operator.Rendering;
 using RagOperator.Operator.Seams;
 using RagOperator.Operator.Snapshots;
@@ -40,8 +41,9 @@ public sealed class Sandbox : IAsyncDisposable
     private readonly ILoggerFactory loggerFactory;
 
     private Sandbox(SandboxOptions options, InProcessKubernetesApiServer apiServer, WorkloadSimulator simulator, KubernetesClient client,
-        SandboxShards shards, SandboxRouters? routers)
+        SandboxShards shards, SandboxRouters? routers, SandboxCertManager? certManager)
     {
+        CertManager = certManager;
         this.options = options;
         loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         ApiServer = apiServer;
@@ -59,6 +61,9 @@ public sealed class Sandbox : IAsyncDisposable
     public KubernetesClient Client { get; }
 
     public SandboxShards Shards { get; }
+
+    /// <summary>Null unless <see cref="SandboxOptions.CertManager"/> is set.</summary>
+    public SandboxCertManager? CertManager { get; }
 
     /// <summary>Null when <see cref="SandboxOptions.StartRouters"/> is false.</summary>
     public SandboxRouters? Routers { get; }
@@ -94,7 +99,10 @@ public sealed class Sandbox : IAsyncDisposable
         var shared = options.SharedQdrant ? await InProcessQdrantServer.StartAsync(cancellationToken: cancellationToken) : null;
         var shards = new SandboxShards(client, options.LoggerFactory?.CreateLogger<SandboxShards>(), shared);
         var routers = options.StartRouters ? new SandboxRouters(client, options.LoggerFactory) : null;
-        var sandbox = new Sandbox(options, apiServer, simulator, client, shards, routers);
+        var certManager = options.CertManager
+            ? await SandboxCertManager.StartAsync(apiServer, client, options.LoggerFactory?.CreateLogger<SandboxCertManager>(), cancellationToken)
+            : null;
+        var sandbox = new Sandbox(options, apiServer, simulator, client, shards, routers, certManager);
         await shards.WaitForSyncAsync(cancellationToken);
         if (routers is not null) await routers.WaitForSyncAsync(cancellationToken);
         if (options.StartOperator) await sandbox.StartOperatorAsync(cancellationToken);
@@ -298,13 +306,15 @@ public sealed class Sandbox : IAsyncDisposable
         Shards.Server(@namespace ?? options.Namespace, collection, shard);
 
     /// <summary>
-    /// The CAs the collection's shards and routers are verified against, from the Secret <c>&lt;collection&gt;-ca</c>
-    /// the operator keeps, as an application would mount it; null when the Secret does not exist (TLS disabled, or
-    /// not issued yet).
+    /// The CAs the collection's shards and routers are verified against: the <c>ca.crt</c> of the Secret that holds
+    /// them for its spec.tls.mode, as an application would mount it; null when TLS is disabled or nothing is issued yet.
     /// </summary>
     public async Task<TrustBundle?> TrustAsync(string collection, string? @namespace = null, CancellationToken cancellationToken = default)
     {
-        var secret = await Client.TryGetAsync<Secret>(ChildNames.CertificateAuthority(collection), @namespace ?? options.Namespace, cancellationToken);
+        var ns = @namespace ?? options.Namespace;
+        if (await Client.TryGetAsync<VectorCollection>(collection, ns, cancellationToken) is not { } found) return null;
+        if (CertificateSecrets.Trust(collection, found.Spec.Tls) is not { } name) return null;
+        var secret = await Client.TryGetAsync<Secret>(name, ns, cancellationToken);
         return TlsSecretBuilder.Read(secret).TrustBundle is { } pem ? TrustBundle.FromPem(pem) : null;
     }
 
@@ -332,6 +342,7 @@ public sealed class Sandbox : IAsyncDisposable
     {
         await StopOperatorAsync();
         if (Routers is not null) await Routers.DisposeAsync();
+        if (CertManager is not null) await CertManager.DisposeAsync();
         await Shards.DisposeAsync();
         await Simulator.DisposeAsync();
         Client.Dispose();

@@ -18,6 +18,9 @@ public sealed record SandboxOptions
     /// <summary>Start the operator with the sandbox (otherwise call <see cref="Sandbox.StartOperatorAsync"/>).</summary>
     public bool StartOperator { get; init; } = true;
 
+    /// <summary>Serve cert-manager's Certificate API and play cert-manager (<see cref="SandboxCertManager"/>), for spec.tls.mode CertManager.</summary>
+    public bool CertManager { get; init; }
+
     /// <summary>Start one in-process router per ready router pod.</summary>
     public bool StartRouters { get; init; } = true;
 

@@ -110,6 +110,11 @@ Rules the operator needs in every namespace whose collections it manages. Used b
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get", "create", "patch"]
+# With spec.tls.mode CertManager: one cert-manager Certificate per certificate Secret, read by name and written by
+# server-side apply; owner references delete them with the collection.
+- apiGroups: ["cert-manager.io"]
+  resources: ["certificates"]
+  verbs: ["get", "create", "patch"]
 # Readiness of shard and router pods, and router endpoints for routing-version acknowledgements; shard pods are
 # deleted one at a time by the rolling upgrade (the StatefulSets use OnDelete).
 - apiGroups: [""]

@@ -288,13 +288,65 @@ public sealed class RouterSpec
 public enum TlsMode
 {
     Operator,
+    CertManager,
+    Secret,
     Disabled,
 }
 
+[CelRule("self.mode != 'CertManager' || has(self.issuerRef)",
+    "spec.tls.issuerRef is required with mode CertManager: name the cert-manager Issuer or ClusterIssuer that signs the collection's certificates")]
+[CelRule("self.mode == 'CertManager' || !has(self.issuerRef)", "spec.tls.issuerRef is used only with mode CertManager; remove it or set mode: CertManager")]
+[CelRule("self.mode != 'Secret' || has(self.secrets)",
+    "spec.tls.secrets is required with mode Secret: name the kubernetes.io/tls Secrets the shards and the routers serve")]
+[CelRule("self.mode == 'Secret' || !has(self.secrets)", "spec.tls.secrets is used only with mode Secret; remove it or set mode: Secret")]
 public sealed class TlsSpec
 {
-    [Description("Operator (default): the operator keeps a CA for the collection in the Secret <name>-ca, issues the shard and router certificates (<name>-shard-<i>-tls, <name>-router-tls), and renews each when a third of its life is left; shards serve REST, gRPC and peer-to-peer traffic with TLS, and the operator and routers verify them against the CA. Disabled: all of that traffic is clear text, which the TLS condition reports.")]
+    [Description("Operator (default): the operator keeps a CA for the collection in the Secret <name>-ca, issues the shard and router certificates (<name>-shard-<i>-tls, <name>-router-tls), and renews each when a third of its life is left. CertManager: the operator creates a cert-manager Certificate for each of those Secrets, signed by spec.tls.issuerRef, and cert-manager issues and renews them. Secret: the certificates are yours, in the Secrets spec.tls.secrets names. With any of these, shards serve REST, gRPC and peer-to-peer traffic with TLS, routers serve HTTPS, and the operator and routers verify shards against the CA bundle (ca.crt). Disabled: all of that traffic is clear text, which the TLS condition reports.")]
     public TlsMode Mode { get; set; } = TlsMode.Operator;
+
+    [Description("With mode CertManager: the cert-manager issuer that signs the certificates.")]
+    public CertificateIssuerReference? IssuerRef { get; set; }
+
+    [Description("With mode Secret: your kubernetes.io/tls Secrets (tls.crt, tls.key and ca.crt, the CA bundle clients verify against), in the collection's namespace.")]
+    public TlsSecrets? Secrets { get; set; }
+}
+
+public sealed class CertificateIssuerReference
+{
+    [Required]
+    [MaxLength(253)]
+    [RegularExpression(ApiPatterns.DnsSubdomain)]
+    [Description("Name of the Issuer (in the collection's namespace) or ClusterIssuer.")]
+    public string Name { get; set; } = "";
+
+    [Description("Issuer (default) or ClusterIssuer.")]
+    public CertificateIssuerKind Kind { get; set; } = CertificateIssuerKind.Issuer;
+
+    [MaxLength(253)]
+    [Description("API group of the issuer (default cert-manager.io; set it for external issuers).")]
+    public string Group { get; set; } = "cert-manager.io";
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<CertificateIssuerKind>))]
+public enum CertificateIssuerKind
+{
+    Issuer,
+    ClusterIssuer,
+}
+
+public sealed class TlsSecrets
+{
+    [Required]
+    [MaxLength(253)]
+    [RegularExpression(ApiPatterns.DnsSubdomain)]
+    [Description("The Secret every shard serves: its certificate must name each shard's client Service and peer names (see the README: a wildcard such as *.<name>-shard-0-headless.<namespace>.svc counts), and ca.crt must hold the CA that signed it.")]
+    public string Shards { get; set; } = "";
+
+    [Required]
+    [MaxLength(253)]
+    [RegularExpression(ApiPatterns.DnsSubdomain)]
+    [Description("The Secret the routers serve: its certificate must name the router Service (<name>-router and its namespaced forms).")]
+    public string Router { get; set; } = "";
 }
 
 [CelRule("has(self.namespaceSelector) || has(self.podSelector)", "a network peer needs a namespaceSelector, a podSelector or both")]

@@ -33,6 +33,7 @@ public static class ResourceTypes
         [typeof(ClusterRole)] = new("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),
         [typeof(ClusterRoleBinding)] = new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false),
         [typeof(CustomResourceDefinition)] = new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false),
+        [typeof(CertManagerCertificate)] = new("cert-manager.io", "v1", "certificates", "Certificate", true),
     });
 
     /// <summary>Registers (or re-registers with the same values) the resource of a model type.</summary>

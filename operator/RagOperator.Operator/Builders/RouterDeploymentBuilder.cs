@@ -1,6 +1,7 @@
 using System.Globalization;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Operator.Naming;
+using RagOperator.Operator.Tls;
 
 namespace RagOperator.Operator.Builders;
 
@@ -72,7 +73,7 @@ public static class RouterDeploymentBuilder
                         [
                             new Volume { Name = "tmp", EmptyDir = new EmptyDirVolumeSource() },
                             .. StatefulSetBuilder.Tls(input)
-                                ? [new Volume { Name = TlsVolume, Secret = new SecretVolumeSource { SecretName = ChildNames.RouterTls(input.Name), DefaultMode = 0b100_100_000 } }]
+                                ? [new Volume { Name = TlsVolume, Secret = new SecretVolumeSource { SecretName = CertificateSecrets.Router(input.Name, input.Spec.Tls), DefaultMode = 0b100_100_000 } }]
                                 : Array.Empty<Volume>(),
                         ],
                     },

@@ -2,6 +2,7 @@ using System.Globalization;
 using RagOperator.Api.V1Alpha1;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Operator.Naming;
+using RagOperator.Operator.Tls;
 
 namespace RagOperator.Operator.Builders;
 
@@ -113,7 +114,7 @@ public static class StatefulSetBuilder
                 ConfigMap = new ConfigMapVolumeSource { Name = ChildNames.Bootstrap(input.Name), DefaultMode = 0b100_100_100 },
             },
             .. Tls(input)
-                ? [new Volume { Name = TlsVolume, Secret = new SecretVolumeSource { SecretName = ChildNames.ShardTls(input.Name, shard), DefaultMode = 0b100_100_000 } }]
+                ? [new Volume { Name = TlsVolume, Secret = new SecretVolumeSource { SecretName = CertificateSecrets.Shard(input.Name, input.Spec.Tls, shard), DefaultMode = 0b100_100_000 } }]
                 : Array.Empty<Volume>(),
         ],
     };

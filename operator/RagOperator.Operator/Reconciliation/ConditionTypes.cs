@@ -49,6 +49,9 @@ public static class Reasons
     public const string VersionSkipRefused = "VersionSkipRefused";
     public const string CertificatesValid = "CertificatesValid";
     public const string TlsDisabled = "TlsDisabled";
+    public const string CertificatesPending = "CertificatesPending";
+    public const string CertManagerMissing = "CertManagerMissing";
+    public const string InvalidTlsSecret = "InvalidTlsSecret";
 }
 
 /// <summary>status.phase values.</summary>

@@ -9,7 +9,7 @@ namespace RagOperator.Operator.Tls;
 
 /// <summary>
 /// The CAs a collection's shards and routers are verified against, for work outside the reconcile chain (deletion,
-/// snapshots and restores): read from the CA Secret the TLS step keeps. Null when spec.tls.mode is Disabled, or when
+/// snapshots and restores): the ca.crt of the Secret <see cref="CertificateSecrets.Trust"/> names. Null when spec.tls.mode is Disabled, or when
 /// the Secret does not exist yet (then no shard serves a certificate from it either, and an https call fails its
 /// handshake with the system roots, which is the right answer).
 /// </summary>
@@ -17,8 +17,8 @@ public static class CollectionTrust
 {
     public static async Task<TrustBundle?> ReadAsync(IKubernetesClient client, VectorCollection collection, CancellationToken cancellationToken)
     {
-        if (collection.Spec.Tls.Mode == TlsMode.Disabled) return null;
-        var secret = await client.TryGetAsync<Secret>(ChildNames.CertificateAuthority(collection.Metadata.Name!), collection.Metadata.Namespace, cancellationToken);
+        if (CertificateSecrets.Trust(collection.Metadata.Name!, collection.Spec.Tls) is not { } name) return null;
+        var secret = await client.TryGetAsync<Secret>(name, collection.Metadata.Namespace, cancellationToken);
         return TlsSecretBuilder.Read(secret).TrustBundle is { } pem ? TrustBundle.FromPem(pem) : null;
     }
 }

@@ -55,6 +55,12 @@ public sealed class TrustBundle
         var byName = !IPAddress.TryParse(host.Trim('[', ']'), out _);
         if (byName && errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch)) return false;
         using var leaf = new X509Certificate2(certificate);
+        return Chains(leaf);
+    }
+
+    /// <summary>True when <paramref name="leaf"/> chains to one of the roots (no system roots) for server use.</summary>
+    public bool Chains(X509Certificate2 leaf)
+    {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(Roots);
