@@ -60,8 +60,8 @@ public sealed class QdrantException : Exception
         if (error.HttpRequestError != HttpRequestError.SecureConnectionError) return $"shard unreachable ({error.Message})";
         var cause = error.InnerException;
         while (cause?.InnerException is not null) cause = cause.InnerException;
-        return "TLS handshake failed: the shard's certificate is not trusted (it must chain to the collection's CA in Secret " +
-               $"<collection>-ca and name the shard's host) ({cause?.Message ?? error.Message})";
+        return "TLS handshake failed: the shard's certificate is not trusted (it must chain to a CA in the ca.crt of the " +
+               $"collection's certificate Secrets and name the shard's host) ({cause?.Message ?? error.Message})";
     }
 
     /// <summary>True for transient failures: 5xx, 408, 429, and no response at all.</summary>

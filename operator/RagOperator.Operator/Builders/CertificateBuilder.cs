@@ -30,5 +30,11 @@ public static class CertificateBuilder
         },
     };
 
+    /// <summary>The Certificates of a collection whose spec.tls.mode is CertManager (none otherwise), for its current shard count.</summary>
+    public static IReadOnlyList<CertManagerCertificate> All(BuildInput input, CertificateLifetimes lifetimes) =>
+        input.Spec.Tls is { Mode: TlsMode.CertManager, IssuerRef: { } issuer }
+            ? [.. CertificateNeeds.All(input.Namespace, input.Name, input.Spec.Shards).Select(n => Build(input, n.Need, issuer, lifetimes))]
+            : [];
+
     private static string GoHours(TimeSpan span) => ((long)span.TotalHours).ToString(CultureInfo.InvariantCulture) + "h";
 }

@@ -30,6 +30,7 @@ public static class Renderer
             var input = new BuildInput(collection, pool, settings);
             var table = RoutingTables.Initial(input, 1, shard => endpoints.Endpoint(collection.Metadata.Namespace!, collection.Metadata.Name!, shard, StatefulSetBuilder.Tls(input)));
             foreach (var child in CollectionChildren.All(input, table)) documents.Add(ToJson(child));
+            foreach (var certificate in CertificateBuilder.All(input, settings.CertificateLifetimes)) documents.Add(ToJson(certificate));
         }
 
         return documents;

@@ -19,6 +19,13 @@ public static class CertificateNeeds
             [.. ServiceNames(@namespace, service), .. ServiceNames(@namespace, headless).Skip(2), .. ServiceNames(@namespace, headless).Skip(2).Select(name => $"*.{name}")]);
     }
 
+    /// <summary>Every leaf certificate of a collection with <paramref name="shards"/> shards, with its role (Shard or Router).</summary>
+    public static IReadOnlyList<(CertificateNeed Need, string Role)> All(string @namespace, string collection, int shards) =>
+    [
+        .. Enumerable.Range(0, shards).Select(shard => (Shard(@namespace, collection, shard), "Shard")),
+        (Router(@namespace, collection), "Router"),
+    ];
+
     public static CertificateNeed Router(string @namespace, string collection)
     {
         var service = ChildNames.Router(collection);

@@ -65,7 +65,7 @@ public static class ServedCertificateCheck
             var problems = new List<string>();
             if (now < notBefore) problems.Add($"the certificate in Secret {secretName} is not valid before {notBefore:u}");
             if (now >= notAfter) problems.Add($"the certificate in Secret {secretName} expired on {notAfter:u}; renew it");
-            if (!trust.Chains(certificate))
+            if (!trust.Chains(certificate, now))
                 problems.Add($"the certificate in Secret {secretName} does not chain to a CA in its ca.crt for server use (serverAuth); put the issuing CA in ca.crt");
             var names = CertificateIssuer.DnsNames(certificate);
             var unnamed = hosts.Where(host => !names.Any(name => Covers(name, host))).ToList();
@@ -78,10 +78,10 @@ public static class ServedCertificateCheck
     }
 
     /// <summary>Whether the certificate in a Secret's <c>tls.crt</c> chains to a CA of <paramref name="trustBundlePem"/>.</summary>
-    public static bool Trusts(string trustBundlePem, IDictionary<string, byte[]> secretData)
+    public static bool Trusts(string trustBundlePem, IDictionary<string, byte[]> secretData, DateTimeOffset? at = null)
     {
         using var certificate = X509Certificate2.CreateFromPem(System.Text.Encoding.UTF8.GetString(secretData[TlsSecretBuilder.CertificateKey]));
-        return TrustBundle.FromPem(trustBundlePem).Chains(certificate);
+        return TrustBundle.FromPem(trustBundlePem).Chains(certificate, at);
     }
 
     /// <summary>Whether a DNS name of a certificate matches a host: equal, or a wildcard standing for exactly the first label.</summary>

@@ -62,6 +62,16 @@ public static class SpecValidator
         {
             foreach (var problem in StorageRules(snapshots.Storage, "spec.snapshots.storage")) yield return problem;
         }
+
+        var tls = spec.Tls;
+        if (tls.Mode == TlsMode.CertManager && tls.IssuerRef is null)
+            yield return new SpecProblem("spec.tls.issuerRef", "spec.tls.issuerRef is required with mode CertManager: name the cert-manager Issuer or ClusterIssuer that signs the collection's certificates");
+        if (tls.Mode != TlsMode.CertManager && tls.IssuerRef is not null)
+            yield return new SpecProblem("spec.tls.issuerRef", "spec.tls.issuerRef is used only with mode CertManager; remove it or set mode: CertManager");
+        if (tls.Mode == TlsMode.Secret && tls.Secrets is null)
+            yield return new SpecProblem("spec.tls.secrets", "spec.tls.secrets is required with mode Secret: name the kubernetes.io/tls Secrets the shards and the routers serve");
+        if (tls.Mode != TlsMode.Secret && tls.Secrets is not null)
+            yield return new SpecProblem("spec.tls.secrets", "spec.tls.secrets is used only with mode Secret; remove it or set mode: Secret");
     }
 
     /// <summary>The CRD's checks of a VectorSnapshot that need no old object (schema bounds and CEL rules).</summary>

@@ -58,10 +58,11 @@ public sealed class TrustBundle
         return Chains(leaf);
     }
 
-    /// <summary>True when <paramref name="leaf"/> chains to one of the roots (no system roots) for server use.</summary>
-    public bool Chains(X509Certificate2 leaf)
+    /// <summary>True when <paramref name="leaf"/> chains to one of the roots (no system roots) for server use, at <paramref name="at"/> (default: now).</summary>
+    public bool Chains(X509Certificate2 leaf, DateTimeOffset? at = null)
     {
         using var chain = new X509Chain();
+        if (at is { } time) chain.ChainPolicy.VerificationTime = time.UtcDateTime;
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(Roots);
         // The operator's CA publishes no revocation list; renewal and short lifetimes stand in for revocation.

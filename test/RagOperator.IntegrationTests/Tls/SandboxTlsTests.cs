@@ -1,12 +1,15 @@
 using System.Net.Http;
 using System.Security.Cryptography.X509Certificates;
 using FluentAssertions;
+using RagOperator.Api.V1Alpha1;
 using RagOperator.IntegrationTests.Migration;
 using RagOperator.Operator.Tls;
 using RagOperator.Soak;
+using RagOperator.Sandbox;
 using RagOperator.Workload;
 using Xunit;
 using Xunit.Abstractions;
+using SandboxHost = RagOperator.Sandbox.Sandbox;
 
 namespace RagOperator.IntegrationTests.Tls;
 
@@ -80,6 +83,100 @@ public sealed class SandboxTlsTests(ITestOutputHelper output)
         search.Succeeded.Should().BeFalse("the routers refuse the impostor too, and say so rather than answer with half the shards");
         search.Error.Should().Contain("TLS handshake failed");
         impostor.Collections.Names.Should().BeEmpty("neither the operator nor a router sent it a request");
+    }
+
+    [Fact]
+    public async Task With_cert_manager_the_collection_waits_for_its_issuer_and_then_serves_what_cert_manager_issued()
+    {
+        await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { CertManager = true });
+        sandbox.CertManager!.Refuse("corp-ca", "secret \"corp-ca-key\" not found");
+        await sandbox.CreateSecretAsync("cm-qdrant", "api-key", Collections.QdrantKey);
+        await sandbox.CreateSecretAsync("cm-router", "api-key", Collections.RouterKey);
+        await sandbox.ApplyAsync(Collections.Docs("cm", spec => spec.Tls = new TlsSpec
+        {
+            Mode = TlsMode.CertManager,
+            IssuerRef = new CertificateIssuerReference { Name = "corp-ca", Kind = CertificateIssuerKind.ClusterIssuer },
+        }));
+
+        // First the Secrets are missing; once cert-manager has reported, the condition says why.
+        var pending = await sandbox.WaitForCollectionAsync("cm", c => c.Status?.Conditions?.Any(x => x is { Type: "TLS", Status: "False", Reason: "CertificatesPending" }
+                                                                                                   && x.Message.Contains("corp-ca-key", StringComparison.Ordinal)) == true,
+            "the TLS condition to tell what cert-manager reports", Timeout);
+        pending.Status!.Conditions!.Single(c => c.Type == "TLS").Message.Should().Contain("ClusterIssuer corp-ca").And.Contain("Certificate cm-shard-0-tls is not Ready");
+        output.WriteLine(pending.Status.Conditions!.Single(c => c.Type == "TLS").Message);
+
+        sandbox.CertManager.Refuse("corp-ca", null);
+        var ready = await sandbox.WaitForConditionAsync("cm", "Ready", timeout: Timeout);
+
+        ready.Status!.Tls!.Mode.Should().Be("CertManager");
+        (await sandbox.TrustAsync("cm"))!.Pem.Should().Be(sandbox.CertManager.CaPem("corp-ca"));
+        await WriteAndCountAsync(sandbox, "cm");
+    }
+
+    [Fact]
+    public async Task With_the_users_own_secrets_the_collection_serves_them_once_they_name_every_host()
+    {
+        await using var sandbox = await SandboxHost.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        var ca = CertificateIssuer.CreateAuthority("corp root", now, TimeSpan.FromDays(30));
+        // Only the first shard's names: the collection must say what is missing and apply nothing.
+        await sandbox.ApplyAsync(UserSecret("corp-shards", ca, ["own.default.svc", "*.own-shard-0-headless.default.svc"], now));
+        await sandbox.ApplyAsync(UserSecret("corp-router", ca, ["own-router.default.svc"], now));
+        await sandbox.CreateSecretAsync("own-qdrant", "api-key", Collections.QdrantKey);
+        await sandbox.CreateSecretAsync("own-router", "api-key", Collections.RouterKey);
+        await sandbox.ApplyAsync(Collections.Docs("own", spec => spec.Tls = new TlsSpec
+        {
+            Mode = TlsMode.Secret,
+            Secrets = new TlsSecrets { Shards = "corp-shards", Router = "corp-router" },
+        }));
+
+        var blocked = await sandbox.WaitForCollectionAsync("own", c => c.Status?.Conditions?.Any(x => x is { Type: "Ready", Reason: "InvalidTlsSecret" }) == true,
+            "the collection blocked by its shard certificate", Timeout);
+        blocked.Status!.Conditions!.Single(c => c.Type == "Ready").Message.Should().Contain("does not name own-shard-0.default.svc, own-shard-1.default.svc");
+        (await sandbox.Client.ListAsync<Kubernetes.Models.StatefulSet>(sandbox.Namespace)).Items.Should().BeEmpty("nothing is applied until the certificate is fixed");
+
+        await sandbox.ApplyAsync(UserSecret("corp-shards", ca, ["*.default.svc", "*.own-shard-0-headless.default.svc", "*.own-shard-1-headless.default.svc"], now));
+        var ready = await sandbox.WaitForConditionAsync("own", "Ready", timeout: Timeout);
+
+        ready.Status!.Conditions!.Single(c => c.Type == "TLS").Message.Should().Contain("your certificates");
+        (await sandbox.TrustAsync("own"))!.Pem.Should().Be(ca.CertificatePem);
+        await WriteAndCountAsync(sandbox, "own");
+    }
+
+    /// <summary>Writes points through the collection's routers (https, verified) and counts them on its shards (https, verified).</summary>
+    private static async Task WriteAndCountAsync(SandboxHost sandbox, string name)
+    {
+        var routers = await SandboxHost.WaitForAsync(
+            _ => Task.FromResult(sandbox.RoutersOf(name) is { Count: >= 2 } r && r.All(x => x.CurrentTable is not null) ? r : null), Timeout, "two routers serving a table");
+        routers.Should().OnlyContain(r => r.BaseUri.Scheme == Uri.UriSchemeHttps);
+        using var http = await sandbox.RouterHttpClientAsync(name, Timeout);
+        var router = new RouterClient(http, [.. routers.Select(r => r.BaseUri)], name, Collections.RouterKey);
+        var write = await router.UpsertAsync([.. Enumerable.Range(1, 20).Select(i => new RouterPoint((ulong)i, [i, 1, 0, 0, 0, 0, 0, 0], []))]);
+        write.Acknowledged.Should().BeTrue(write.Error);
+        var stored = 0UL;
+        for (var shard = 0; shard < 2; shard++)
+        {
+            using var qdrant = await Collections.ClientAsync(sandbox, name, shard);
+            stored += await qdrant.CountAsync(name);
+        }
+
+        stored.Should().Be(20);
+    }
+
+    private static Kubernetes.Models.Secret UserSecret(string name, IssuedCertificate ca, string[] dnsNames, DateTimeOffset now)
+    {
+        var leaf = CertificateIssuer.IssueLeaf(ca, name, dnsNames, now, TimeSpan.FromDays(30));
+        return new Kubernetes.Models.Secret
+        {
+            Metadata = new Kubernetes.Models.ObjectMeta { Name = name },
+            Type = "kubernetes.io/tls",
+            Data = new Dictionary<string, byte[]>
+            {
+                ["tls.crt"] = System.Text.Encoding.UTF8.GetBytes(leaf.CertificatePem),
+                ["tls.key"] = System.Text.Encoding.UTF8.GetBytes(leaf.PrivateKeyPem),
+                ["ca.crt"] = System.Text.Encoding.UTF8.GetBytes(ca.CertificatePem),
+            },
+        };
     }
 
     private static async Task<int> Answer(Func<Task<HttpResponseMessage>> call)

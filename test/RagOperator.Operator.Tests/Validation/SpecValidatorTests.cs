@@ -40,6 +40,11 @@ public sealed class SpecValidatorTests
         { "a metrics peer without selectors", c => c.Spec.NetworkPolicy.MetricsFrom = [new NetworkPeer { PodSelector = new() }, new NetworkPeer()], "spec.networkPolicy.metricsFrom[1]" },
         { "too many router client peers", c => c.Spec.Router.AllowedFrom = [.. Enumerable.Range(0, 33).Select(_ => new NetworkPeer { PodSelector = new() })], "spec.router.allowedFrom" },
         { "min interval not a duration", c => c.Spec.Rebalance.MinInterval = "5 minutes", "spec.rebalance.minInterval" },
+        { "cert-manager without an issuer", c => c.Spec.Tls.Mode = TlsMode.CertManager, "spec.tls.issuerRef" },
+        { "an issuer without cert-manager", c => c.Spec.Tls.IssuerRef = new CertificateIssuerReference { Name = "ca" }, "spec.tls.issuerRef" },
+        { "own Secrets not named", c => c.Spec.Tls.Mode = TlsMode.Secret, "spec.tls.secrets" },
+        { "Secrets named without mode Secret", c => c.Spec.Tls.Secrets = new TlsSecrets { Shards = "a", Router = "b" }, "spec.tls.secrets" },
+        { "an issuer name that is not a DNS name", c => c.Spec.Tls = new TlsSpec { Mode = TlsMode.CertManager, IssuerRef = new CertificateIssuerReference { Name = "Corp CA" } }, "spec.tls.issuerRef.name" },
     };
 
     [Theory]

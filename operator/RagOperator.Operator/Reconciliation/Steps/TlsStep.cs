@@ -170,7 +170,7 @@ public sealed class TlsStep : IReconcileStep
         var router = ServedCertificateCheck.Check(secrets.Router, (IReadOnlyDictionary<string, byte[]>?)routerSecret?.Data,
             ServedCertificateCheck.RouterHosts(context.Namespace, context.Name), now);
         var problems = shards.Problems.Concat(router.Problems).ToList();
-        if (problems.Count == 0 && !ServedCertificateCheck.Trusts(router.TrustBundlePem!, shardSecret!.Data!))
+        if (problems.Count == 0 && !ServedCertificateCheck.Trusts(router.TrustBundlePem!, shardSecret!.Data!, now))
         {
             problems.Add($"routers verify shards against ca.crt of Secret {secrets.Router}, which holds no CA of the certificate in Secret {secrets.Shards}; add that CA to it");
         }
@@ -203,11 +203,8 @@ public sealed class TlsStep : IReconcileStep
         return StepResult.Continue;
     }
 
-    private static IEnumerable<(CertificateNeed Need, string Role)> Needs(ReconcileContext context) =>
-    [
-        .. Enumerable.Range(0, context.ShardCount).Select(shard => (CertificateNeeds.Shard(context.Namespace, context.Name, shard), "Shard")),
-        (CertificateNeeds.Router(context.Namespace, context.Name), "Router"),
-    ];
+    private static IReadOnlyList<(CertificateNeed Need, string Role)> Needs(ReconcileContext context) =>
+        CertificateNeeds.All(context.Namespace, context.Name, context.ShardCount);
 
     private static int ShardOf(ReconcileContext context, CertificateNeed need) =>
         Enumerable.Range(0, context.ShardCount).First(shard => ChildNames.ShardTls(context.Name, shard) == need.SecretName);
