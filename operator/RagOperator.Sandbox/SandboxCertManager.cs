@@ -214,8 +214,9 @@ public sealed class SandboxCertManager : IAsyncDisposable
         return CertificateIssuer.DnsNames(certificate).Order(StringComparer.Ordinal).SequenceEqual((spec.DnsNames ?? []).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>A Go duration of whole hours or minutes (what the operator writes); null for anything else.</summary>
     private static TimeSpan? ParseHours(string? duration) =>
-        duration is { Length: > 1 } text && text.EndsWith('h') && long.TryParse(text[..^1], System.Globalization.CultureInfo.InvariantCulture, out var hours)
-            ? TimeSpan.FromHours(hours)
+        duration is { Length: > 1 } text && long.TryParse(text[..^1], System.Globalization.CultureInfo.InvariantCulture, out var count)
+            ? text[^1] switch { 'h' => TimeSpan.FromHours(count), 'm' => TimeSpan.FromMinutes(count), _ => null }
             : null;
 }

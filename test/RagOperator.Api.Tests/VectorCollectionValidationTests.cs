@@ -126,6 +126,67 @@ public sealed class VectorCollectionValidationTests
         Create("""{"dimension":8,"distance":"Cosine","quantization":{"type":"product","compression":"x16"}}""").Should().BeEmpty();
     }
 
+    public static TheoryData<string, string, string> InvalidTlsSpecs => new()
+    {
+        // spec.tls, the field the error names, a fragment of its message
+        { """{"mode":"CertManager"}""", "spec.tls", "spec.tls.issuerRef is required with mode CertManager: name the cert-manager Issuer or ClusterIssuer" },
+        { """{"mode":"Operator","issuerRef":{"name":"internal-ca"}}""", "spec.tls", "spec.tls.issuerRef is used only with mode CertManager; remove it or set mode: CertManager" },
+        { """{"issuerRef":{"name":"internal-ca"}}""", "spec.tls", "spec.tls.issuerRef is used only with mode CertManager" },
+        { """{"mode":"Secret"}""", "spec.tls", "spec.tls.secrets is required with mode Secret: name the kubernetes.io/tls Secrets" },
+        { """{"mode":"CertManager","issuerRef":{"name":"internal-ca"},"secrets":{"shards":"corp-shards","router":"corp-router"}}""", "spec.tls", "spec.tls.secrets is used only with mode Secret; remove it or set mode: Secret" },
+        { """{"mode":"Disabled","secrets":{"shards":"corp-shards","router":"corp-router"}}""", "spec.tls", "spec.tls.secrets is used only with mode Secret" },
+        { """{"mode":"Mutual"}""", "spec.tls.mode", "Unsupported value: \"Mutual\": supported values: \"Operator\", \"CertManager\", \"Secret\", \"Disabled\"" },
+        { """{"mode":"CertManager","issuerRef":{"name":"internal-ca","kind":"Vault"}}""", "spec.tls.issuerRef.kind", "Unsupported value: \"Vault\": supported values: \"Issuer\", \"ClusterIssuer\"" },
+        { """{"mode":"CertManager","issuerRef":{"kind":"ClusterIssuer"}}""", "spec.tls.issuerRef.name", "Required value" },
+        { """{"mode":"Secret","secrets":{"shards":"corp-shards"}}""", "spec.tls.secrets.router", "Required value" },
+        { """{"mode":"Secret","secrets":{"shards":"Corp_Shards","router":"corp-router"}}""", "spec.tls.secrets.shards", "should match" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidTlsSpecs))]
+    public void An_invalid_tls_spec_is_rejected_with_a_message_that_names_the_field(string tls, string field, string message)
+    {
+        var spec = $$"""{"dimension":8,"distance":"Cosine","tls":{{tls}}}""";
+
+        var errors = Create(spec);
+
+        errors.Should().Contain(e => e.Field == field && e.Message.Contains(message),
+            "the API server must reject {0}; it said: {1}", spec, string.Join(" | ", errors));
+    }
+
+    [Theory]
+    [InlineData("""{"mode":"CertManager","issuerRef":{"name":"internal-ca"}}""")]
+    [InlineData("""{"mode":"CertManager","issuerRef":{"name":"corp-ca","kind":"ClusterIssuer","group":"awspca.cert-manager.io"}}""")]
+    [InlineData("""{"mode":"Secret","secrets":{"shards":"corp-shards","router":"corp-router"}}""")]
+    [InlineData("""{"mode":"Operator"}""")]
+    [InlineData("""{"mode":"Disabled"}""")]
+    [InlineData("{}")]
+    public void A_valid_tls_spec_is_accepted(string tls)
+    {
+        Create($$"""{"dimension":8,"distance":"Cosine","tls":{{tls}}}""").Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Tls_defaults_to_mode_operator_and_an_issuer_to_a_cert_manager_issuer()
+    {
+        var (plain, plainErrors) = CrdSchemas.Admit(Collection("""{"dimension":8,"distance":"Cosine"}"""));
+        var (certManager, certManagerErrors) = CrdSchemas.Admit(Collection("""{"dimension":8,"distance":"Cosine","tls":{"mode":"CertManager","issuerRef":{"name":"internal-ca"}}}"""));
+
+        plainErrors.Should().BeEmpty();
+        certManagerErrors.Should().BeEmpty();
+        plain["spec"]!["tls"]!["mode"]!.GetValue<string>().Should().Be("Operator");
+        certManager["spec"]!["tls"]!["issuerRef"]!.ToJsonString().Should().Be("""{"name":"internal-ca","kind":"Issuer","group":"cert-manager.io"}""");
+    }
+
+    [Fact]
+    public void Switching_from_mode_operator_to_cert_manager_on_update_needs_only_the_issuer()
+    {
+        Update("""{"dimension":8,"distance":"Cosine"}""",
+            """{"dimension":8,"distance":"Cosine","tls":{"mode":"CertManager","issuerRef":{"name":"internal-ca"}}}""").Should().BeEmpty();
+        Update("""{"dimension":8,"distance":"Cosine"}""", """{"dimension":8,"distance":"Cosine","tls":{"mode":"CertManager"}}""")
+            .Should().ContainSingle(e => e.Field == "spec.tls");
+    }
+
     [Fact]
     public void Several_errors_are_reported_together_in_one_invalid_status_message()
     {

@@ -21,8 +21,8 @@ public static class CertificateBuilder
             SecretName = need.SecretName,
             CommonName = need.CommonName,
             DnsNames = [.. need.DnsNames],
-            Duration = GoHours(lifetimes.Leaf),
-            RenewBefore = GoHours(lifetimes.Leaf / 3),
+            Duration = GoDuration(lifetimes.Leaf),
+            RenewBefore = GoDuration(lifetimes.Leaf / 3),
             // Shards are also clients of their peers (peer-to-peer traffic), as the operator's own leaves allow.
             Usages = ["digital signature", "key encipherment", "server auth", "client auth"],
             PrivateKey = new CertManagerPrivateKey { Algorithm = "ECDSA", Size = 256, RotationPolicy = "Always" },
@@ -36,5 +36,8 @@ public static class CertificateBuilder
             ? [.. CertificateNeeds.All(input.Namespace, input.Name, input.Spec.Shards).Select(n => Build(input, n.Need, issuer, lifetimes))]
             : [];
 
-    private static string GoHours(TimeSpan span) => ((long)span.TotalHours).ToString(CultureInfo.InvariantCulture) + "h";
+    /// <summary>A Go duration: whole hours, or whole minutes for a span that is not (cert-manager's minimum is an hour anyway).</summary>
+    private static string GoDuration(TimeSpan span) => span.Ticks % TimeSpan.TicksPerHour == 0
+        ? ((long)span.TotalHours).ToString(CultureInfo.InvariantCulture) + "h"
+        : ((long)Math.Ceiling(span.TotalMinutes)).ToString(CultureInfo.InvariantCulture) + "m";
 }

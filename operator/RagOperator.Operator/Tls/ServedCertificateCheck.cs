@@ -57,6 +57,10 @@ public static class ServedCertificateCheck
         {
             return Fail($"tls.crt and tls.key of Secret {secretName} are not a PEM certificate and its private key: {e.Message}");
         }
+        catch (ArgumentException)
+        {
+            return Fail($"tls.key of Secret {secretName} is not the private key of the certificate in tls.crt; put the certificate's own key in tls.key");
+        }
 
         using (certificate)
         {
@@ -65,7 +69,9 @@ public static class ServedCertificateCheck
             var problems = new List<string>();
             if (now < notBefore) problems.Add($"the certificate in Secret {secretName} is not valid before {notBefore:u}");
             if (now >= notAfter) problems.Add($"the certificate in Secret {secretName} expired on {notAfter:u}; renew it");
-            if (!trust.Chains(certificate, now))
+            // Checked at now, and only while the certificate is valid: outside that the chain fails for the time alone,
+            // which the problem above already says.
+            if (now >= notBefore && now < notAfter && !trust.Chains(certificate, now))
                 problems.Add($"the certificate in Secret {secretName} does not chain to a CA in its ca.crt for server use (serverAuth); put the issuing CA in ca.crt");
             var names = CertificateIssuer.DnsNames(certificate);
             var unnamed = hosts.Where(host => !names.Any(name => Covers(name, host))).ToList();

@@ -54,6 +54,34 @@ public sealed class RenderTests : IDisposable
     }
 
     [Fact]
+    public void Every_sample_renders_shards_and_routers_that_serve_their_certificates_behind_network_policies()
+    {
+        var manifests = ManifestReader.Read(Samples().Select(f => (f.Name, File.ReadAllText(f.FullName))), "default");
+        var (objects, _) = RenderSamples();
+
+        foreach (var collection in manifests.Collections)
+        {
+            var name = collection.Metadata.Name!;
+            var mine = objects.Where(o => Label(o, "ragoperator.io/collection") == name || o["metadata"]?["name"]?.GetValue<string>()?.StartsWith(name + "-", StringComparison.Ordinal) == true).ToList();
+            foreach (var set in mine.Where(o => Kind(o) == "StatefulSet"))
+            {
+                var pod = set["spec"]!["template"]!["spec"]!;
+                var secret = pod["volumes"]!.AsArray().Single(v => v!["name"]!.GetValue<string>() == "tls")!["secret"]!["secretName"]!.GetValue<string>();
+                secret.Should().EndWith("-tls", $"{name}: each shard serves its own certificate Secret");
+                var env = pod["containers"]![0]!["env"]!.AsArray().ToDictionary(e => e!["name"]!.GetValue<string>(), e => e!["value"]?.GetValue<string>());
+                env.Should().Contain("QDRANT__SERVICE__ENABLE_TLS", "true").And.Contain("QDRANT__CLUSTER__P2P__ENABLE_TLS", "true");
+                env.Should().ContainKeys("QDRANT__TLS__CERT", "QDRANT__TLS__KEY", "QDRANT__TLS__CA_CERT");
+            }
+
+            var router = mine.Single(o => Kind(o) == "Deployment");
+            router["spec"]!["template"]!["spec"]!["volumes"]!.AsArray().Should().Contain(v => v!["name"]!.GetValue<string>() == "tls", name);
+            mine.Count(o => Kind(o) == "NetworkPolicy").Should().Be(2, $"{name}: one policy for the shards, one for the routers");
+            if (collection.Spec.Tls.Mode == Api.V1Alpha1.TlsMode.CertManager)
+                mine.Where(o => Kind(o) == "Certificate").Should().HaveCount(collection.Spec.Shards + 1, $"{name}: a cert-manager Certificate per shard and one for the routers");
+        }
+    }
+
+    [Fact]
     public void Gpu_requests_appear_exactly_when_the_node_pool_asks_for_them()
     {
         var manifests = ManifestReader.Read(Samples().Select(f => (f.Name, File.ReadAllText(f.FullName))), "default");
