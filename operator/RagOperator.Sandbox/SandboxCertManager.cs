@@ -102,17 +102,7 @@ public sealed class SandboxCertManager : IAsyncDisposable
     {
         await stop.CancelAsync();
         changes.Writer.TryComplete();
-        foreach (var task in new[] { informerLoop, worker })
-        {
-            try
-            {
-                await task;
-            }
-            catch (OperationCanceledException)
-            {
-                // Stopping.
-            }
-        }
+        await StoppedTasks.WaitAsync(informerLoop, worker);
 
         stop.Dispose();
     }

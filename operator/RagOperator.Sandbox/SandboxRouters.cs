@@ -94,17 +94,7 @@ public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
     {
         await stop.CancelAsync();
         changes.Writer.TryComplete();
-        foreach (var task in new[] { informerLoop, worker })
-        {
-            try
-            {
-                await task;
-            }
-            catch (OperationCanceledException)
-            {
-                // Stopping.
-            }
-        }
+        await StoppedTasks.WaitAsync(informerLoop, worker);
 
         foreach (var router in routers.Values) await router.DisposeAsync();
         routers.Clear();

@@ -115,7 +115,7 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
     {
         await stop.CancelAsync();
         changes.Writer.TryComplete();
-        await Task.WhenAll(Quietly(informerLoop), Quietly(podInformerLoop), Quietly(worker));
+        await StoppedTasks.WaitAsync(informerLoop, podInformerLoop, worker);
         foreach (var server in servers.Values.Append(shared).OfType<InProcessQdrantServer>().Distinct()) await server.DisposeAsync();
         servers.Clear();
         stop.Dispose();
@@ -248,17 +248,5 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task Quietly(Task task)
-    {
-        try
-        {
-            await task;
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
     }
 }
