@@ -88,6 +88,7 @@ public sealed class Sandbox : IAsyncDisposable
     public static async Task<Sandbox> StartAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SandboxOptions();
+        ReserveThreads();
         ApiRegistration.Register();
         var apiServer = await InProcessKubernetesApiServer.StartAsync(new InProcessApiServerOptions(), cancellationToken);
         foreach (var (_, yaml) in CrdGenerator.GenerateAll()) apiServer.RegisterCustomResourceDefinitions(yaml);
@@ -349,6 +350,20 @@ public sealed class Sandbox : IAsyncDisposable
         await ApiServer.DisposeAsync();
         if (options.SnapshotVolumeRoot is null && snapshotVolumeRoot is not null && Directory.Exists(snapshotVolumeRoot))
             Directory.Delete(snapshotVolumeRoot, recursive: true);
+    }
+
+    /// <summary>
+    /// The sandbox runs in one process what a cluster runs in many (API server, operator, every shard, every router),
+    /// all on one thread pool whose minimum is the core count. The in-process Qdrant blocks pool threads on its
+    /// collection lock while a large write or search holds it; with two cores that starved the routers and the
+    /// operator for seconds (a search timed out in 1 of 6 demo runs) while the pool added threads one by one. A higher
+    /// minimum gives each stand-in process the threads its own pool would have.
+    /// </summary>
+    private static void ReserveThreads()
+    {
+        const int minimum = 32;
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        if (workers < minimum) ThreadPool.SetMinThreads(minimum, Math.Max(completionPorts, minimum));
     }
 
     private static T Typed<T>(JsonObject manifest) => manifest.Deserialize<T>(KubernetesJson.Options)!;
