@@ -86,6 +86,22 @@ public sealed class TlsModesStepTests
     }
 
     [Fact]
+    public async Task While_cert_manager_moves_the_certificates_to_a_new_issuer_ca_shards_serving_either_are_trusted()
+    {
+        var next = CertificatePlanner.Authority("issuer next", null, Now, CertificateLifetimes.Default).State;
+        await new TlsStep().RunAsync(Context(CertManagerCollection()), CancellationToken.None);
+        var needs = Needs().ToList();
+        secrets[needs[0].SecretName] = Issued(needs[0].SecretName, needs[0], next.Current, next.TrustBundlePem);
+        foreach (var need in needs.Skip(1)) secrets[need.SecretName] = Issued(need.SecretName, need, issuer.Current, issuer.TrustBundlePem);
+        var context = Context(CertManagerCollection());
+
+        await new TlsStep().RunAsync(context, CancellationToken.None);
+
+        context.ShardTrust!.Roots.Select(r => r.Thumbprint).Should().BeEquivalentTo(
+            [next.Current.Load().Thumbprint, issuer.Current.Load().Thumbprint]);
+    }
+
+    [Fact]
     public async Task With_cert_manager_not_installed_the_collection_is_blocked_with_what_to_do()
     {
         certManagerInstalled = false;

@@ -83,7 +83,9 @@ public sealed class TlsStep : IReconcileStep
         var certificates = new List<CertificateStatus>();
         var pending = new List<string>();
         var notReady = new List<string>();
-        string? bundle = null;
+        // Every CA the Secrets name: while cert-manager moves the Certificates to a new issuer CA one by one, shards
+        // serving either are trusted.
+        var bundles = new List<string>();
         foreach (var (need, role) in Needs(context))
         {
             var desired = CertificateBuilder.Build(context.Input, need, issuer, context.Services.Settings.CertificateLifetimes);
@@ -127,7 +129,7 @@ public sealed class TlsStep : IReconcileStep
                 continue;
             }
 
-            bundle ??= served.TrustBundlePem;
+            if (!bundles.Contains(served.TrustBundlePem!, StringComparer.Ordinal)) bundles.Add(served.TrustBundlePem!);
             certificates.Add(new CertificateStatus
             {
                 Secret = need.SecretName,
@@ -140,7 +142,7 @@ public sealed class TlsStep : IReconcileStep
         if (pending.Count > 0)
         {
             // Pods mount these Secrets and wait for them, as they would in any cluster; look again soon.
-            context.ShardTrust = bundle is null ? null : TrustBundle.FromPem(bundle);
+            context.ShardTrust = bundles.Count == 0 ? null : TrustBundle.FromPem(string.Join("\n", bundles));
             context.Facts.Tls = new TlsStatus { Mode = nameof(TlsMode.CertManager), Certificates = certificates };
             context.Facts.ExtraConditions.Add(new Condition
             {
@@ -154,7 +156,7 @@ public sealed class TlsStep : IReconcileStep
         }
 
         var also = notReady.Count > 0 ? $"; cert-manager reports {string.Join("; ", notReady)}" : "";
-        return Serving(context, TlsMode.CertManager, bundle!, certificates,
+        return Serving(context, TlsMode.CertManager, string.Join("\n", bundles), certificates,
             $"shard and router traffic uses TLS with certificates cert-manager issued ({issuer.Kind} {issuer.Name}){also}");
     }
 
