@@ -168,27 +168,38 @@ public sealed class SemanticShardingTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Polls the Rebalancing condition while the migration runs: the refusal is stated there on every pass (an Event
-    /// could be lost with a killed operator's unsent batch, so the condition is what a user can rely on).
+    /// Watches the collection while the migration runs and looks at every stored state: the refusal is stated in the
+    /// Rebalancing condition on every pass (an Event could be lost with a killed operator's unsent batch, so the
+    /// condition is what a user can rely on). A watch sees each status write, which polling can miss when a whole
+    /// re-partition takes about a second; the Rebalancing reasons seen are logged for a failure.
     /// </summary>
-    private static async Task<bool> WatchForCancelRefusalAsync(MigrationScenario scenario, CancellationToken cancellationToken)
+    private async Task<bool> WatchForCancelRefusalAsync(MigrationScenario scenario, CancellationToken cancellationToken)
     {
+        var reasons = new List<string>();
+        string? resourceVersion = null;
         try
         {
+            // A watch the server ends is resumed from the last version seen, so no write falls between two watches.
             while (true)
             {
-                var collection = await scenario.GetAsync();
-                if (collection.Status?.Conditions?.Any(c => c.Type == "Rebalancing" && c.Reason == MigrationReasons.CancelRefused
-                        && c.Message.Contains("re-partition cannot be cancelled", StringComparison.Ordinal)) == true)
+                await foreach (var change in scenario.Sandbox.Client.WatchAsync<VectorCollection>(
+                                   scenario.Sandbox.Namespace, new WatchOptions { ResourceVersion = resourceVersion }, cancellationToken))
                 {
-                    return true;
+                    if (change.Object is not { } collection || collection.Metadata.Name != scenario.Name) continue;
+                    resourceVersion = collection.Metadata.ResourceVersion;
+                    var rebalancing = collection.Status?.Conditions?.FirstOrDefault(c => c.Type == "Rebalancing");
+                    if (rebalancing is null) continue;
+                    if (reasons.Count == 0 || reasons[^1] != rebalancing.Reason) reasons.Add(rebalancing.Reason);
+                    if (rebalancing.Reason == MigrationReasons.CancelRefused && rebalancing.Message.Contains("re-partition cannot be cancelled", StringComparison.Ordinal))
+                    {
+                        return true;
+                    }
                 }
-
-                await Task.Delay(25, cancellationToken);
             }
         }
         catch (OperationCanceledException)
         {
+            output.WriteLine($"Rebalancing reasons seen: {string.Join(" -> ", reasons)}");
             return false;
         }
     }
