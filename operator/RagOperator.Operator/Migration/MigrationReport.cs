@@ -48,10 +48,12 @@ internal static class Report
         Terminal(context, last);
     }
 
-    public static void Terminal(ReconcileContext context, MigrationStatus migration)
+    /// <param name="cancelRefusal">Why a cancel asked for during the migration was refused; said with the result.</param>
+    public static void Terminal(ReconcileContext context, MigrationStatus migration, string? cancelRefusal = null)
     {
         if (migration.Phase == ApiMigrationPhase.Done)
-            Set(context, false, MigrationReasons.Done, migration.Message ?? $"migration {migration.Id} is done");
+            Set(context, false, cancelRefusal is null ? MigrationReasons.Done : MigrationReasons.CancelRefused,
+                (migration.Message ?? $"migration {migration.Id} is done") + (cancelRefusal is null ? "" : $"; the cancel was refused: {cancelRefusal}"));
         else
             Set(context, false, MigrationReasons.RolledBack, migration.Message ?? $"migration {migration.Id} was rolled back");
     }

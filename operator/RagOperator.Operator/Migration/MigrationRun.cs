@@ -202,7 +202,7 @@ internal sealed partial class MigrationRun(ReconcileContext context, StreamMigra
             }
 
             await RecordAsync(decision, cancellationToken);
-            if (StreamMigrationStep.IsTerminal(migration.Phase)) return Finish();
+            if (StreamMigrationStep.IsTerminal(migration.Phase)) return await FinishAsync(cancellationToken);
 
             var wait = await ActAsync(decision, cancellationToken);
             if (migration.ConsecutiveFailures > 0)
@@ -485,9 +485,17 @@ internal sealed partial class MigrationRun(ReconcileContext context, StreamMigra
         return true;
     }
 
-    private StepResult Finish()
+    private async Task<StepResult> FinishAsync(CancellationToken cancellationToken)
     {
-        Report.Terminal(context, migration);
+        // A re-partition can run to its end within one reconcile, before any running state was written: the refused
+        // cancel is then said with the result, so it is never left unanswered.
+        Report.Terminal(context, migration, cancelRefusal);
+        if (cancelRefusal is not null && !memory.CancelRefusedReported)
+        {
+            memory.CancelRefusedReported = true;
+            await EventAsync(Event.Warning, "MigrationCancelRefused", cancelRefusal, cancellationToken);
+        }
+
         step.Metrics.Observe(Ns, Collection, migration.Phase, 0);
 
         // A spec change queued during the migration starts the next one right away.

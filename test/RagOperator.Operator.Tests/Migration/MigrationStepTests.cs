@@ -207,6 +207,31 @@ public sealed class MigrationStepTests
     }
 
     [Fact]
+    public async Task A_refused_cancel_is_said_with_the_result_when_the_migration_ends_in_the_same_reconcile()
+    {
+        await using var harness = await StepHarness.StartAsync(shards: 2);
+        await harness.LoadAsync(Ids);
+        harness.Routers.HoldAt = 2;
+        await harness.SetShardsAsync(3);
+        var step = Step();
+        await harness.RunUntilAsync(step, m => m.Phase == ApiMigrationPhase.CuttingOver);
+        await harness.AnnotateAsync(StreamMigrationStep.CancelAnnotation, StreamMigrationStep.CancelValue);
+        harness.Routers.HoldAt = null;
+
+        ReconcileContext? last = null;
+        for (var pass = 0; pass < 50 && (await harness.MigrationAsync())!.Phase != ApiMigrationPhase.Done; pass++)
+        {
+            (_, last) = await harness.ReconcileAsync(step);
+        }
+
+        (await harness.MigrationAsync())!.Phase.Should().Be(ApiMigrationPhase.Done);
+        var condition = Rebalancing(last!)!;
+        condition.Reason.Should().Be(MigrationReasons.CancelRefused, "the reconcile that finished the migration had refused the cancel too");
+        condition.Message.Should().Contain("done:").And.Contain("the cancel was refused").And.Contain("cut-over has begun");
+        harness.Events.All.Should().Contain(e => e.Reason == "MigrationCancelRefused");
+    }
+
+    [Fact]
     public async Task A_failing_shard_is_retried_with_growing_backoff_and_named_in_the_rebalancing_condition()
     {
         await using var harness = await StepHarness.StartAsync(shards: 2);
