@@ -312,11 +312,8 @@ public sealed class Sandbox : IAsyncDisposable
     /// </summary>
     public async Task<TrustBundle?> TrustAsync(string collection, string? @namespace = null, CancellationToken cancellationToken = default)
     {
-        var ns = @namespace ?? options.Namespace;
-        if (await Client.TryGetAsync<VectorCollection>(collection, ns, cancellationToken) is not { } found) return null;
-        if (CertificateSecrets.Trust(collection, found.Spec.Tls) is not { } name) return null;
-        var secret = await Client.TryGetAsync<Secret>(name, ns, cancellationToken);
-        return TlsSecretBuilder.Read(secret).TrustBundle is { } pem ? TrustBundle.FromPem(pem) : null;
+        var found = await Client.TryGetAsync<VectorCollection>(collection, @namespace ?? options.Namespace, cancellationToken);
+        return found is null ? null : await CollectionTrust.ReadAsync(Client, found, cancellationToken);
     }
 
     /// <summary>An HTTP client for the collection's routers that verifies them against the collection's CA (see <see cref="TrustAsync"/>).</summary>
@@ -356,7 +353,7 @@ public sealed class Sandbox : IAsyncDisposable
     /// The sandbox runs in one process what a cluster runs in many (API server, operator, every shard, every router),
     /// all on one thread pool whose minimum is the core count. The in-process Qdrant blocks pool threads on its
     /// collection lock while a large write or search holds it; with two cores that starved the routers and the
-    /// operator for seconds (a search timed out in 1 of 6 demo runs) while the pool added threads one by one. A higher
+    /// operator for seconds (a search timed out in 1 of 5 demo runs) while the pool added threads one by one. A higher
     /// minimum gives each stand-in process the threads its own pool would have.
     /// </summary>
     private static void ReserveThreads()
