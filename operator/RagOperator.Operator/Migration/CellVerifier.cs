@@ -75,16 +75,17 @@ public sealed class CellVerifier(
         var compared = targetVersions.Keys.Union(sourceVersions.Keys).Count();
         if (suspects.Count == 0) return new VerifyWindow(compared, [], end);
 
-        // Looks again at the suspects only: most scroll-time differences are writes that were in flight.
-        var targetNow = new Dictionary<PointId, long?>();
-        var sourceNow = new Dictionary<PointId, long?>();
+        // Looks again at the suspects only: most scroll-time differences are writes that were in flight. These reads are
+        // by id, so they also see a copy that has left the moving cells.
+        var targetNow = new Dictionary<PointId, Copy>();
+        var sourceNow = new Dictionary<PointId, Copy>();
         var persistent = await SecondLook.PersistentAsync(suspects, settle, SecondLook.LooksFor(passClean), time ?? TimeProvider.System, async (ids, ct) =>
         {
-            targetNow = await CellCopier.ReadVersionsAsync(target, collection, ids, ct);
-            sourceNow = await CellCopier.ReadVersionsAsync(source, collection, ids, ct);
-            return [.. ids.Where(id => Differs(sourceNow, targetNow, id))];
+            targetNow = await ReadCopiesAsync(target, ids, ct);
+            sourceNow = await ReadCopiesAsync(source, ids, ct);
+            return [.. ids.Where(id => Classify(id, sourceNow, targetNow) is not null)];
         }, cancellationToken);
-        var repairs = persistent.Select(id => Classify(id, sourceNow, targetNow)).ToList();
+        var repairs = persistent.Select(id => Classify(id, sourceNow, targetNow)).OfType<Repair>().ToList();
         await RepairAsync(repairs, cancellationToken);
         return new VerifyWindow(compared, repairs, end);
     }
@@ -153,13 +154,41 @@ public sealed class CellVerifier(
         return inSource != inTarget || s != t;
     }
 
-    private static Repair Classify(PointId id, Dictionary<PointId, long?> onSource, Dictionary<PointId, long?> onTarget)
+    /// <summary>A shard's copy of a point: its write version, and whether its cell is one this move checks.</summary>
+    private readonly record struct Copy(long? Version, bool InCells);
+
+    private async Task<Dictionary<PointId, Copy>> ReadCopiesAsync(IQdrantClient shard, IReadOnlyList<PointId> ids, CancellationToken cancellationToken)
+    {
+        var page = await shard.ScrollAsync(collection, new ScrollRequest
+        {
+            Filter = Qdrant.Filters.Filter.All(Qdrant.Filters.Conditions.HasId(ids)),
+            Limit = (ulong)ids.Count,
+            WithPayload = PayloadSelector.Fields(PayloadFields.Version, PayloadFields.Cell),
+            WithVector = false,
+        }, cancellationToken);
+        return page.Points.ToDictionary(p => p.Id, p => new Copy(MigrationFilters.VersionOf(p.Payload), InCells(p.Payload)));
+    }
+
+    /// <summary>
+    /// What to repair for a point, null when nothing. The moving cells are compared, but a point of a semantic table
+    /// follows its vector, so a newer copy may sit outside them (an update moved it to another cell, and the write did not
+    /// reach every shard, so it was not acknowledged). The newest copy wins: an older copy inside the cells on the target
+    /// is deleted there, and one on the source is left to the clean-up, which deletes the moved cells from the source.
+    /// </summary>
+    private static Repair? Classify(PointId id, Dictionary<PointId, Copy> onSource, Dictionary<PointId, Copy> onTarget)
     {
         var inSource = onSource.TryGetValue(id, out var s);
         var inTarget = onTarget.TryGetValue(id, out var t);
-        var kind = !inSource ? RepairKind.DeletedFromTarget
-            : !inTarget || CellCopier.IsNewer(s, t) ? RepairKind.CopiedToTarget
-            : RepairKind.CopiedToSource;
-        return new Repair(id, kind, inSource ? s : null, inTarget ? t : null);
+        var sourceHere = inSource && s.InCells;
+        var targetHere = inTarget && t.InCells;
+        RepairKind? kind = (sourceHere, targetHere) switch
+        {
+            (false, false) => null,
+            (true, true) when s.Version == t.Version => null,
+            (true, true) => CellCopier.IsNewer(s.Version, t.Version) ? RepairKind.CopiedToTarget : RepairKind.CopiedToSource,
+            (true, false) => !inTarget || CellCopier.IsNewer(s.Version, t.Version) ? RepairKind.CopiedToTarget : null,
+            (false, true) => !inSource || CellCopier.IsNewer(s.Version, t.Version) ? RepairKind.DeletedFromTarget : RepairKind.CopiedToSource,
+        };
+        return kind is { } repair ? new Repair(id, repair, inSource ? s.Version : null, inTarget ? t.Version : null) : null;
     }
 }

@@ -257,4 +257,44 @@ public sealed class CellVerifierTests : IAsyncLifetime
         (await PassAsync(Verifier())).Should().BeEmpty();
         (await shards.ReadAsync(1)).Keys.Should().Contain(9UL);
     }
+
+    // A semantic point follows its vector: an update can move it to a cell outside the move. When that write reached
+    // only some shards (it was not acknowledged), the other side keeps an older copy inside the moving cells.
+    [Fact]
+    public async Task A_source_copy_overtaken_by_a_newer_copy_outside_the_moving_cells_is_not_a_difference()
+    {
+        await shards.WriteAsync(0, QdrantShards.Point(1, 1, 10, seq: 1));
+        await shards.WriteAsync(1, QdrantShards.Point(1, 7, 20, seq: 2));
+
+        (await PassAsync(Verifier())).Should().BeEmpty("the source's copy is older, and the moved cells leave the source at clean-up");
+        (await shards.ReadAsync(1))[1].Should().Be((20L, 2L, 7), "the newer copy stays where its vector put it");
+    }
+
+    [Fact]
+    public async Task A_target_copy_overtaken_by_a_newer_copy_outside_the_moving_cells_is_deleted_from_the_target()
+    {
+        await shards.WriteAsync(0, QdrantShards.Point(2, 7, 20, seq: 2));
+        await shards.WriteAsync(1, QdrantShards.Point(2, 1, 10, seq: 1));
+
+        var repairs = await PassAsync(Verifier());
+
+        repairs.Select(r => (r.Id.Number, r.Kind)).Should().Equal((2UL, RepairKind.DeletedFromTarget));
+        (await shards.ReadAsync(1)).Should().NotContainKey(2UL, "after the cut-over it would be a second copy of the point");
+        (await shards.ReadAsync(0))[2].Should().Be((20L, 2L, 7));
+        (await PassAsync(Verifier())).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_newer_copy_inside_the_moving_cells_replaces_an_older_one_outside_them_on_either_side()
+    {
+        await shards.WriteAsync(0, QdrantShards.Point(3, 1, 20, seq: 3), QdrantShards.Point(4, 7, 10, seq: 4));
+        await shards.WriteAsync(1, QdrantShards.Point(3, 7, 10, seq: 30), QdrantShards.Point(4, 2, 20, seq: 40));
+
+        var repairs = await PassAsync(Verifier());
+
+        repairs.Select(r => (r.Id.Number, r.Kind)).Should().BeEquivalentTo(new[] { (3UL, RepairKind.CopiedToTarget), (4UL, RepairKind.CopiedToSource) });
+        (await shards.ReadAsync(1))[3].Should().Be((20L, 3L, 1));
+        (await shards.ReadAsync(0))[4].Should().Be((20L, 40L, 2));
+        (await PassAsync(Verifier())).Should().BeEmpty();
+    }
 }
