@@ -69,6 +69,34 @@ public sealed class InProcessQdrantCollections : IDisposable
 
     internal bool TryAdd(InProcessCollection collection) => _collections.TryAdd(collection.Name, collection);
 
+    /// <summary>Creates a collection (REST and gRPC alike) and registers its shards with the cluster.</summary>
+    internal void Create(
+        string name, CollectionParamsSettings parameters, HnswSettings? hnsw, OptimizerSettings? optimizers, string? quantizationJson,
+        InProcessQdrantCluster cluster)
+    {
+        var collection = new InProcessCollection(name, parameters);
+        collection.Configure(hnsw: hnsw, optimizers: optimizers, quantizationJson: quantizationJson, setQuantization: true);
+        if (!TryAdd(collection))
+        {
+            collection.Dispose();
+            throw QdrantHttpError.AlreadyExists($"Collection `{name}` already exists!");
+        }
+
+        cluster.OnCollectionCreated(name, parameters.ShardNumber, parameters.ReplicationFactor);
+    }
+
+    /// <summary>Deletes a collection and its shards in the cluster; false when there was none.</summary>
+    internal bool Delete(string name, InProcessQdrantCluster cluster)
+    {
+        var removed = TryRemove(name);
+        if (removed)
+        {
+            cluster.OnCollectionDeleted(name);
+        }
+
+        return removed;
+    }
+
     /// <summary>Puts a restored collection in place of any collection of the same name.</summary>
     internal void Replace(InProcessCollection collection) => _collections[collection.Name] = collection;
 

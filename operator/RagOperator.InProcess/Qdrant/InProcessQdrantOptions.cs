@@ -18,6 +18,9 @@ public sealed class InProcessQdrantOptions
     /// <summary>Port on 127.0.0.1; 0 picks a free one.</summary>
     public int Port { get; init; }
 
+    /// <summary>Port of the gRPC face (HTTP/2 only, as Qdrant's 6334) on 127.0.0.1; 0 picks a free one.</summary>
+    public int GrpcPort { get; init; }
+
     /// <summary>
     /// When set, the server speaks HTTPS with this certificate (and its private key), as a shard with
     /// <c>service.enable_tls</c> does; the base URI is then https.
@@ -28,5 +31,5 @@ public sealed class InProcessQdrantOptions
     public long MaxRequestBodyBytes { get; init; } = 32L * 1024 * 1024;
 
     public override string ToString() =>
-        $"InProcessQdrantOptions {{ Port = {Port}, Seed = {Seed}, ApiKey = {(ApiKey is null ? "none" : "***")}, Tls = {Certificate is not null} }}";
+        $"InProcessQdrantOptions {{ Port = {Port}, GrpcPort = {GrpcPort}, Seed = {Seed}, ApiKey = {(ApiKey is null ? "none" : "***")}, Tls = {Certificate is not null} }}";
 }

@@ -3,15 +3,20 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using RagOperator.InProcess.Qdrant.Grpc;
 using RagOperator.InProcess.Qdrant.Handlers;
 using RagOperator.InProcess.Qdrant.Storage;
 
 namespace RagOperator.InProcess.Qdrant;
 
 /// <summary>
-/// A Qdrant-compatible REST server in the test process (Kestrel on 127.0.0.1), standing in for one Qdrant shard.
-/// It follows Qdrant 1.19's REST API (<c>shared/reference/qdrant-openapi-1.19.0.json</c>) for the endpoints the
+/// A Qdrant-compatible server in the test process (Kestrel on 127.0.0.1), standing in for one Qdrant shard. It has
+/// Qdrant's two faces over one storage: REST on <see cref="BaseUri"/> and gRPC (HTTP/2) on <see cref="GrpcUri"/>,
+/// whose services and their limits are described on <see cref="PointsGrpcService"/>, <see cref="CollectionsGrpcService"/>
+/// and <see cref="HealthGrpcService"/>; faults, API keys and the cluster's replica gate apply to both alike
+/// (<see cref="QdrantGrpcGate"/>). The REST face follows Qdrant 1.19's REST API (<c>shared/reference/qdrant-openapi-1.19.0.json</c>) for the endpoints the
 /// project uses — paths, JSON shapes, status codes and error wording:
 /// <list type="bullet">
 /// <item><c>GET /</c>, <c>/healthz</c>, <c>/livez</c>, <c>/readyz</c> (open even with an API key, like Qdrant's whitelist).</item>
@@ -73,11 +78,12 @@ public sealed class InProcessQdrantServer : IAsyncDisposable
     private readonly HttpClient _downloads;
 
     private InProcessQdrantServer(
-        WebApplication app, Uri baseUri, QdrantFaults faults, InProcessQdrantCollections collections, InProcessQdrantCluster cluster,
-        HttpClient downloads)
+        WebApplication app, Uri baseUri, Uri grpcUri, QdrantFaults faults, InProcessQdrantCollections collections,
+        InProcessQdrantCluster cluster, HttpClient downloads)
     {
         _app = app;
         BaseUri = baseUri;
+        GrpcUri = grpcUri;
         Faults = faults;
         Collections = collections;
         Cluster = cluster;
@@ -86,6 +92,9 @@ public sealed class InProcessQdrantServer : IAsyncDisposable
 
     /// <summary>Base URI ending in '/', e.g. <c>http://127.0.0.1:40123/</c>.</summary>
     public Uri BaseUri { get; }
+
+    /// <summary>Base URI of the gRPC face, e.g. <c>http://127.0.0.1:40124/</c> (https when TLS is on).</summary>
+    public Uri GrpcUri { get; }
 
     public QdrantFaults Faults { get; }
 
@@ -120,15 +129,40 @@ public sealed class InProcessQdrantServer : IAsyncDisposable
             {
                 if (options.Certificate is { } certificate) listen.UseHttps(certificate);
             });
+            kestrel.Listen(IPAddress.Loopback, options.GrpcPort, listen =>
+            {
+                // Plain-text gRPC is HTTP/2 with prior knowledge, so this port speaks nothing else.
+                listen.Protocols = HttpProtocols.Http2;
+                if (options.Certificate is { } certificate) listen.UseHttps(certificate);
+            });
+        });
+        builder.Services.AddSingleton(options).AddSingleton(faults).AddSingleton(collections).AddSingleton(cluster);
+        builder.Services.AddSingleton<QdrantGrpcGate>();
+        builder.Services.AddSingleton<PointsGrpcService>().AddSingleton<CollectionsGrpcService>().AddSingleton<HealthGrpcService>();
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<QdrantGrpcGate>();
+            grpc.MaxReceiveMessageSize = (int)Math.Min(options.MaxRequestBodyBytes, int.MaxValue);
+            grpc.MaxSendMessageSize = null;
         });
         var app = builder.Build();
-        app.Run(api.HandleAsync);
+        var grpcPort = 0;
+
+        // One pipeline, two faces: requests on the gRPC port go to the gRPC endpoints, all others to the REST handler.
+        app.Use((context, next) => context.Connection.LocalPort == grpcPort ? next(context) : api.HandleAsync(context));
+        app.MapGrpcService<PointsGrpcService>();
+        app.MapGrpcService<CollectionsGrpcService>();
+        app.MapGrpcService<HealthGrpcService>();
         await app.StartAsync(cancellationToken);
 
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var baseUri = new Uri(address.TrimEnd('/') + "/");
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(address => new Uri(address.TrimEnd('/') + "/"))
+            .ToList();
+        var baseUri = addresses[0];
+        var grpcUri = addresses[1];
+        grpcPort = grpcUri.Port;
         cluster.SetLocalUri(baseUri);
-        return new InProcessQdrantServer(app, baseUri, faults, collections, cluster, downloads);
+        return new InProcessQdrantServer(app, baseUri, grpcUri, faults, collections, cluster, downloads);
     }
 
     public async ValueTask DisposeAsync()

@@ -7,7 +7,7 @@ namespace RagOperator.InProcess.Qdrant.Handlers;
 /// <summary>Collection endpoints: list, create, get, update (PATCH), delete, payload indexes.</summary>
 internal sealed partial class QdrantApi
 {
-    private const ulong MaxDimension = 65536;
+    internal const ulong MaxDimension = 65536;
 
     private static readonly string[] PayloadTypes = ["keyword", "integer", "float", "geo", "text", "bool", "datetime", "uuid"];
 
@@ -93,16 +93,7 @@ internal sealed partial class QdrantApi
             ? ValidateQuantization(quantizationElement, "quantization_config", allowDisabled: false)
             : null;
 
-        var collection = new InProcessCollection(name, parameters);
-        collection.Configure(hnsw: hnsw, optimizers: optimizers, quantizationJson: quantization, setQuantization: true);
-        if (!collections.TryAdd(collection))
-        {
-            collection.Dispose();
-            throw QdrantHttpError.AlreadyExists($"Collection `{name}` already exists!");
-        }
-
-        _cluster.OnCollectionCreated(name, parameters.ShardNumber, parameters.ReplicationFactor);
-
+        collections.Create(name, parameters, hnsw, optimizers, quantization, _cluster);
         await QdrantResponses.WriteResultAsync(context, Seconds(started), writer => writer.WriteBooleanValue(true));
     }
 
@@ -185,11 +176,7 @@ internal sealed partial class QdrantApi
 
     private async Task DeleteCollectionAsync(HttpContext context, string name, long started)
     {
-        var removed = collections.TryRemove(name);
-        if (removed)
-        {
-            _cluster.OnCollectionDeleted(name);
-        }
+        var removed = collections.Delete(name, _cluster);
         await QdrantResponses.WriteResultAsync(context, Seconds(started), writer => writer.WriteBooleanValue(removed));
     }
 

@@ -54,7 +54,7 @@ internal sealed partial class QdrantApi
                 throw QdrantHttpError.Validation($"points[{index}].vector.vector", "dense vector must not be empty");
             }
 
-            result.Add((id, PrepareVector(collection, vector), ReadPayload(point, "payload")));
+            result.Add((id, collection.PrepareVector(vector), ReadPayload(point, "payload")));
             index++;
         }
 
@@ -80,18 +80,7 @@ internal sealed partial class QdrantApi
             throw QdrantHttpError.Validation("batch", "number of ids, vectors and payloads must be equal");
         }
 
-        return ids.Select((id, i) => (id, PrepareVector(collection, vectorList[i]), payloads?[i] ?? PayloadObject.Empty)).ToList();
-    }
-
-    private static float[] PrepareVector(InProcessCollection collection, float[] vector)
-    {
-        if (vector.Length != collection.Dimension)
-        {
-            throw QdrantHttpError.DimensionMismatch(collection.Dimension, vector.Length);
-        }
-
-        collection.Preprocess(vector);
-        return vector;
+        return ids.Select((id, i) => (id, collection.PrepareVector(vectorList[i]), payloads?[i] ?? PayloadObject.Empty)).ToList();
     }
 
     private static PayloadObject ReadPayload(JsonElement parent, string property) =>

@@ -97,7 +97,7 @@ internal sealed partial class QdrantApi
         var limit = RequestJson.OptionalUnsigned(body, "limit", "internal", 1) ?? 10;
         var offset = RequestJson.OptionalUnsigned(body, "offset", "internal") ?? 0;
         return new SearchPlan(
-            PrepareQuery(collection, vector),
+            collection.PrepareVector(vector),
             ClampToInt(limit),
             ClampToInt(offset),
             FilterCompiler.CompileOptional(body, "filter", "filter"),
@@ -164,7 +164,7 @@ internal sealed partial class QdrantApi
         var limit = RequestJson.OptionalUnsigned(body, "limit", string.Empty, 1) ?? 10;
         var offset = RequestJson.OptionalUnsigned(body, "offset", string.Empty) ?? 0;
         return new SearchPlan(
-            PrepareQuery(collection, vector),
+            collection.PrepareVector(vector),
             ClampToInt(limit),
             ClampToInt(offset),
             FilterCompiler.CompileOptional(body, "filter", "filter"),
@@ -179,17 +179,6 @@ internal sealed partial class QdrantApi
         {
             throw QdrantHttpError.BadInput($"Not existing vector name error: {name}");
         }
-    }
-
-    private static float[] PrepareQuery(InProcessCollection collection, float[] vector)
-    {
-        if (vector.Length != collection.Dimension)
-        {
-            throw QdrantHttpError.DimensionMismatch(collection.Dimension, vector.Length);
-        }
-
-        collection.Preprocess(vector);
-        return vector;
     }
 
     private static int ClampToInt(ulong value) => (int)Math.Min(value, int.MaxValue / 2);

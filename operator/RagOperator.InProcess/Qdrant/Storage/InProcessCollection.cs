@@ -55,6 +55,21 @@ internal sealed class InProcessCollection : IDisposable
 
     public void Dispose() => _lock.Dispose();
 
+    /// <summary>
+    /// Checks a request's vector against the collection's dimension (Qdrant's dimension error otherwise) and brings
+    /// it into stored form. The array is changed in place and returned.
+    /// </summary>
+    public float[] PrepareVector(float[] vector)
+    {
+        if (vector.Length != Dimension)
+        {
+            throw QdrantHttpError.DimensionMismatch(Dimension, vector.Length);
+        }
+
+        Preprocess(vector);
+        return vector;
+    }
+
     /// <summary>Brings a query or stored vector into the form the distance compares (cosine normalises).</summary>
     public void Preprocess(float[] vector)
     {

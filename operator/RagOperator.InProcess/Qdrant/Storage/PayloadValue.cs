@@ -105,6 +105,9 @@ internal sealed class PayloadObject : PayloadValue
 
     public IEnumerable<KeyValuePair<string, PayloadValue>> Entries => _entries;
 
+    /// <summary>From entries with distinct keys (a protobuf map), in the order given.</summary>
+    public static PayloadObject FromEntries(IEnumerable<KeyValuePair<string, PayloadValue>> entries) => new(entries.ToList());
+
     public static PayloadObject FromElement(JsonElement element)
     {
         // Duplicate keys: the last one wins, at the first one's position (as serde_json's map does).

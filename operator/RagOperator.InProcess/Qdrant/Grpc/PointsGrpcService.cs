@@ -1,0 +1,357 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Qdrant.Client.Grpc;
+using RagOperator.InProcess.Qdrant.Filtering;
+using RagOperator.InProcess.Qdrant.Storage;
+using static RagOperator.InProcess.Qdrant.Grpc.GrpcTranslation;
+using QueryVariant = Qdrant.Client.Grpc.Query.VariantOneofCase;
+
+namespace RagOperator.InProcess.Qdrant.Grpc;
+
+/// <summary>
+/// <c>qdrant.Points</c> over the same storage as the REST face: upsert (with <c>update_filter</c> and
+/// <c>update_mode</c>), delete by ids or filter, get, set and overwrite payload, search and search batch, query and
+/// query batch in their nearest-vector form, scroll, count, and payload indexes. Every other method of the service
+/// answers <c>Unimplemented</c>. Like the REST face, writes are applied before the reply whatever <c>wait</c> says.
+/// </summary>
+[BindServiceMethod(typeof(PointsGrpcService), nameof(BindService))]
+internal class PointsGrpcService(InProcessQdrantCollections collections)
+{
+    private const string Service = "qdrant.Points";
+
+    /// <summary>
+    /// Grpc.AspNetCore calls this with no instance to learn the methods, then calls the public method named like each
+    /// RPC on the instance it resolves from the container.
+    /// </summary>
+    public static void BindService(ServiceBinderBase binder, PointsGrpcService? service)
+    {
+        binder.AddMethod(QdrantGrpcMethods.Unary<UpsertPoints, PointsOperationResponse>(Service, "Upsert"), service is null ? null : service.Upsert);
+        binder.AddMethod(QdrantGrpcMethods.Unary<DeletePoints, PointsOperationResponse>(Service, "Delete"), service is null ? null : service.Delete);
+        binder.AddMethod(QdrantGrpcMethods.Unary<GetPoints, GetResponse>(Service, "Get"), service is null ? null : service.Get);
+        binder.AddMethod(QdrantGrpcMethods.Unary<SetPayloadPoints, PointsOperationResponse>(Service, "SetPayload"), service is null ? null : service.SetPayload);
+        binder.AddMethod(QdrantGrpcMethods.Unary<SetPayloadPoints, PointsOperationResponse>(Service, "OverwritePayload"), service is null ? null : service.OverwritePayload);
+        binder.AddMethod(QdrantGrpcMethods.Unary<CreateFieldIndexCollection, PointsOperationResponse>(Service, "CreateFieldIndex"), service is null ? null : service.CreateFieldIndex);
+        binder.AddMethod(QdrantGrpcMethods.Unary<DeleteFieldIndexCollection, PointsOperationResponse>(Service, "DeleteFieldIndex"), service is null ? null : service.DeleteFieldIndex);
+        binder.AddMethod(QdrantGrpcMethods.Unary<SearchPoints, SearchResponse>(Service, "Search"), service is null ? null : service.Search);
+        binder.AddMethod(QdrantGrpcMethods.Unary<SearchBatchPoints, SearchBatchResponse>(Service, "SearchBatch"), service is null ? null : service.SearchBatch);
+        binder.AddMethod(QdrantGrpcMethods.Unary<QueryPoints, QueryResponse>(Service, "Query"), service is null ? null : service.Query);
+        binder.AddMethod(QdrantGrpcMethods.Unary<QueryBatchPoints, QueryBatchResponse>(Service, "QueryBatch"), service is null ? null : service.QueryBatch);
+        binder.AddMethod(QdrantGrpcMethods.Unary<ScrollPoints, ScrollResponse>(Service, "Scroll"), service is null ? null : service.Scroll);
+        binder.AddMethod(QdrantGrpcMethods.Unary<CountPoints, CountResponse>(Service, "Count"), service is null ? null : service.Count);
+    }
+
+    public virtual Task<PointsOperationResponse> Upsert(UpsertPoints request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var collection = Collection(request.CollectionName);
+        if (request.ShardKeySelector is not null)
+        {
+            throw QdrantHttpError.Unsupported("Custom shard keys");
+        }
+
+        var points = request.Points
+            .Select(point => (ToKey(point.Id ?? throw QdrantHttpError.BadInput("Malformed PointStruct: no id")),
+                collection.PrepareVector(DenseVector(point.Vectors)), ToPayload(point.Payload)))
+            .ToList();
+        var mode = request.HasUpdateMode
+            ? request.UpdateMode switch
+            {
+                UpdateMode.InsertOnly => UpsertMode.InsertOnly,
+                UpdateMode.UpdateOnly => UpsertMode.UpdateOnly,
+                _ => UpsertMode.Upsert,
+            }
+            : UpsertMode.Upsert;
+        var operation = collection.Upsert(points, ToFilter(request.UpdateFilter, "update_filter"), mode);
+        return Updated(operation, request.Wait, started);
+    }
+
+    public virtual Task<PointsOperationResponse> Delete(DeletePoints request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var collection = Collection(request.CollectionName);
+        var operation = request.Points?.PointsSelectorOneOfCase switch
+        {
+            PointsSelector.PointsSelectorOneOfOneofCase.Points => collection.Delete(ToKeys(request.Points.Points.Ids)),
+            PointsSelector.PointsSelectorOneOfOneofCase.Filter => collection.DeleteWhere(ToFilter(request.Points.Filter, "filter")!),
+            _ => throw QdrantHttpError.BadInput("Malformed PointsSelector: neither points nor filter is set"),
+        };
+        return Updated(operation, request.Wait, started);
+    }
+
+    public virtual Task<GetResponse> Get(GetPoints request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var collection = Collection(request.CollectionName);
+        var payload = ToSelection(request.WithPayload, defaultValue: false);
+        var response = new GetResponse();
+        response.Result.AddRange(collection.Retrieve(ToKeys(request.Ids), ToWithVector(request.WithVectors)).Select(point => Retrieved(point, payload)));
+        response.Time = Seconds(started);
+        return Task.FromResult(response);
+    }
+
+    public virtual Task<PointsOperationResponse> SetPayload(SetPayloadPoints request, ServerCallContext context) =>
+        WritePayload(request, overwrite: false);
+
+    public virtual Task<PointsOperationResponse> OverwritePayload(SetPayloadPoints request, ServerCallContext context) =>
+        WritePayload(request, overwrite: true);
+
+    private Task<PointsOperationResponse> WritePayload(SetPayloadPoints request, bool overwrite)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var collection = Collection(request.CollectionName);
+        if (request.HasKey)
+        {
+            throw QdrantHttpError.Unsupported("Setting a payload under `key`");
+        }
+
+        var selector = request.PointsSelector;
+        IReadOnlyCollection<PointKey>? ids = selector?.PointsSelectorOneOfCase == PointsSelector.PointsSelectorOneOfOneofCase.Points
+            ? ToKeys(selector.Points.Ids).ToHashSet()
+            : null;
+        var filter = selector?.PointsSelectorOneOfCase == PointsSelector.PointsSelectorOneOfOneofCase.Filter
+            ? ToFilter(selector.Filter, "filter")
+            : null;
+        if (ids is null && filter is null)
+        {
+            throw QdrantHttpError.BadInput("Either list of point ids or filter must be provided");
+        }
+
+        var operation = collection.SetPayload(ids, filter, ToPayload(request.Payload), overwrite);
+        return Updated(operation, request.Wait, started);
+    }
+
+    public virtual Task<PointsOperationResponse> CreateFieldIndex(CreateFieldIndexCollection request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var collection = Collection(request.CollectionName);
+        if (!request.HasFieldType)
+        {
+            throw QdrantHttpError.BadInput("Can't auto-detect field type, please specify `field_schema` in the request");
+        }
+
+        var dataType = request.FieldType switch
+        {
+            FieldType.Keyword => "keyword",
+            FieldType.Integer => "integer",
+            FieldType.Float => "float",
+            FieldType.Geo => "geo",
+            FieldType.Text => "text",
+            FieldType.Bool => "bool",
+            FieldType.Datetime => "datetime",
+            FieldType.Uuid => "uuid",
+            var other => throw QdrantHttpError.BadInput($"Unknown field type {other}"),
+        };
+
+        // Index parameters are not kept in this form; the REST face echoes them, this one does not.
+        var operation = collection.SetPayloadIndex(request.FieldName, new PayloadIndexSettings(dataType, ParamsJson: null));
+        return Updated(operation, request.Wait, started);
+    }
+
+    public virtual Task<PointsOperationResponse> DeleteFieldIndex(DeleteFieldIndexCollection request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var operation = Collection(request.CollectionName).SetPayloadIndex(request.FieldName, null);
+        return Updated(operation, request.Wait, started);
+    }
+
+    public virtual Task<SearchResponse> Search(SearchPoints request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var collection = Collection(request.CollectionName);
+        var plan = SearchPlan(collection, request);
+        var response = new SearchResponse();
+        response.Result.AddRange(Scored(collection, plan));
+        response.Time = Seconds(started);
+        return Task.FromResult(response);
+    }
+
+    public virtual Task<SearchBatchResponse> SearchBatch(SearchBatchPoints request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var collection = Collection(request.CollectionName);
+
+        // Every search is read first, so one bad search fails the batch before any runs (as over REST).
+        var plans = request.SearchPoints.Select(search => SearchPlan(collection, search)).ToList();
+        var response = new SearchBatchResponse();
+        response.Result.AddRange(plans.Select(plan => Batch(collection, plan)));
+        response.Time = Seconds(started);
+        return Task.FromResult(response);
+    }
+
+    public virtual Task<QueryResponse> Query(QueryPoints request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var collection = Collection(request.CollectionName);
+        var plan = QueryPlan(collection, request);
+        var response = new QueryResponse();
+        response.Result.AddRange(Scored(collection, plan));
+        response.Time = Seconds(started);
+        return Task.FromResult(response);
+    }
+
+    public virtual Task<QueryBatchResponse> QueryBatch(QueryBatchPoints request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var collection = Collection(request.CollectionName);
+        var plans = request.QueryPoints.Select(query => QueryPlan(collection, query)).ToList();
+        var response = new QueryBatchResponse();
+        response.Result.AddRange(plans.Select(plan => Batch(collection, plan)));
+        response.Time = Seconds(started);
+        return Task.FromResult(response);
+    }
+
+    public virtual Task<ScrollResponse> Scroll(ScrollPoints request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var collection = Collection(request.CollectionName);
+        if (request.OrderBy is not null)
+        {
+            throw QdrantHttpError.Unsupported("Scrolling with order_by");
+        }
+
+        var limit = request.HasLimit ? request.Limit : 10;
+        if (limit == 0)
+        {
+            throw QdrantHttpError.BadInput("Validation error: limit: value 0 invalid, must be 1 or more");
+        }
+
+        PointKey? offset = request.Offset is null ? null : ToKey(request.Offset);
+        var (points, next) = collection.Scroll(
+            offset, (int)Math.Min(limit, int.MaxValue - 1), ToFilter(request.Filter, "filter"), ToWithVector(request.WithVectors));
+        var payload = ToSelection(request.WithPayload, defaultValue: true);
+        var response = new ScrollResponse();
+        response.Result.AddRange(points.Select(point => Retrieved(point, payload)));
+        if (next is { } nextKey)
+        {
+            response.NextPageOffset = ToPointId(nextKey);
+        }
+
+        response.Time = Seconds(started);
+        return Task.FromResult(response);
+    }
+
+    public virtual Task<CountResponse> Count(CountPoints request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var count = Collection(request.CollectionName).CountWhere(ToFilter(request.Filter, "filter"));
+        return Task.FromResult(new CountResponse { Result = new CountResult { Count = (ulong)count }, Time = Seconds(started) });
+    }
+
+    // ---- searches ----
+
+    private sealed record Plan(float[] Vector, int Limit, int Offset, FilterNode? Filter, float? Threshold, PayloadSelection Payload, bool WithVector);
+
+    private static Plan SearchPlan(InProcessCollection collection, SearchPoints search)
+    {
+        CheckVectorName(search.HasVectorName ? search.VectorName : null);
+        if (search.SparseIndices is not null)
+        {
+            throw QdrantHttpError.Unsupported("Sparse query vectors");
+        }
+
+        if (search.Limit == 0)
+        {
+            throw QdrantHttpError.BadInput("Validation error: limit: value 0 invalid, must be 1 or more");
+        }
+
+        return new Plan(
+            collection.PrepareVector(search.Vector.ToArray()),
+            Clamp(search.Limit),
+            Clamp(search.HasOffset ? search.Offset : 0),
+            ToFilter(search.Filter, "filter"),
+            search.HasScoreThreshold ? search.ScoreThreshold : null,
+            ToSelection(search.WithPayload, defaultValue: false),
+            ToWithVector(search.WithVectors));
+    }
+
+    private static Plan QueryPlan(InProcessCollection collection, QueryPoints query)
+    {
+        if (query.Prefetch.Count > 0)
+        {
+            throw QdrantHttpError.Unsupported("`prefetch` in a query");
+        }
+
+        if (query.LookupFrom is not null || query.ShardKeySelector is not null)
+        {
+            throw QdrantHttpError.Unsupported(query.LookupFrom is not null ? "`lookup_from` in a query" : "`shard_key` in a query");
+        }
+
+        CheckVectorName(query.HasUsing ? query.Using : null);
+        var vector = query.Query?.VariantCase switch
+        {
+            QueryVariant.Nearest => NearestVector(query.Query.Nearest),
+            null or QueryVariant.None => throw QdrantHttpError.Unsupported("A query without `query` (ordering by id)"),
+            QueryVariant.NearestWithMmr => throw QdrantHttpError.Unsupported("MMR re-ranking"),
+            var kind => throw QdrantHttpError.Unsupported($"The `{kind}` query"),
+        };
+        if (query.HasLimit && query.Limit == 0)
+        {
+            throw QdrantHttpError.BadInput("Validation error: limit: value 0 invalid, must be 1 or more");
+        }
+
+        return new Plan(
+            collection.PrepareVector(vector),
+            Clamp(query.HasLimit ? query.Limit : 10),
+            Clamp(query.HasOffset ? query.Offset : 0),
+            ToFilter(query.Filter, "filter"),
+            query.HasScoreThreshold ? query.ScoreThreshold : null,
+            ToSelection(query.WithPayload, defaultValue: false),
+            ToWithVector(query.WithVectors));
+    }
+
+    private static float[] NearestVector(VectorInput input) => input.VariantCase switch
+    {
+        VectorInput.VariantOneofCase.Dense => input.Dense.Data.ToArray(),
+        VectorInput.VariantOneofCase.Id => throw QdrantHttpError.Unsupported("Querying by point id"),
+        _ => throw QdrantHttpError.Unsupported("Sparse, multi or inference query vectors"),
+    };
+
+    private static void CheckVectorName(string? name)
+    {
+        if (!string.IsNullOrEmpty(name))
+        {
+            throw QdrantHttpError.BadInput($"Not existing vector name error: {name}");
+        }
+    }
+
+    private static IEnumerable<ScoredPoint> Scored(InProcessCollection collection, Plan plan) =>
+        collection.Search(plan.Vector, plan.Offset + plan.Limit, plan.Filter, plan.Threshold, plan.WithVector)
+            .Skip(plan.Offset)
+            .Select(hit => Scored(hit, plan.Payload));
+
+    private static BatchResult Batch(InProcessCollection collection, Plan plan)
+    {
+        var result = new BatchResult();
+        result.Result.AddRange(Scored(collection, plan));
+        return result;
+    }
+
+    private static ScoredPoint Scored(ScoredView hit, PayloadSelection payload)
+    {
+        var point = new ScoredPoint { Id = ToPointId(hit.Id), Score = hit.Score, Version = hit.Version, Vectors = VectorOutput(hit.Vector) };
+        AddPayload(point.Payload, hit.Payload, payload);
+        return point;
+    }
+
+    private static RetrievedPoint Retrieved(PointView view, PayloadSelection payload)
+    {
+        var point = new RetrievedPoint { Id = ToPointId(view.Id), Vectors = VectorOutput(view.Vector) };
+        AddPayload(point.Payload, view.Payload, payload);
+        return point;
+    }
+
+    private static int Clamp(ulong value) => (int)Math.Min(value, int.MaxValue / 2);
+
+    private static Task<PointsOperationResponse> Updated(ulong operation, bool wait, long started) =>
+        Task.FromResult(new PointsOperationResponse
+        {
+            // Every write is applied before the reply; "acknowledged" is what Qdrant says when not asked to wait.
+            Result = new UpdateResult { OperationId = operation, Status = wait ? UpdateStatus.Completed : UpdateStatus.Acknowledged },
+            Time = Seconds(started),
+        });
+
+    private InProcessCollection Collection(string name) =>
+        collections.TryGet(name, out var collection) ? collection : throw QdrantHttpError.CollectionNotFound(name);
+
+    private static double Seconds(long started) => Stopwatch.GetElapsedTime(started).TotalSeconds;
+}
