@@ -154,15 +154,12 @@ internal class PointsGrpcService(InProcessQdrantCollections collections)
         return Updated(operation, request.Wait, started);
     }
 
+    // Each response's time is read after its results are in: the initializers run in order.
     public virtual Task<SearchResponse> Search(SearchPoints request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
         var collection = Collection(request.CollectionName);
-        var plan = SearchPlan(collection, request);
-        var response = new SearchResponse();
-        response.Result.AddRange(Scored(collection, plan));
-        response.Time = Seconds(started);
-        return Task.FromResult(response);
+        return Task.FromResult(new SearchResponse { Result = { Scored(collection, SearchPlan(collection, request)) }, Time = Seconds(started) });
     }
 
     public virtual Task<SearchBatchResponse> SearchBatch(SearchBatchPoints request, ServerCallContext context)
@@ -172,21 +169,14 @@ internal class PointsGrpcService(InProcessQdrantCollections collections)
 
         // Every search is read first, so one bad search fails the batch before any runs (as over REST).
         var plans = request.SearchPoints.Select(search => SearchPlan(collection, search)).ToList();
-        var response = new SearchBatchResponse();
-        response.Result.AddRange(plans.Select(plan => Batch(collection, plan)));
-        response.Time = Seconds(started);
-        return Task.FromResult(response);
+        return Task.FromResult(new SearchBatchResponse { Result = { plans.Select(plan => Batch(collection, plan)) }, Time = Seconds(started) });
     }
 
     public virtual Task<QueryResponse> Query(QueryPoints request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
         var collection = Collection(request.CollectionName);
-        var plan = QueryPlan(collection, request);
-        var response = new QueryResponse();
-        response.Result.AddRange(Scored(collection, plan));
-        response.Time = Seconds(started);
-        return Task.FromResult(response);
+        return Task.FromResult(new QueryResponse { Result = { Scored(collection, QueryPlan(collection, request)) }, Time = Seconds(started) });
     }
 
     public virtual Task<QueryBatchResponse> QueryBatch(QueryBatchPoints request, ServerCallContext context)
@@ -194,10 +184,7 @@ internal class PointsGrpcService(InProcessQdrantCollections collections)
         var started = Stopwatch.GetTimestamp();
         var collection = Collection(request.CollectionName);
         var plans = request.QueryPoints.Select(query => QueryPlan(collection, query)).ToList();
-        var response = new QueryBatchResponse();
-        response.Result.AddRange(plans.Select(plan => Batch(collection, plan)));
-        response.Time = Seconds(started);
-        return Task.FromResult(response);
+        return Task.FromResult(new QueryBatchResponse { Result = { plans.Select(plan => Batch(collection, plan)) }, Time = Seconds(started) });
     }
 
     public virtual Task<ScrollResponse> Scroll(ScrollPoints request, ServerCallContext context)
@@ -319,12 +306,7 @@ internal class PointsGrpcService(InProcessQdrantCollections collections)
             .Skip(plan.Offset)
             .Select(hit => Scored(hit, plan.Payload));
 
-    private static BatchResult Batch(InProcessCollection collection, Plan plan)
-    {
-        var result = new BatchResult();
-        result.Result.AddRange(Scored(collection, plan));
-        return result;
-    }
+    private static BatchResult Batch(InProcessCollection collection, Plan plan) => new() { Result = { Scored(collection, plan) } };
 
     private static ScoredPoint Scored(ScoredView hit, PayloadSelection payload)
     {
