@@ -163,19 +163,23 @@ public sealed class CellCopier(IQdrantClient source, IQdrantClient target, strin
 
     /// <summary>The <c>_rag_v</c> of those ids that exist on a shard (absent ids are missing from the map).</summary>
     internal static async Task<Dictionary<PointId, long?>> ReadVersionsAsync(
-        IQdrantClient shard, string collection, IReadOnlyList<PointId> ids, CancellationToken cancellationToken)
+        IQdrantClient shard, string collection, IReadOnlyList<PointId> ids, CancellationToken cancellationToken) =>
+        (await ReadByIdAsync(shard, collection, ids, [Routing.PayloadFields.Version], cancellationToken))
+            .ToDictionary(p => p.Id, p => MigrationFilters.VersionOf(p.Payload));
+
+    /// <summary>Those of the ids that exist on a shard, with only the named payload fields and no vector.</summary>
+    internal static async Task<IReadOnlyList<RetrievedPoint>> ReadByIdAsync(
+        IQdrantClient shard, string collection, IReadOnlyList<PointId> ids, string[] fields, CancellationToken cancellationToken)
     {
-        var versions = new Dictionary<PointId, long?>(ids.Count);
-        if (ids.Count == 0) return versions;
+        if (ids.Count == 0) return [];
         var page = await shard.ScrollAsync(collection, new ScrollRequest
         {
             Filter = Qdrant.Filters.Filter.All(Qdrant.Filters.Conditions.HasId(ids)),
             Limit = (ulong)ids.Count,
-            WithPayload = PayloadSelector.Fields(Routing.PayloadFields.Version),
+            WithPayload = PayloadSelector.Fields(fields),
             WithVector = false,
         }, cancellationToken);
         Debug.Assert(page.NextPageOffset is null, "a has_id scroll limited to the id count returns every match in one page");
-        foreach (var point in page.Points) versions[point.Id] = MigrationFilters.VersionOf(point.Payload);
-        return versions;
+        return page.Points;
     }
 }

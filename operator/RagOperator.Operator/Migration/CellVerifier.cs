@@ -157,17 +157,9 @@ public sealed class CellVerifier(
     /// <summary>A shard's copy of a point: its write version, and whether its cell is one this move checks.</summary>
     private readonly record struct Copy(long? Version, bool InCells);
 
-    private async Task<Dictionary<PointId, Copy>> ReadCopiesAsync(IQdrantClient shard, IReadOnlyList<PointId> ids, CancellationToken cancellationToken)
-    {
-        var page = await shard.ScrollAsync(collection, new ScrollRequest
-        {
-            Filter = Qdrant.Filters.Filter.All(Qdrant.Filters.Conditions.HasId(ids)),
-            Limit = (ulong)ids.Count,
-            WithPayload = PayloadSelector.Fields(PayloadFields.Version, PayloadFields.Cell),
-            WithVector = false,
-        }, cancellationToken);
-        return page.Points.ToDictionary(p => p.Id, p => new Copy(MigrationFilters.VersionOf(p.Payload), InCells(p.Payload)));
-    }
+    private async Task<Dictionary<PointId, Copy>> ReadCopiesAsync(IQdrantClient shard, IReadOnlyList<PointId> ids, CancellationToken cancellationToken) =>
+        (await CellCopier.ReadByIdAsync(shard, collection, ids, [PayloadFields.Version, PayloadFields.Cell], cancellationToken))
+            .ToDictionary(p => p.Id, p => new Copy(MigrationFilters.VersionOf(p.Payload), InCells(p.Payload)));
 
     /// <summary>
     /// What to repair for a point, null when nothing. The moving cells are compared, but a point of a semantic table

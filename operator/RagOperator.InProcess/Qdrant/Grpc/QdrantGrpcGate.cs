@@ -1,9 +1,8 @@
-using System.Security.Cryptography;
-using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using RagOperator.InProcess.Qdrant.Handlers;
 
 namespace RagOperator.InProcess.Qdrant.Grpc;
 
@@ -91,19 +90,15 @@ internal sealed class QdrantGrpcGate(
             throw new RpcException(new Status(StatusCode.Unauthenticated, "Must provide an API key or an Authorization bearer token"));
         }
 
-        if (Matches(options.ApiKey, key) || (readOnly && Matches(options.ReadOnlyApiKey, key)))
+        if (QdrantApi.Matches(options.ApiKey, key) || (readOnly && QdrantApi.Matches(options.ReadOnlyApiKey, key)))
         {
             return;
         }
 
-        throw Matches(options.ReadOnlyApiKey, key)
+        throw QdrantApi.Matches(options.ReadOnlyApiKey, key)
             ? new RpcException(new Status(StatusCode.PermissionDenied, "Forbidden: Only read-only access is allowed"))
             : new RpcException(new Status(StatusCode.Unauthenticated, "Invalid API key or JWT"));
     }
-
-    private static bool Matches(string? expected, string actual) =>
-        expected is not null &&
-        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(actual));
 
     private static string? CollectionName(IMessage message) =>
         message.Descriptor.FindFieldByName("collection_name") is { FieldType: FieldType.String } field

@@ -163,7 +163,8 @@ internal sealed partial class QdrantApi(
         return false;
     }
 
-    private static bool Matches(string? expected, string actual) =>
+    /// <summary>A constant-time key comparison; an unset key matches nothing. The gRPC gate checks keys with it too.</summary>
+    internal static bool Matches(string? expected, string actual) =>
         expected is not null &&
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(actual));
 
