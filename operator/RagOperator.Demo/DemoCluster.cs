@@ -70,7 +70,7 @@ public sealed class DemoCluster(Sandbox.Sandbox sandbox, string collection, stri
             {
                 if (sandbox.Shard(collection, shard) is { } server)
                 {
-                    clients[shard] = new QdrantClient(new QdrantClientOptions { BaseUri = server.BaseUri, ApiKey = qdrantApiKey }, trust);
+                    clients[shard] = new QdrantShardClient(new QdrantClientOptions { BaseUri = server.BaseUri, GrpcUri = server.GrpcUri, ApiKey = qdrantApiKey }, trust);
                 }
             }
 

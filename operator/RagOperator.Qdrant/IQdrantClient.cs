@@ -5,25 +5,13 @@ using RagOperator.Qdrant.Models;
 namespace RagOperator.Qdrant;
 
 /// <summary>
-/// The Qdrant REST operations this project uses, against one shard (one Qdrant service). Failures raise
+/// The Qdrant operations this project uses on points and collections, against one shard (one Qdrant service). Failures raise
 /// <see cref="QdrantException"/>; transient ones have already been retried when they surface.
 /// </summary>
 public interface IQdrantClient
 {
     /// <summary>The shard's base URI.</summary>
     Uri BaseUri { get; }
-
-    // Service
-    Task<VersionInfo> GetVersionAsync(CancellationToken cancellationToken = default);
-
-    /// <summary><c>GET /healthz</c>; false on any failure (never throws for an unhealthy shard).</summary>
-    Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default);
-
-    /// <summary><c>GET /readyz</c>: all shards of the instance are ready.</summary>
-    Task<bool> IsReadyAsync(CancellationToken cancellationToken = default);
-
-    /// <summary><c>GET /livez</c>.</summary>
-    Task<bool> IsLiveAsync(CancellationToken cancellationToken = default);
 
     // Collections
 

@@ -1,3 +1,5 @@
+using RagOperator.Qdrant.Grpc;
+
 namespace RagOperator.Qdrant;
 
 /// <summary>Makes one <see cref="IQdrantClient"/> per shard; the operator and the router hold one factory.</summary>
@@ -8,20 +10,27 @@ public interface IQdrantClientFactory
 }
 
 /// <summary>
-/// Creates <see cref="QdrantClient"/>s that share one <see cref="HttpClient"/> (one connection pool for all
-/// shards). Retry and timeout settings come from <paramref name="template"/>; its base URI and key are replaced.
+/// Creates <see cref="QdrantShardClient"/>s that share one gRPC channel per shard endpoint (<paramref name="channels"/>)
+/// and one REST connection pool (<paramref name="httpClient"/>). Retry and timeout settings come from
+/// <paramref name="template"/>; its addresses and key are replaced. <paramref name="grpcAddress"/> finds a shard's gRPC
+/// endpoint from its REST one (default: <see cref="QdrantClientOptions.DefaultGrpcAddress"/>).
 /// </summary>
-public sealed class QdrantClientFactory(HttpClient httpClient, QdrantClientOptions? template = null) : IQdrantClientFactory
+public sealed class QdrantClientFactory(
+    HttpClient httpClient, QdrantChannels channels, QdrantClientOptions? template = null, Func<Uri, Uri>? grpcAddress = null) : IQdrantClientFactory
 {
-    public IQdrantClient Create(Uri baseUri, string? apiKey = null) =>
-        new QdrantClient(httpClient, new QdrantClientOptions
+    public IQdrantClient Create(Uri baseUri, string? apiKey = null)
+    {
+        var options = new QdrantClientOptions
         {
             BaseUri = baseUri,
+            GrpcUri = (grpcAddress ?? QdrantClientOptions.DefaultGrpcAddress)(baseUri),
             ApiKey = apiKey,
             MaxRetries = template?.MaxRetries ?? 3,
             RetryBaseDelay = template?.RetryBaseDelay ?? TimeSpan.FromMilliseconds(200),
             MaxRetryDelay = template?.MaxRetryDelay ?? TimeSpan.FromSeconds(5),
             RequestTimeout = template?.RequestTimeout ?? TimeSpan.FromSeconds(30),
             OnRetry = template?.OnRetry,
-        });
+        };
+        return new QdrantShardClient(options, channels.Invoker(options.GrpcUri, apiKey), new QdrantRestClient(httpClient, options));
+    }
 }

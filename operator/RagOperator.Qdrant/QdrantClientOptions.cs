@@ -6,7 +6,11 @@ namespace RagOperator.Qdrant;
 /// </summary>
 public sealed class QdrantClientOptions
 {
+    /// <summary>The shard's REST endpoint (Qdrant's 6333): cluster, peers and snapshots.</summary>
     public required Uri BaseUri { get; init; }
+
+    /// <summary>The shard's gRPC endpoint (points and collections); unset means <see cref="DefaultGrpcAddress"/>.</summary>
+    public Uri? GrpcUri { get; init; }
 
     /// <summary>Sent as the <c>api-key</c> header; never logged, never part of an exception message.</summary>
     public string? ApiKey { get; init; }
@@ -25,7 +29,26 @@ public sealed class QdrantClientOptions
     /// <summary>Called before each retry, e.g. to log it; receives no credentials.</summary>
     public Action<QdrantRetryEvent>? OnRetry { get; init; }
 
-    public override string ToString() => $"QdrantClientOptions {{ BaseUri = {BaseUri}, ApiKey = {(ApiKey is null ? "none" : "***")} }}";
+    /// <summary>Qdrant's gRPC port on the REST endpoint's host, with its scheme: the shard pods and Services expose both.</summary>
+    public static Uri DefaultGrpcAddress(Uri restAddress) =>
+        new UriBuilder(restAddress.Scheme, restAddress.Host, DefaultGrpcPort).Uri;
+
+    public const int DefaultGrpcPort = 6334;
+
+    /// <summary>These settings with the gRPC endpoint found by <paramref name="grpcAddress"/> when none is set.</summary>
+    public QdrantClientOptions WithGrpcAddress(Func<Uri, Uri> grpcAddress) => GrpcUri is not null ? this : new QdrantClientOptions
+    {
+        BaseUri = BaseUri,
+        GrpcUri = grpcAddress(BaseUri),
+        ApiKey = ApiKey,
+        MaxRetries = MaxRetries,
+        RetryBaseDelay = RetryBaseDelay,
+        MaxRetryDelay = MaxRetryDelay,
+        RequestTimeout = RequestTimeout,
+        OnRetry = OnRetry,
+    };
+
+    public override string ToString() => $"QdrantClientOptions {{ BaseUri = {BaseUri}, GrpcUri = {GrpcUri}, ApiKey = {(ApiKey is null ? "none" : "***")} }}";
 }
 
 /// <summary>Describes a retry about to happen.</summary>

@@ -1,4 +1,6 @@
 using System.Net;
+using Grpc.Core;
+using GrpcStatusCode = Grpc.Core.StatusCode;
 
 namespace RagOperator.Qdrant;
 
@@ -34,6 +36,42 @@ public sealed class QdrantException : Exception
         IsTransient = isTransient;
     }
 
+    /// <summary>
+    /// A failed gRPC call, with the HTTP status Qdrant's REST face gives the same error kind, so callers test
+    /// <see cref="IsNotFound"/> and <see cref="IsConflict"/> whatever the transport.
+    /// </summary>
+    public static QdrantException FromRpc(string operation, Uri shardUri, RpcException error)
+    {
+        var status = error.StatusCode switch
+        {
+            GrpcStatusCode.InvalidArgument or GrpcStatusCode.OutOfRange => HttpStatusCode.BadRequest,
+            GrpcStatusCode.Unauthenticated => HttpStatusCode.Unauthorized,
+            GrpcStatusCode.PermissionDenied => HttpStatusCode.Forbidden,
+            GrpcStatusCode.NotFound => HttpStatusCode.NotFound,
+            GrpcStatusCode.AlreadyExists => HttpStatusCode.Conflict,
+            GrpcStatusCode.FailedPrecondition => HttpStatusCode.PreconditionFailed,
+            GrpcStatusCode.ResourceExhausted => HttpStatusCode.TooManyRequests,
+            GrpcStatusCode.Unimplemented => HttpStatusCode.NotImplemented,
+            GrpcStatusCode.Unavailable when error.Status.DebugException is HttpRequestException or IOException or System.Net.Sockets.SocketException => (HttpStatusCode?)null,
+            GrpcStatusCode.Unavailable => HttpStatusCode.ServiceUnavailable,
+            GrpcStatusCode.DeadlineExceeded or GrpcStatusCode.Cancelled => (HttpStatusCode?)null,
+            _ => HttpStatusCode.InternalServerError,
+        };
+        var transient = error.StatusCode is GrpcStatusCode.Unavailable or GrpcStatusCode.DeadlineExceeded
+            or GrpcStatusCode.ResourceExhausted or GrpcStatusCode.Internal or GrpcStatusCode.Unknown
+            or GrpcStatusCode.Aborted or GrpcStatusCode.Cancelled or GrpcStatusCode.DataLoss;
+        var message = error.Status.DebugException switch
+        {
+            HttpRequestException connection => DescribeConnectionError(connection),
+            System.Net.Sockets.SocketException or IOException => $"shard unreachable ({error.Status.Detail}: {error.Status.DebugException.Message})",
+            _ => error.Status.Detail,
+        };
+        return new QdrantException(operation, shardUri, status, message, transient, error) { GrpcStatus = error.StatusCode };
+    }
+
+    /// <summary>The gRPC status of a failed gRPC call; null for REST calls.</summary>
+    public GrpcStatusCode? GrpcStatus { get; private init; }
+
     /// <summary>The client operation, e.g. <c>upsert_points</c>.</summary>
     public string Operation { get; }
 
@@ -67,6 +105,10 @@ public sealed class QdrantException : Exception
     /// <summary>True for transient failures: 5xx, 408, 429, and no response at all.</summary>
     public static bool IsTransientStatus(HttpStatusCode status) =>
         (int)status >= 500 || status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout;
+
+    public override string Message => GrpcStatus is { } grpc
+        ? $"Qdrant {Operation} on {ShardUri} failed with gRPC {grpc}: {QdrantMessage}"
+        : base.Message;
 
     private static string Describe(string operation, Uri shardUri, HttpStatusCode? statusCode, string? qdrantMessage) =>
         statusCode is { } code

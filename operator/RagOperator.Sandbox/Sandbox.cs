@@ -99,7 +99,7 @@ public sealed class Sandbox : IAsyncDisposable
         var client = new KubernetesClient(KubernetesClientConfiguration.ForServer(apiServer.BaseUri, options.Namespace));
         var shared = options.SharedQdrant ? await InProcessQdrantServer.StartAsync(cancellationToken: cancellationToken) : null;
         var shards = new SandboxShards(client, options.LoggerFactory?.CreateLogger<SandboxShards>(), shared);
-        var routers = options.StartRouters ? new SandboxRouters(client, options.LoggerFactory) : null;
+        var routers = options.StartRouters ? new SandboxRouters(client, options.LoggerFactory, shards.GrpcAddress) : null;
         var certManager = options.CertManager
             ? await SandboxCertManager.StartAsync(apiServer, client, options.LoggerFactory?.CreateLogger<SandboxCertManager>(), cancellationToken)
             : null;
@@ -144,7 +144,7 @@ public sealed class Sandbox : IAsyncDisposable
                 Migration = options.Migration?.Invoke(),
 
                 // The operator's own connections to the shards, so that killing it cuts them (see KillOperatorAsync).
-                Qdrant = operatorQdrant = new CachingQdrantClientFactory(),
+                Qdrant = operatorQdrant = new CachingQdrantClientFactory(grpcAddress: Shards.GrpcAddress),
 
                 // One server stands for every pod of a shard, so the snapshot peer is the shard's endpoint.
                 SnapshotPeers = new DelegateSnapshotPeerResolver(Shards.Resolve),
@@ -325,11 +325,12 @@ public sealed class Sandbox : IAsyncDisposable
     }
 
     /// <summary>A Qdrant client of one shard at its endpoint (https with TLS on), verifying it against the collection's CA.</summary>
-    public async Task<QdrantClient> ShardClientAsync(
+    public async Task<QdrantShardClient> ShardClientAsync(
         string collection, int shard, Func<Uri, QdrantClientOptions> options, string? @namespace = null, CancellationToken cancellationToken = default)
     {
         var trust = await TrustAsync(collection, @namespace, cancellationToken);
-        return new QdrantClient(options(Shards.Resolve(@namespace ?? this.options.Namespace, collection, shard, tls: trust is not null)), trust);
+        var rest = Shards.Resolve(@namespace ?? this.options.Namespace, collection, shard, tls: trust is not null);
+        return new QdrantShardClient(options(rest).WithGrpcAddress(Shards.GrpcAddress), trust);
     }
 
     /// <summary>The running in-process routers of a collection.</summary>

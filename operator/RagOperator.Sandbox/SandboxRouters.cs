@@ -39,10 +39,13 @@ public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly Task informerLoop;
     private readonly Task worker;
+    private readonly Func<Uri, Uri>? shardGrpcAddress;
 
-    public SandboxRouters(IKubernetesClient client, ILoggerFactory? loggerFactory = null)
+    /// <param name="shardGrpcAddress">Where the routers find a shard's gRPC endpoint (see <see cref="SandboxShards.GrpcAddress"/>).</param>
+    public SandboxRouters(IKubernetesClient client, ILoggerFactory? loggerFactory = null, Func<Uri, Uri>? shardGrpcAddress = null)
     {
         this.client = client;
+        this.shardGrpcAddress = shardGrpcAddress;
         logger = loggerFactory?.CreateLogger<SandboxRouters>() ?? NullLogger<SandboxRouters>.Instance;
         logging = builder =>
         {
@@ -175,7 +178,7 @@ public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
         }
 
         var (options, _) = RouterOptionsLoader.Load([], name => values.GetValueOrDefault(name));
-        return options;
+        return options with { ShardGrpcAddress = shardGrpcAddress };
     }
 
     private async Task<string> SecretAsync(string @namespace, SecretKeySelector reference, CancellationToken cancellationToken)

@@ -35,6 +35,7 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
     private readonly IKubernetesClient client;
     private readonly ILogger logger;
     private readonly ConcurrentDictionary<string, int> ports = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> grpcPorts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, InProcessQdrantServer> servers = new(StringComparer.Ordinal);
     private readonly Channel<string> changes = Channel.CreateUnbounded<string>();
     private readonly Informer<StatefulSet> sets;
@@ -91,6 +92,21 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
     }
 
     /// <summary>
+    /// The gRPC endpoint of the shard whose REST endpoint is <paramref name="rest"/>: a port reserved beside its REST
+    /// port (a real shard serves gRPC on 6334 of the same host). Unknown endpoints get Qdrant's default.
+    /// </summary>
+    public Uri GrpcAddress(Uri rest)
+    {
+        if (shared is not null) return shared.GrpcUri;
+        foreach (var (key, port) in ports)
+        {
+            if (port == rest.Port) return new Uri($"{rest.Scheme}://127.0.0.1:{grpcPorts.GetOrAdd(key, _ => FreePort())}");
+        }
+
+        return Qdrant.QdrantClientOptions.DefaultGrpcAddress(rest);
+    }
+
+    /// <summary>
     /// Replaces a running shard's server with an empty one on the same endpoint that serves <paramref name="certificate"/>
     /// instead of the certificate its pods mount: what the operator and routers meet when something else answers at
     /// the shard's address (or its Secret was replaced by a certificate of another CA). The StatefulSet is untouched.
@@ -102,7 +118,7 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
         var set = sets.Get(key) ?? throw new InvalidOperationException($"StatefulSet {key} does not exist");
         if (servers.TryRemove(key, out var running)) await running.DisposeAsync();
         var server = await InProcessQdrantServer.StartAsync(
-            new InProcessQdrantOptions { Port = ports[key], ApiKey = await ApiKeyAsync(set, cancellationToken), Certificate = certificate }, cancellationToken);
+            new InProcessQdrantOptions { Port = ports[key], GrpcPort = grpcPorts.GetOrAdd(key, _ => FreePort()), ApiKey = await ApiKeyAsync(set, cancellationToken), Certificate = certificate }, cancellationToken);
         servers[key] = server;
         return server;
     }
@@ -178,12 +194,15 @@ public sealed class SandboxShards : IShardEndpointResolver, IAsyncDisposable
         InProcessQdrantServer server;
         try
         {
-            server = await InProcessQdrantServer.StartAsync(new InProcessQdrantOptions { Port = port, ApiKey = apiKey, Certificate = certificate }, cancellationToken);
+            var grpcPort = grpcPorts.GetOrAdd(key, _ => FreePort());
+            server = await InProcessQdrantServer.StartAsync(
+                new InProcessQdrantOptions { Port = port, GrpcPort = grpcPort, ApiKey = apiKey, Certificate = certificate }, cancellationToken);
         }
         catch (IOException)
         {
-            // The reserved port was taken in between; take another (the routing table follows the new endpoint).
+            // A reserved port was taken in between; take others (the routing table follows the new endpoint).
             ports[key] = FreePort();
+            grpcPorts[key] = FreePort();
             throw;
         }
 

@@ -37,7 +37,7 @@ public static class ShardScanner
                     var copy = new PointCopy(
                         shardId,
                         payload?[SequenceField]?.GetValue<long>() ?? AckOracle.Absent,
-                        payload?[PayloadFields.Cell]?.GetValue<int>(),
+                        (int?)payload?[PayloadFields.Cell]?.GetValue<long>(),
                         payload?[PayloadFields.Version]?.GetValue<long>(),
                         point.Vector);
                     var id = point.Id.Number;

@@ -12,7 +12,7 @@ public sealed class HotSwapTests
     public async Task A_search_in_flight_during_a_swap_finishes_on_the_table_it_started_with()
     {
         await using var cluster = await ShardCluster.StartAsync(shards: 2, dimension: 2, distance: Distance.Dot);
-        using var gated = new GatedQdrantClients(nameof(RagOperator.Qdrant.IQdrantClient.SearchAsync));
+        using var gated = new GatedQdrantClients(nameof(RagOperator.Qdrant.IQdrantClient.SearchAsync), cluster.GrpcAddress);
         await using var router = await TestRouter.StartAsync(cluster, cluster.StableTable(), clients: gated);
         var ids = Enumerable.Range(1, 40).Select(i => (ulong)i).ToList();
         (await router.Client.UpsertAsync(Requests.Upsert(ids.Select(id => Requests.Point(id, [id, 1]))))).Status.Should().Be(HttpStatusCode.OK);
@@ -51,7 +51,7 @@ public sealed class HotSwapTests
     public async Task The_served_version_waits_for_requests_routed_by_an_older_table(string shardCall)
     {
         await using var cluster = await ShardCluster.StartAsync(shards: 2, dimension: 2, distance: Distance.Dot);
-        using var gated = new GatedQdrantClients(shardCall);
+        using var gated = new GatedQdrantClients(shardCall, cluster.GrpcAddress);
         await using var router = await TestRouter.StartAsync(cluster, cluster.StableTable(), clients: gated);
 
         var request = shardCall == nameof(RagOperator.Qdrant.IQdrantClient.UpsertAsync)

@@ -29,7 +29,7 @@ public sealed class MergePropertyTests
     {
         await using var cluster = await ShardCluster.StartAsync(shards: 3, dimension: 3, distance: distance);
         await using var router = await TestRouter.StartAsync(cluster);
-        var clients = cluster.Servers.Select(s => new QdrantClient(new QdrantClientOptions { BaseUri = s.BaseUri })).ToList();
+        var clients = cluster.Servers.Select(s => new QdrantShardClient(new QdrantClientOptions { BaseUri = s.BaseUri, GrpcUri = s.GrpcUri })).ToList();
         try
         {
             for (var trial = 0; trial < Trials; trial++)
@@ -100,7 +100,7 @@ public sealed class MergePropertyTests
     /// moved under ReadNewWriteNew, a stale copy with another vector on the old owner (as before cleanup).
     /// </summary>
     private static async Task<Dictionary<ulong, float[]>> PlaceRandomPointsAsync(
-        Random random, RoutingTable table, List<QdrantClient> clients, ShardCluster cluster, Distance distance)
+        Random random, RoutingTable table, List<QdrantShardClient> clients, ShardCluster cluster, Distance distance)
     {
         foreach (var client in clients)
         {

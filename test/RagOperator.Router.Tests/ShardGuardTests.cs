@@ -96,7 +96,7 @@ public sealed class ShardGuardTests
     {
         // One shard: the gate holds the calling thread, so a second shard of the held search would never be called.
         await using var cluster = await ShardCluster.StartAsync(shards: 1, dimension: 2, distance: Distance.Dot);
-        using var gated = new GatedQdrantClients(nameof(RagOperator.Qdrant.IQdrantClient.SearchAsync));
+        using var gated = new GatedQdrantClients(nameof(RagOperator.Qdrant.IQdrantClient.SearchAsync), cluster.GrpcAddress);
         await using var router = await TestRouter.StartAsync(cluster, cluster.StableTable(),
             options => options with { ShardConcurrencyLimit = 1, ShardQueueLimit = 0, Hedging = false }, clients: gated);
         await LoadAsync(router);

@@ -42,7 +42,7 @@ public static class Collections
     }
 
     /// <summary>A Qdrant client for a shard of the sandbox, with the collection's API key, verifying the shard against the collection's CA.</summary>
-    public static Task<QdrantClient> ClientAsync(SandboxHost sandbox, string collection, int shard) =>
+    public static Task<QdrantShardClient> ClientAsync(SandboxHost sandbox, string collection, int shard) =>
         sandbox.ShardClientAsync(collection, shard, endpoint => new QdrantClientOptions { BaseUri = endpoint, ApiKey = QdrantKey, MaxRetries = 0 });
 
     public static Task<SandboxHost> StartSandboxAsync(SandboxOptions? options = null) => SandboxHost.StartAsync(options ?? new SandboxOptions());

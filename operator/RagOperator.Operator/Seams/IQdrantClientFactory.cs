@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using RagOperator.Qdrant;
+using RagOperator.Qdrant.Grpc;
 using RagOperator.Qdrant.Tls;
 
 namespace RagOperator.Operator.Seams;
@@ -14,38 +15,41 @@ public interface IQdrantClientFactory
 }
 
 /// <summary>
-/// One <see cref="QdrantClient"/> per (endpoint, API key, trust bundle), sharing one connection pool per trust bundle
-/// (a pool's handler validates servers against exactly one collection's CAs). The cache key holds a hash of the key,
-/// never the key itself, so a heap dump of the dictionary does not reveal it; a rotated key or CA gets a new client.
+/// One <see cref="QdrantShardClient"/> per (endpoint, API key, trust bundle). Clients of one trust bundle share one REST
+/// connection pool and one gRPC channel per shard (a pool's handler validates servers against exactly one collection's
+/// CAs). The cache key holds a hash of the key, never the key itself, so a heap dump of the dictionary does not reveal
+/// it; a rotated key or CA gets a new client. <c>grpcAddress</c> finds a shard's gRPC endpoint from its REST one
+/// (default: Qdrant's 6334 on the same host).
 /// </summary>
 public sealed class CachingQdrantClientFactory : IQdrantClientFactory, IDisposable
 {
     private static readonly TimeSpan PooledConnectionLifetime = TimeSpan.FromMinutes(5);
-    private readonly ConcurrentDictionary<string, QdrantClient> clients = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, HttpClient> trusted = new(StringComparer.Ordinal);
-    private readonly HttpClient http;
+    private readonly ConcurrentDictionary<string, QdrantShardClient> clients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Connections> pools = new(StringComparer.Ordinal);
     private readonly Func<Uri, string?, QdrantClientOptions> options;
+    private readonly Func<Uri, Uri> grpcAddress;
 
-    public CachingQdrantClientFactory(HttpClient? http = null, Func<Uri, string?, QdrantClientOptions>? options = null)
+    public CachingQdrantClientFactory(Func<Uri, string?, QdrantClientOptions>? options = null, Func<Uri, Uri>? grpcAddress = null)
     {
-        this.http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = PooledConnectionLifetime }) { Timeout = Timeout.InfiniteTimeSpan };
         this.options = options ?? DefaultOptions;
+        this.grpcAddress = grpcAddress ?? QdrantClientOptions.DefaultGrpcAddress;
     }
 
     public IQdrantClient Get(Uri endpoint, string? apiKey, TrustBundle? trust)
     {
         var keyHash = apiKey is null ? "-" : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey)));
-        var pool = trust is null || endpoint.Scheme != Uri.UriSchemeHttps
-            ? http
-            : trusted.GetOrAdd(trust.Key, _ => new HttpClient(trust.CreateHandler(PooledConnectionLifetime)) { Timeout = Timeout.InfiniteTimeSpan });
-        var trustKey = pool == http ? "-" : trust!.Key;
-        return clients.GetOrAdd($"{endpoint.AbsoluteUri}|{keyHash}|{trustKey}", _ => new QdrantClient(pool, options(endpoint, apiKey)));
+        var trusted = trust is not null && endpoint.Scheme == Uri.UriSchemeHttps ? trust : null;
+        var pool = pools.GetOrAdd(trusted?.Key ?? "-", _ => new Connections(trusted));
+        return clients.GetOrAdd($"{endpoint.AbsoluteUri}|{keyHash}|{trusted?.Key ?? "-"}", _ =>
+        {
+            var settings = options(endpoint, apiKey).WithGrpcAddress(grpcAddress);
+            return new QdrantShardClient(settings, pool.Channels.Invoker(settings.GrpcUri!, apiKey), new QdrantRestClient(pool.Http, settings));
+        });
     }
 
     public void Dispose()
     {
-        http.Dispose();
-        foreach (var pool in trusted.Values) pool.Dispose();
+        foreach (var pool in pools.Values) pool.Dispose();
     }
 
     /// <summary>
@@ -61,4 +65,21 @@ public sealed class CachingQdrantClientFactory : IQdrantClientFactory, IDisposab
         MaxRetryDelay = TimeSpan.FromSeconds(1),
         RequestTimeout = TimeSpan.FromSeconds(10),
     };
+
+    /// <summary>The connections of one trust bundle (null: the system's roots).</summary>
+    private sealed class Connections(TrustBundle? trust) : IDisposable
+    {
+        public HttpClient Http { get; } = new(Handler(trust)) { Timeout = Timeout.InfiniteTimeSpan };
+
+        public QdrantChannels Channels { get; } = new(() => Handler(trust));
+
+        public void Dispose()
+        {
+            Http.Dispose();
+            Channels.Dispose();
+        }
+
+        private static SocketsHttpHandler Handler(TrustBundle? trust) =>
+            trust?.CreateHandler(PooledConnectionLifetime) ?? new SocketsHttpHandler { PooledConnectionLifetime = PooledConnectionLifetime };
+    }
 }

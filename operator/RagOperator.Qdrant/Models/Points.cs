@@ -11,7 +11,10 @@ public sealed record PointStruct(PointId Id, float[] Vector, JsonObject? Payload
 public sealed record RetrievedPoint
 {
     public PointId Id { get; init; }
+
+    /// <summary>Null when the point has no payload or none was asked for (gRPC does not tell the two apart).</summary>
     public JsonObject? Payload { get; init; }
+
     public float[]? Vector { get; init; }
 }
 

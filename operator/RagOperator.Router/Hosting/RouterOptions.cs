@@ -33,6 +33,12 @@ public sealed record RouterOptions
     /// <summary>Sent to the shards as Qdrant's <c>api-key</c> header.</summary>
     public string? QdrantApiKey { get; init; }
 
+    /// <summary>
+    /// Where a shard's gRPC endpoint is, given its REST endpoint from the routing table; unset: Qdrant's 6334 on the
+    /// same host, which the shard pods and Services expose. Hosts that run shards elsewhere (the sandbox) set it.
+    /// </summary>
+    public Func<Uri, Uri>? ShardGrpcAddress { get; init; }
+
     /// <summary>This replica's name (the pod name); its stable hash is the router id in write versions.</summary>
     public string RouterName { get; init; } = Environment.MachineName;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using RagOperator.Qdrant;
+using RagOperator.Qdrant.Grpc;
 using RagOperator.Router.Telemetry;
 
 namespace RagOperator.Router.Shards;
@@ -7,7 +8,7 @@ namespace RagOperator.Router.Shards;
 /// <summary>
 /// The router's shard clients: one per endpoint named by a routing table, made by an <see cref="IQdrantClientFactory"/>
 /// with the router's Qdrant API key and kept across routing versions, so a table swap opens no new connections.
-/// Without a factory from the host, it makes <see cref="QdrantClient"/>s over one shared connection pool with short
+/// Without a factory from the host, it makes <see cref="QdrantShardClient"/>s over one gRPC channel per shard with short
 /// retries: a search's deadline bounds it anyway, and a failed write is reported to the client, which may retry.
 /// Each endpoint also has its <see cref="ShardGuard"/> (breaker, deadline, concurrency limit, hedging), kept as long
 /// as the client, so a shard's latency history and breaker state survive table swaps.
@@ -19,6 +20,7 @@ public sealed class ShardClients : IDisposable
     private readonly RouterMetrics metrics;
     private readonly string? apiKey;
     private readonly HttpClient? ownedHttp;
+    private readonly QdrantChannels? ownedChannels;
     private readonly ConcurrentDictionary<string, IQdrantClient> clients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ShardGuard> guards = new(StringComparer.Ordinal);
 
@@ -30,29 +32,20 @@ public sealed class ShardClients : IDisposable
         apiKey = options.QdrantApiKey;
         if (factory is null)
         {
-            ownedHttp = new HttpClient(new SocketsHttpHandler
-            {
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                SslOptions = tls?.ShardTrust is null ? new() : new()
-                {
-                    // The bundle is read per handshake, so a rotated CA is trusted without a restart.
-                    RemoteCertificateValidationCallback = (sender, certificate, _, errors) =>
-                        tls.ShardTrust is { } trust && trust.Validates(certificate, (sender as System.Net.Security.SslStream)?.TargetHostName ?? "", errors),
-                },
-            })
+            ownedHttp = new HttpClient(Handler(tls))
             {
                 // Deadlines come from the caller's cancellation token and the client's per-attempt timeout.
                 Timeout = Timeout.InfiniteTimeSpan,
             };
-            factory = new QdrantClientFactory(ownedHttp, new QdrantClientOptions
+            ownedChannels = new QdrantChannels(() => Handler(tls));
+            factory = new QdrantClientFactory(ownedHttp, ownedChannels, new QdrantClientOptions
             {
                 BaseUri = new Uri("http://template.invalid/"),
                 MaxRetries = options.ShardRetries,
                 RetryBaseDelay = options.ShardRetryDelay,
                 MaxRetryDelay = TimeSpan.FromSeconds(1),
                 RequestTimeout = options.WriteTimeout,
-            });
+            }, options.ShardGrpcAddress);
         }
 
         this.factory = factory;
@@ -77,5 +70,18 @@ public sealed class ShardClients : IDisposable
         }
 
         ownedHttp?.Dispose();
+        ownedChannels?.Dispose();
     }
+
+    private static SocketsHttpHandler Handler(RouterTlsFiles? tls) => new()
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        SslOptions = tls?.ShardTrust is null ? new() : new()
+        {
+            // The bundle is read per handshake, so a rotated CA is trusted without a restart.
+            RemoteCertificateValidationCallback = (sender, certificate, _, errors) =>
+                tls.ShardTrust is { } trust && trust.Validates(certificate, (sender as System.Net.Security.SslStream)?.TargetHostName ?? "", errors),
+        },
+    };
 }

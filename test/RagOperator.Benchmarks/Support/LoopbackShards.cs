@@ -17,9 +17,9 @@ public sealed class LoopbackShards : IAsyncDisposable
     public const int Slots = 16_384;
 
     private readonly List<InProcessQdrantServer> servers;
-    private readonly List<QdrantClient> clients;
+    private readonly List<QdrantShardClient> clients;
 
-    private LoopbackShards(string collection, int dimension, List<InProcessQdrantServer> servers, List<QdrantClient> clients)
+    private LoopbackShards(string collection, int dimension, List<InProcessQdrantServer> servers, List<QdrantShardClient> clients)
     {
         Collection = collection;
         Dimension = dimension;
@@ -39,7 +39,7 @@ public sealed class LoopbackShards : IAsyncDisposable
     public static async Task<LoopbackShards> StartAsync(int shards, string collection, int dimension, CancellationToken cancellationToken)
     {
         var servers = new List<InProcessQdrantServer>();
-        var clients = new List<QdrantClient>();
+        var clients = new List<QdrantShardClient>();
         var started = new LoopbackShards(collection, dimension, servers, clients);
         try
         {
@@ -47,7 +47,7 @@ public sealed class LoopbackShards : IAsyncDisposable
             {
                 var server = await InProcessQdrantServer.StartAsync(cancellationToken: cancellationToken);
                 servers.Add(server);
-                var client = new QdrantClient(new QdrantClientOptions { BaseUri = server.BaseUri, MaxRetries = 0 });
+                var client = new QdrantShardClient(new QdrantClientOptions { BaseUri = server.BaseUri, GrpcUri = server.GrpcUri, MaxRetries = 0 });
                 clients.Add(client);
                 await client.CreateCollectionAsync(collection, new CreateCollectionRequest(new VectorParams((ulong)dimension, QdrantDistance.Cosine)), cancellationToken);
                 await client.CreatePayloadIndexAsync(collection, PayloadFields.Cell, PayloadSchemaType.Integer, cancellationToken: cancellationToken);

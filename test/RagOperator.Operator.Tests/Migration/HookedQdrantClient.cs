@@ -53,14 +53,6 @@ internal sealed class HookedQdrantClient(IQdrantClient inner) : IQdrantClient
         return await inner.DeleteByFilterAsync(collection, filter, options, cancellationToken);
     }
 
-    public Task<VersionInfo> GetVersionAsync(CancellationToken cancellationToken = default) => inner.GetVersionAsync(cancellationToken);
-
-    public Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default) => inner.IsHealthyAsync(cancellationToken);
-
-    public Task<bool> IsReadyAsync(CancellationToken cancellationToken = default) => inner.IsReadyAsync(cancellationToken);
-
-    public Task<bool> IsLiveAsync(CancellationToken cancellationToken = default) => inner.IsLiveAsync(cancellationToken);
-
     public Task CreateCollectionAsync(string collection, CreateCollectionRequest request, CancellationToken cancellationToken = default) =>
         inner.CreateCollectionAsync(collection, request, cancellationToken);
 

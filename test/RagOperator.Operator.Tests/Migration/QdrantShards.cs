@@ -21,15 +21,16 @@ internal sealed class QdrantShards : IAsyncDisposable
     private QdrantShards(List<InProcessQdrantServer> servers)
     {
         this.servers = servers;
-        Clients = servers.Select(s => new QdrantClient(new QdrantClientOptions
+        Clients = servers.Select(s => new QdrantShardClient(new QdrantClientOptions
         {
             BaseUri = s.BaseUri,
+            GrpcUri = s.GrpcUri,
             MaxRetries = 0,
             RequestTimeout = TimeSpan.FromSeconds(10),
         })).ToList();
     }
 
-    public IReadOnlyList<QdrantClient> Clients { get; }
+    public IReadOnlyList<QdrantShardClient> Clients { get; }
 
     public IReadOnlyList<InProcessQdrantServer> Servers => servers;
 

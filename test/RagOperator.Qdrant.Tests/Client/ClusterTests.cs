@@ -186,7 +186,7 @@ public sealed class ClusterTests
         await harness.Client.UpsertAsync("c", TestVectors.Points(1, 2, seed: 2));
     }
 
-    private static async Task<CollectionClusterInfo> WaitForAsync(QdrantClient client, Func<CollectionClusterInfo, bool> condition)
+    private static async Task<CollectionClusterInfo> WaitForAsync(QdrantShardClient client, Func<CollectionClusterInfo, bool> condition)
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {

@@ -116,18 +116,4 @@ public sealed class CollectionRoundTripTests
         error.QdrantMessage.Should().Be("Not found: Collection `nope` doesn't exist!");
         error.Message.Should().Contain(harness.Server.BaseUri.ToString()).And.Contain("get_collection");
     }
-
-    [Fact]
-    public async Task Version_and_health_endpoints_answer()
-    {
-        await using var harness = await QdrantHarness.StartAsync();
-
-        var version = await harness.Client.GetVersionAsync();
-
-        version.Title.Should().Be("qdrant - vector search engine");
-        version.Version.Should().Be("1.19.0");
-        (await harness.Client.IsHealthyAsync()).Should().BeTrue();
-        (await harness.Client.IsReadyAsync()).Should().BeTrue();
-        (await harness.Client.IsLiveAsync()).Should().BeTrue();
-    }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using RagOperator.InProcess.Qdrant;
+using RagOperator.Qdrant.Grpc;
 using RagOperator.Qdrant.Filters;
 using RagOperator.Qdrant.Models;
 using RagOperator.Qdrant.Tests.Support;
@@ -55,7 +56,9 @@ public sealed class ConcurrencyTests
         await using var shardA = await InProcessQdrantServer.StartAsync(new InProcessQdrantOptions { ApiKey = "a" });
         await using var shardB = await InProcessQdrantServer.StartAsync(new InProcessQdrantOptions { ApiKey = "b" });
         using var http = new HttpClient();
-        var factory = new QdrantClientFactory(http, new QdrantClientOptions { BaseUri = new Uri("http://template/"), MaxRetries = 1 });
+        using var channels = new QdrantChannels();
+        var grpc = new Dictionary<int, Uri> { [shardA.BaseUri.Port] = shardA.GrpcUri, [shardB.BaseUri.Port] = shardB.GrpcUri };
+        var factory = new QdrantClientFactory(http, channels, new QdrantClientOptions { BaseUri = new Uri("http://template/"), MaxRetries = 1 }, rest => grpc[rest.Port]);
 
         var a = factory.Create(shardA.BaseUri, "a");
         var b = factory.Create(shardB.BaseUri, "b");

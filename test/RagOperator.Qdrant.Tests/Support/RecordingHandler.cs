@@ -11,11 +11,19 @@ public sealed record HttpExchange(
 /// <summary>Records every request the client sends (and the response), for contract checks and attempt counting.</summary>
 public sealed class RecordingHandler : DelegatingHandler
 {
-    private readonly ConcurrentQueue<HttpExchange> _exchanges = new();
+    private readonly ConcurrentQueue<HttpExchange> _exchanges;
 
     public RecordingHandler()
         : base(new SocketsHttpHandler())
     {
+        _exchanges = new();
+    }
+
+    /// <summary>A recorder around <paramref name="inner"/> (a gRPC channel's handler) that writes into <paramref name="log"/>'s record.</summary>
+    public RecordingHandler(HttpMessageHandler inner, RecordingHandler log)
+        : base(inner)
+    {
+        _exchanges = log._exchanges;
     }
 
     public IReadOnlyList<HttpExchange> Exchanges => _exchanges.ToArray();
@@ -27,6 +35,13 @@ public sealed class RecordingHandler : DelegatingHandler
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        if (request.Content?.Headers.ContentType?.MediaType == "application/grpc")
+        {
+            // gRPC bodies stream and its status travels in trailers: count the call, leave the exchange untouched.
+            _exchanges.Enqueue(new HttpExchange(request.Method.Method, request.RequestUri!.AbsolutePath, "", "application/grpc", null, null, null, null));
+            return await base.SendAsync(request, cancellationToken);
+        }
+
         var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken);
         var contentType = request.Content?.Headers.ContentType?.MediaType;
         HttpResponseMessage response;

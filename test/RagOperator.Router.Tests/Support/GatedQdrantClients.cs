@@ -1,5 +1,6 @@
 using System.Reflection;
 using RagOperator.Qdrant;
+using RagOperator.Qdrant.Grpc;
 
 namespace RagOperator.Router.Tests.Support;
 
@@ -7,9 +8,10 @@ namespace RagOperator.Router.Tests.Support;
 /// Makes real Qdrant clients whose calls of one operation (e.g. <c>SearchAsync</c>) stop at a gate until the test
 /// opens it, so a test can hold a request inside the router at a known point while it changes the routing table.
 /// </summary>
-internal sealed class GatedQdrantClients(string operation) : IQdrantClientFactory, IDisposable
+internal sealed class GatedQdrantClients(string operation, Func<Uri, Uri> grpcAddress) : IQdrantClientFactory, IDisposable
 {
     private readonly HttpClient http = new() { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly QdrantChannels channels = new();
     private readonly ManualResetEventSlim gate = new(initialState: false);
     private readonly SemaphoreSlim entered = new(0);
 
@@ -18,7 +20,8 @@ internal sealed class GatedQdrantClients(string operation) : IQdrantClientFactor
 
     public IQdrantClient Create(Uri baseUri, string? apiKey = null)
     {
-        var real = new QdrantClient(http, new QdrantClientOptions { BaseUri = baseUri, ApiKey = apiKey, MaxRetries = 0 });
+        var options = new QdrantClientOptions { BaseUri = baseUri, GrpcUri = grpcAddress(baseUri), ApiKey = apiKey, MaxRetries = 0 };
+        var real = new QdrantShardClient(options, channels.Invoker(options.GrpcUri, apiKey), new QdrantRestClient(http, options));
         var proxy = DispatchProxy.Create<IQdrantClient, GateProxy>();
         ((GateProxy)(object)proxy).Init(real, this);
         return proxy;
@@ -41,6 +44,7 @@ internal sealed class GatedQdrantClients(string operation) : IQdrantClientFactor
         gate.Dispose();
         entered.Dispose();
         http.Dispose();
+        channels.Dispose();
     }
 
     /// <summary>Forwards every call; calls of the gated operation first wait (off the caller's thread) for the gate.</summary>

@@ -31,6 +31,9 @@ internal sealed class ShardCluster : IAsyncDisposable
 
     public IReadOnlyList<InProcessQdrantServer> Servers { get; }
 
+    /// <summary>The gRPC endpoint of the shard whose REST endpoint (as the routing table names it) is <paramref name="rest"/>.</summary>
+    public Uri GrpcAddress(Uri rest) => Servers.Single(server => server.BaseUri.Port == rest.Port).GrpcUri;
+
     public static async Task<ShardCluster> StartAsync(
         int shards, string collection = "docs", int dimension = 8, RoutingDistance distance = RoutingDistance.Cosine, int slots = 64)
     {
@@ -39,7 +42,7 @@ internal sealed class ShardCluster : IAsyncDisposable
         {
             var server = await InProcessQdrantServer.StartAsync();
             servers.Add(server);
-            using var client = new QdrantClient(new QdrantClientOptions { BaseUri = server.BaseUri });
+            using var client = new QdrantShardClient(new QdrantClientOptions { BaseUri = server.BaseUri, GrpcUri = server.GrpcUri });
             await client.CreateCollectionAsync(collection, new CreateCollectionRequest(
                 new VectorParams((ulong)dimension, Enum.Parse<QdrantDistance>(distance.ToString()))));
         }

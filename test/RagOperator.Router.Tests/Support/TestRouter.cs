@@ -26,7 +26,10 @@ internal sealed class TestRouter : IAsyncDisposable
         IQdrantClientFactory? clients = null)
     {
         var source = new StaticRoutingSource();
-        var options = new RouterOptions { Collection = cluster.Collection, Namespace = ShardCluster.Namespace, RouterName = "router-test-0" };
+        var options = new RouterOptions
+        {
+            Collection = cluster.Collection, Namespace = ShardCluster.Namespace, RouterName = "router-test-0", ShardGrpcAddress = cluster.GrpcAddress,
+        };
         options = configure?.Invoke(options) ?? options;
         var handle = await RouterHost.StartAsync(options, source, clients, logging => logging.SetMinimumLevel(LogLevel.Critical));
         if (table is not null)

@@ -13,9 +13,9 @@ namespace RagOperator.InProcess.Qdrant.Grpc;
 #pragma warning disable CS0612
 
 /// <summary>
-/// <c>qdrant.Collections</c>: get, list, create, delete and exists, over the same collections as the REST face.
-/// Collection updates, aliases, cluster setup and shard keys answer <c>Unimplemented</c>; so do the REST-only
-/// features (named and sparse vectors, custom sharding). Quantization round-trips through the REST face's JSON form,
+/// <c>qdrant.Collections</c>: get, list, create, update, delete and exists, over the same collections as the REST face.
+/// Aliases, cluster setup and shard keys answer <c>Unimplemented</c>; so do the features this server lacks on both
+/// faces (named and sparse vectors, custom sharding, strict mode, metadata). Quantization round-trips through the REST face's JSON form,
 /// so a collection reads back the same over both.
 /// </summary>
 [BindServiceMethod(typeof(CollectionsGrpcService), nameof(BindService))]
@@ -29,6 +29,7 @@ internal class CollectionsGrpcService(InProcessQdrantCollections collections, In
         binder.AddMethod(QdrantGrpcMethods.Unary<GetCollectionInfoRequest, GetCollectionInfoResponse>(Service, "Get"), service is null ? null : service.Get);
         binder.AddMethod(QdrantGrpcMethods.Unary<ListCollectionsRequest, ListCollectionsResponse>(Service, "List"), service is null ? null : service.List);
         binder.AddMethod(QdrantGrpcMethods.Unary<CreateCollection, CollectionOperationResponse>(Service, "Create"), service is null ? null : service.Create);
+        binder.AddMethod(QdrantGrpcMethods.Unary<UpdateCollection, CollectionOperationResponse>(Service, "Update"), service is null ? null : service.Update);
         binder.AddMethod(QdrantGrpcMethods.Unary<DeleteCollection, CollectionOperationResponse>(Service, "Delete"), service is null ? null : service.Delete);
         binder.AddMethod(
             QdrantGrpcMethods.Unary<CollectionExistsRequest, CollectionExistsResponse>(Service, "CollectionExists"),
@@ -111,6 +112,67 @@ internal class CollectionsGrpcService(InProcessQdrantCollections collections, In
         var optimizers = request.OptimizersConfig is { } optimizersDiff ? ApplyOptimizers(new OptimizerSettings(), optimizersDiff) : null;
         var quantization = request.QuantizationConfig is { } config ? QuantizationJson(config) : null;
         collections.Create(request.CollectionName, parameters, hnsw, optimizers, quantization, cluster);
+        return Task.FromResult(new CollectionOperationResponse { Result = true, Time = Seconds(started) });
+    }
+
+    /// <summary>
+    /// Applies the diffs in one step, as the REST face's PATCH does: a bad value anywhere changes nothing. Vector diffs
+    /// reach the one unnamed vector only.
+    /// </summary>
+    public virtual Task<CollectionOperationResponse> Update(UpdateCollection request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var collection = collections.TryGet(request.CollectionName, out var found)
+            ? found
+            : throw QdrantHttpError.CollectionNotFound(request.CollectionName);
+        if (request.SparseVectorsConfig is { Map.Count: > 0 })
+        {
+            throw QdrantHttpError.Unsupported("Sparse vectors");
+        }
+
+        if (request.StrictModeConfig is not null || request.Metadata.Count > 0)
+        {
+            throw QdrantHttpError.Unsupported(request.StrictModeConfig is not null ? "Strict mode" : "Collection metadata");
+        }
+
+        var parameters = collection.Params;
+        var hnsw = collection.Hnsw;
+        string? quantization = collection.QuantizationJson;
+        var quantizationChanged = false;
+        if (request.VectorsConfig is { } vectors)
+        {
+            var diff = vectors.ConfigCase == VectorsConfigDiff.ConfigOneofCase.Params
+                ? vectors.Params
+                : throw QdrantHttpError.BadInput($"Not existing vector name error: {vectors.ParamsMap.Map.Keys.FirstOrDefault()}");
+            if (diff.HnswConfig is { } vectorHnsw) hnsw = ApplyHnsw(hnsw, vectorHnsw);
+            if (diff.QuantizationConfig is { } vectorQuantization)
+            {
+                quantization = QuantizationJson(vectorQuantization);
+                quantizationChanged = true;
+            }
+
+            if (diff.HasOnDisk) parameters = parameters with { VectorsOnDisk = diff.OnDisk };
+        }
+
+        if (request.Params is { } paramsDiff)
+        {
+            parameters = parameters with
+            {
+                ReplicationFactor = paramsDiff.HasReplicationFactor ? Math.Max(1, paramsDiff.ReplicationFactor) : parameters.ReplicationFactor,
+                WriteConsistencyFactor = paramsDiff.HasWriteConsistencyFactor ? Math.Max(1, paramsDiff.WriteConsistencyFactor) : parameters.WriteConsistencyFactor,
+                OnDiskPayload = paramsDiff.HasOnDiskPayload ? paramsDiff.OnDiskPayload : parameters.OnDiskPayload,
+            };
+        }
+
+        if (request.HnswConfig is { } hnswDiff) hnsw = ApplyHnsw(hnsw, hnswDiff);
+        var optimizers = request.OptimizersConfig is { } optimizersDiff ? ApplyOptimizers(collection.Optimizers, optimizersDiff) : collection.Optimizers;
+        if (request.QuantizationConfig is { } quantizationDiff)
+        {
+            quantization = QuantizationJson(quantizationDiff);
+            quantizationChanged = true;
+        }
+
+        collection.Configure(parameters, hnsw, optimizers, quantization, quantizationChanged);
         return Task.FromResult(new CollectionOperationResponse { Result = true, Time = Seconds(started) });
     }
 
@@ -247,6 +309,16 @@ internal class CollectionsGrpcService(InProcessQdrantCollections collections, In
         };
         return new JsonObject { [kind] = body }.ToJsonString();
     }
+
+    /// <summary>An update's quantization: one of the kinds, or null (the REST face's <c>"Disabled"</c>) to remove it.</summary>
+    private static string? QuantizationJson(QuantizationConfigDiff diff) => diff.QuantizationCase switch
+    {
+        QuantizationConfigDiff.QuantizationOneofCase.Scalar => QuantizationJson(new QuantizationConfig { Scalar = diff.Scalar }),
+        QuantizationConfigDiff.QuantizationOneofCase.Product => QuantizationJson(new QuantizationConfig { Product = diff.Product }),
+        QuantizationConfigDiff.QuantizationOneofCase.Binary => QuantizationJson(new QuantizationConfig { Binary = diff.Binary }),
+        QuantizationConfigDiff.QuantizationOneofCase.Disabled => null,
+        _ => throw QdrantHttpError.BadInput("Malformed QuantizationConfigDiff: no variant is set"),
+    };
 
     private static JsonObject Scalar(ScalarQuantization scalar)
     {

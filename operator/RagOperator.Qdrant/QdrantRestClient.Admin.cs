@@ -4,7 +4,7 @@ using RagOperator.Qdrant.Models;
 namespace RagOperator.Qdrant;
 
 /// <summary>The <see cref="IQdrantAdminClient"/> half of the client: cluster and snapshot endpoints.</summary>
-public sealed partial class QdrantClient
+public sealed partial class QdrantRestClient
 {
     public Task<ClusterStatus> GetClusterStatusAsync(CancellationToken cancellationToken = default) =>
         SendAsync("get_cluster", HttpMethod.Get, "cluster", null, ParseResult<ClusterStatus>, retry: true, cancellationToken);
