@@ -42,7 +42,9 @@ public sealed class QdrantException : Exception
     /// </summary>
     public static QdrantException FromRpc(string operation, Uri shardUri, RpcException error)
     {
-        var status = error.StatusCode switch
+        // A call whose connection failed or broke got no answer from Qdrant, whatever code gRPC gives it.
+        var noResponse = error.Status.DebugException is HttpRequestException or IOException or System.Net.Sockets.SocketException;
+        var status = noResponse ? null : error.StatusCode switch
         {
             GrpcStatusCode.InvalidArgument or GrpcStatusCode.OutOfRange => HttpStatusCode.BadRequest,
             GrpcStatusCode.Unauthenticated => HttpStatusCode.Unauthorized,
@@ -52,12 +54,11 @@ public sealed class QdrantException : Exception
             GrpcStatusCode.FailedPrecondition => HttpStatusCode.PreconditionFailed,
             GrpcStatusCode.ResourceExhausted => HttpStatusCode.TooManyRequests,
             GrpcStatusCode.Unimplemented => HttpStatusCode.NotImplemented,
-            GrpcStatusCode.Unavailable when error.Status.DebugException is HttpRequestException or IOException or System.Net.Sockets.SocketException => (HttpStatusCode?)null,
             GrpcStatusCode.Unavailable => HttpStatusCode.ServiceUnavailable,
             GrpcStatusCode.DeadlineExceeded or GrpcStatusCode.Cancelled => (HttpStatusCode?)null,
             _ => HttpStatusCode.InternalServerError,
         };
-        var transient = error.StatusCode is GrpcStatusCode.Unavailable or GrpcStatusCode.DeadlineExceeded
+        var transient = noResponse || error.StatusCode is GrpcStatusCode.Unavailable or GrpcStatusCode.DeadlineExceeded
             or GrpcStatusCode.ResourceExhausted or GrpcStatusCode.Internal or GrpcStatusCode.Unknown
             or GrpcStatusCode.Aborted or GrpcStatusCode.Cancelled or GrpcStatusCode.DataLoss;
         var message = error.Status.DebugException switch

@@ -37,7 +37,7 @@ public static class ShardScanner
                     var copy = new PointCopy(
                         shardId,
                         payload?[SequenceField]?.GetValue<long>() ?? AckOracle.Absent,
-                        (int?)payload?[PayloadFields.Cell]?.GetValue<long>(),
+                        payload?[PayloadFields.Cell]?.GetValue<int>(),
                         payload?[PayloadFields.Version]?.GetValue<long>(),
                         point.Vector);
                     var id = point.Id.Number;

@@ -68,11 +68,64 @@ internal static class GrpcMapping
         foreach (var (key, value) in payload) target[key] = ToValue(value);
     }
 
+    /// <summary>
+    /// A payload as the REST face would have given it: written as JSON and parsed back, so its numbers convert to any
+    /// numeric type (<c>GetValue&lt;int&gt;</c> of a cell), as values of a parsed document do. Payloads are a few
+    /// fields; the vectors, the bulk of a point, stay binary.
+    /// </summary>
     public static JsonObject FromGrpc(MapField<string, G.Value> payload)
     {
-        var json = new JsonObject();
-        foreach (var (key, value) in payload) json[key] = FromValue(value);
-        return json;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (key, value) in payload)
+            {
+                writer.WritePropertyName(key);
+                Write(writer, value);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
+    }
+
+    private static void Write(Utf8JsonWriter writer, G.Value value)
+    {
+        switch (value.KindCase)
+        {
+            case G.Value.KindOneofCase.StringValue:
+                writer.WriteStringValue(value.StringValue);
+                break;
+            case G.Value.KindOneofCase.IntegerValue:
+                writer.WriteNumberValue(value.IntegerValue);
+                break;
+            case G.Value.KindOneofCase.DoubleValue:
+                writer.WriteNumberValue(value.DoubleValue);
+                break;
+            case G.Value.KindOneofCase.BoolValue:
+                writer.WriteBooleanValue(value.BoolValue);
+                break;
+            case G.Value.KindOneofCase.StructValue:
+                writer.WriteStartObject();
+                foreach (var (key, field) in value.StructValue.Fields)
+                {
+                    writer.WritePropertyName(key);
+                    Write(writer, field);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case G.Value.KindOneofCase.ListValue:
+                writer.WriteStartArray();
+                foreach (var item in value.ListValue.Values) Write(writer, item);
+                writer.WriteEndArray();
+                break;
+            default:
+                writer.WriteNullValue();
+                break;
+        }
     }
 
     public static G.Value ToValue(JsonNode? node)
@@ -121,24 +174,6 @@ internal static class GrpcMapping
             // Anything else (a Guid, a date) is written as JSON writes it.
             _ => Scalar(JsonValue.Create(JsonSerializer.SerializeToElement(value))!),
         };
-    }
-
-    public static JsonNode? FromValue(G.Value value) => value.KindCase switch
-    {
-        G.Value.KindOneofCase.StringValue => JsonValue.Create(value.StringValue),
-        G.Value.KindOneofCase.IntegerValue => JsonValue.Create(value.IntegerValue),
-        G.Value.KindOneofCase.DoubleValue => JsonValue.Create(value.DoubleValue),
-        G.Value.KindOneofCase.BoolValue => JsonValue.Create(value.BoolValue),
-        G.Value.KindOneofCase.StructValue => FromStruct(value.StructValue),
-        G.Value.KindOneofCase.ListValue => new JsonArray(value.ListValue.Values.Select(FromValue).ToArray()),
-        _ => null,
-    };
-
-    private static JsonObject FromStruct(G.Struct value)
-    {
-        var json = new JsonObject();
-        foreach (var (key, field) in value.Fields) json[key] = FromValue(field);
-        return json;
     }
 
     // ---- Selectors ----

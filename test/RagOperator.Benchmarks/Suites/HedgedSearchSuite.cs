@@ -32,10 +32,10 @@ public sealed class HedgedSearchSuite : IBenchmarkSuite
         var sizes = context.Sizes;
         await using var shards = await LoopbackShards.StartAsync(4, Collection, sizes.HedgeDimension, cancellationToken);
         await using var hedged = await RouterHost.StartAsync(
-            new RouterOptions { Collection = Collection, RouterName = "bench-hedged" }, new StaticRoutingSource(shards.StableTable()),
+            new RouterOptions { Collection = Collection, RouterName = "bench-hedged", ShardGrpcAddress = shards.GrpcAddress }, new StaticRoutingSource(shards.StableTable()),
             cancellationToken: cancellationToken);
         await using var unhedged = await RouterHost.StartAsync(
-            new RouterOptions { Collection = Collection, RouterName = "bench-unhedged", Hedging = false }, new StaticRoutingSource(shards.StableTable()),
+            new RouterOptions { Collection = Collection, RouterName = "bench-unhedged", Hedging = false, ShardGrpcAddress = shards.GrpcAddress }, new StaticRoutingSource(shards.StableTable()),
             cancellationToken: cancellationToken);
         await hedged.WaitForVersionAsync(1, TimeSpan.FromSeconds(30), cancellationToken);
         await unhedged.WaitForVersionAsync(1, TimeSpan.FromSeconds(30), cancellationToken);

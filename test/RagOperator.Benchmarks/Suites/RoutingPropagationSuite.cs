@@ -44,7 +44,7 @@ public sealed class RoutingPropagationSuite : IBenchmarkSuite
             for (var i = 0; i < sizes.PropagationRouters; i++)
             {
                 routers.Add(await RouterHost.StartAsync(
-                    new RouterOptions { Collection = Collection, RouterName = $"bench-router-{i}" },
+                    new RouterOptions { Collection = Collection, RouterName = $"bench-router-{i}", ShardGrpcAddress = shards.GrpcAddress },
                     new ConfigMapRoutingSource(kube, LoopbackShards.Namespace, $"{Collection}-routing"),
                     cancellationToken: cancellationToken));
             }

@@ -91,7 +91,7 @@ public sealed class CrossRouterOrderTests : IAsyncLifetime
         foreach (var replica in replicas) await replica.Writes.UpsertAsync(table, [Point(PointKey.FromUlong(1000), seq: 0)]);
     }
 
-    private TestReplica Router(int routerId, TimeProvider time) => new(routerId, time, Skew);
+    private TestReplica Router(int routerId, TimeProvider time) => new(routerId, time, Skew, shards.GrpcAddress);
 
     private static WritePoint Point(PointKey id, long seq) =>
         new(id, [1, 0, 0, seq % 3], new JsonObject { ["seq"] = seq });
@@ -102,10 +102,10 @@ public sealed class CrossRouterOrderTests : IAsyncLifetime
         private readonly ShardClients clients;
         private readonly RouterMetrics metrics;
 
-        public TestReplica(int routerId, TimeProvider time, TimeSpan uncertainty)
+        public TestReplica(int routerId, TimeProvider time, TimeSpan uncertainty, Func<Uri, Uri> grpcAddress)
         {
             metrics = new RouterMetrics(Prometheus.Metrics.NewCustomRegistry(), QdrantShards.Collection, () => 0);
-            clients = new ShardClients(new RouterOptions { Collection = QdrantShards.Collection, ShardRetries = 0 }, metrics);
+            clients = new ShardClients(new RouterOptions { Collection = QdrantShards.Collection, ShardRetries = 0, ShardGrpcAddress = grpcAddress }, metrics);
             Writes = new WriteRouter(clients, new HybridLogicalClock(routerId, time, uncertainty), metrics, TimeSpan.FromSeconds(10));
         }
 

@@ -34,6 +34,9 @@ internal sealed class QdrantShards : IAsyncDisposable
 
     public IReadOnlyList<InProcessQdrantServer> Servers => servers;
 
+    /// <summary>The gRPC endpoint of the shard whose REST endpoint is <paramref name="rest"/>; unknown endpoints stay as they are.</summary>
+    public Uri GrpcAddress(Uri rest) => servers.FirstOrDefault(server => server.BaseUri.Port == rest.Port)?.GrpcUri ?? rest;
+
     public static async Task<QdrantShards> StartAsync(int count, bool createCollection = true)
     {
         var servers = new List<InProcessQdrantServer>();

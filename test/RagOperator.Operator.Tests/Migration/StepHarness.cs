@@ -43,6 +43,7 @@ internal sealed class StepHarness : IAsyncDisposable
         Shards = shards;
         View = view;
         Routers = new FakeRouterAcks(client);
+        Qdrant = new HookingQdrantFactory(shards.GrpcAddress);
         Services = new OperatorServices(client, view, new OperatorSettings(), new ShardEndpoints(shards), Qdrant, Routers, Events);
     }
 
@@ -59,7 +60,7 @@ internal sealed class StepHarness : IAsyncDisposable
     public RecordingEvents Events { get; } = new();
 
     /// <summary>The operator's Qdrant clients, each wrapped so tests can count what the migration wrote to a shard.</summary>
-    public HookingQdrantFactory Qdrant { get; } = new();
+    public HookingQdrantFactory Qdrant { get; }
 
     public OperatorServices Services { get; }
 
@@ -256,9 +257,9 @@ internal sealed class FakeRouterAcks(IKubernetesClient client) : IRouterAcks
 }
 
 /// <summary>Real clients (the operator's default options) wrapped in <see cref="HookedQdrantClient"/>, one per endpoint.</summary>
-internal sealed class HookingQdrantFactory : Seams.IQdrantClientFactory, IDisposable
+internal sealed class HookingQdrantFactory(Func<Uri, Uri> grpcAddress) : Seams.IQdrantClientFactory, IDisposable
 {
-    private readonly CachingQdrantClientFactory inner = new();
+    private readonly CachingQdrantClientFactory inner = new(grpcAddress: grpcAddress);
     private readonly ConcurrentDictionary<string, HookedQdrantClient> clients = new(StringComparer.Ordinal);
 
     public IQdrantClient Get(Uri endpoint, string? apiKey, Qdrant.Tls.TrustBundle? trust) => clients.GetOrAdd(endpoint.AbsoluteUri, _ => new HookedQdrantClient(inner.Get(endpoint, apiKey, trust)));

@@ -28,7 +28,7 @@ public sealed class TlsTrafficTests : IDisposable
     {
         var (ca, shard) = Issue();
         await using var server = await InProcessQdrantServer.StartAsync(new InProcessQdrantOptions { Certificate = ServerCertificate(shard) });
-        using var factory = new CachingQdrantClientFactory();
+        using var factory = new CachingQdrantClientFactory(grpcAddress: _ => server.GrpcUri);
 
         var client = factory.Get(server.BaseUri, null, TrustBundle.FromPem(ca.TrustBundlePem));
         await client.CreateCollectionAsync("docs", new CreateCollectionRequest(new VectorParams(4, Distance.Dot)));
@@ -43,7 +43,7 @@ public sealed class TlsTrafficTests : IDisposable
         var (ours, _) = Issue();
         var (_, foreign) = Issue();
         await using var server = await InProcessQdrantServer.StartAsync(new InProcessQdrantOptions { Certificate = ServerCertificate(foreign) });
-        using var factory = new CachingQdrantClientFactory();
+        using var factory = new CachingQdrantClientFactory(grpcAddress: _ => server.GrpcUri);
 
         var client = factory.Get(server.BaseUri, null, TrustBundle.FromPem(ours.TrustBundlePem));
         var call = () => client.CollectionExistsAsync("docs");
@@ -59,7 +59,7 @@ public sealed class TlsTrafficTests : IDisposable
         var routerCertificate = CertificatePlanner.Leaf(CertificateNeeds.Router("search", "docs"), ca, null, null, DateTimeOffset.UtcNow, Lifetimes).Certificate;
         await using var shard = await InProcessQdrantServer.StartAsync(new InProcessQdrantOptions { Certificate = ServerCertificate(shardCertificate) });
         var collection = Fixtures.Collection(configure: spec => { spec.Dimension = 2; spec.Shards = 1; });
-        using (var factory = new CachingQdrantClientFactory())
+        using (var factory = new CachingQdrantClientFactory(grpcAddress: _ => shard.GrpcUri))
         {
             await factory.Get(shard.BaseUri, null, TrustBundle.FromPem(ca.TrustBundlePem)).CreateCollectionAsync("docs", new CreateCollectionRequest(new VectorParams(2, Distance.Dot)));
         }
@@ -70,6 +70,7 @@ public sealed class TlsTrafficTests : IDisposable
             Collection = "docs",
             Namespace = "search",
             RouterName = "router-tls-0",
+            ShardGrpcAddress = _ => shard.GrpcUri,
             TlsCertificateFile = Write("tls.crt", routerCertificate.CertificatePem),
             TlsKeyFile = Write("tls.key", routerCertificate.PrivateKeyPem),
             ShardTrustFile = Write("ca.crt", ca.TrustBundlePem),

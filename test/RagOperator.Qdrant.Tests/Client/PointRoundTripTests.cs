@@ -107,7 +107,7 @@ public sealed class PointRoundTripTests
 
         page.Points.Should().HaveCount(20);
         page.NextPageOffset.Should().BeNull();
-        page.Points.Should().OnlyContain(point => point.Payload!["_rag_cell"]!.GetValue<long>() % 2 == 1 && point.Vector!.Length == 4);
+        page.Points.Should().OnlyContain(point => point.Payload!["_rag_cell"]!.GetValue<int>() % 2 == 1 && point.Vector!.Length == 4);
     }
 
     [Fact]

@@ -56,7 +56,7 @@ internal sealed class KubeRouter : IAsyncDisposable
         var source = new ConfigMapRoutingSource(
             routerKube, ShardCluster.Namespace, ConfigMapName,
             watcherOptions: new WatcherOptions { InitialBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(200) });
-        var options = new RouterOptions { Collection = cluster.Collection, Namespace = ShardCluster.Namespace, RouterName = "router-kube-0" };
+        var options = new RouterOptions { Collection = cluster.Collection, Namespace = ShardCluster.Namespace, RouterName = "router-kube-0", ShardGrpcAddress = cluster.GrpcAddress };
         var handle = await RouterHost.StartAsync(options, source, logging: logging => logging.SetMinimumLevel(LogLevel.Critical));
         await handle.WaitForVersionAsync(first.Version, TimeSpan.FromSeconds(10));
         return new KubeRouter(apiServer, publisher, routerKube, handle, new RouterClient(handle.BaseUri, cluster.Collection));

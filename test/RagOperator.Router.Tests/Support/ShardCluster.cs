@@ -31,8 +31,11 @@ internal sealed class ShardCluster : IAsyncDisposable
 
     public IReadOnlyList<InProcessQdrantServer> Servers { get; }
 
-    /// <summary>The gRPC endpoint of the shard whose REST endpoint (as the routing table names it) is <paramref name="rest"/>.</summary>
-    public Uri GrpcAddress(Uri rest) => Servers.Single(server => server.BaseUri.Port == rest.Port).GrpcUri;
+    /// <summary>
+    /// The gRPC endpoint of the shard whose REST endpoint (as the routing table names it) is <paramref name="rest"/>;
+    /// an endpoint of no server here (a shard a test made unreachable) stays as it is.
+    /// </summary>
+    public Uri GrpcAddress(Uri rest) => Servers.FirstOrDefault(server => server.BaseUri.Port == rest.Port)?.GrpcUri ?? rest;
 
     public static async Task<ShardCluster> StartAsync(
         int shards, string collection = "docs", int dimension = 8, RoutingDistance distance = RoutingDistance.Cosine, int slots = 64)
