@@ -39,10 +39,12 @@ public sealed class QdrantChannels(Func<SocketsHttpHandler>? handler = null, Fun
     private GrpcChannel Open(string address)
     {
         var http = handler();
-        // A connection is checked every 30 s when idle; one that does not answer a ping in 10 s is dropped.
+        // The connection stays open while the shard lives: it is pinged every 30 s, busy or idle, and dropped when a
+        // ping goes unanswered for 10 s, so the next call reconnects instead of waiting on a dead peer.
+        http.PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan;
         http.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
         http.KeepAlivePingTimeout = TimeSpan.FromSeconds(10);
-        http.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests;
+        http.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always;
         // Busy shards get more than one connection rather than queueing behind the stream limit.
         http.EnableMultipleHttp2Connections = true;
         http.ConnectTimeout = TimeSpan.FromSeconds(5);
