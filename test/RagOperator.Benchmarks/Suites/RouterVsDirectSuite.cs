@@ -56,6 +56,7 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
 
         var routerLatency = new List<double>();
         var directLatency = new List<double>();
+        var fanOutLatency = new List<double>();
         var disagreements = 0;
         context.Log.WriteLine($"  {sizes.RouterQueries:N0} queries each way");
         for (var i = 0; i < sizes.RouterQueries; i++)
@@ -63,6 +64,7 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
             var vector = Vectors.Random(random, sizes.RouterDimension);
             var (routed, routedMs) = await RouterSearchAsync(client, vector, cancellationToken);
             var (exact, directMs) = await DirectSearchAsync(single, vector, cancellationToken);
+            fanOutLatency.Add(await FanOutSearchAsync(shards.Clients, vector, cancellationToken));
             routerLatency.Add(routedMs);
             directLatency.Add(directMs);
             if (!routed.SequenceEqual(exact)) disagreements++;
@@ -73,7 +75,10 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
             $"{sizes.RouterPoints:N0} points, dimension {sizes.RouterDimension}, Cosine, top-{TopK} with payload, {sizes.RouterQueries:N0} queries " +
             $"after {sizes.RouterWarmupQueries} warm-up queries, sequential.",
             LatencyComparison.Columns("path"),
-            comparison.Rows("router (4 shards, fan-out + merge)", "direct (1 shard, exact)"))
+            [
+                .. comparison.Rows("router (4 shards, fan-out + merge)", "direct (1 shard, exact)"),
+                .. LatencyComparison.Of("router", routerLatency, "fan-out", fanOutLatency).Rows("", "4 shards asked straight from this process, no router").Skip(1),
+            ])
         {
             Notes =
             [
@@ -112,6 +117,14 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
         var result = await client.SearchAsync(vector, TopK, cancellationToken: cancellationToken);
         if (!result.Succeeded) throw new InvalidOperationException($"router search failed: {result.StatusCode} {result.Error}");
         return ([.. result.Hits.Select(h => h.Id)], result.Latency.TotalMilliseconds);
+    }
+
+    /// <summary>What the router's split costs by itself: the same 4 shard searches sent in parallel from here, no merge.</summary>
+    private static async Task<double> FanOutSearchAsync(IReadOnlyList<IQdrantClient> shards, float[] vector, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await Task.WhenAll(shards.Select(shard => shard.SearchAsync(Collection, new SearchRequest(vector, TopK) { WithPayload = true }, cancellationToken)));
+        return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
     private static async Task<(List<string> Ids, double Ms)> DirectSearchAsync(IQdrantClient single, float[] vector, CancellationToken cancellationToken)
