@@ -125,6 +125,10 @@ public sealed class InProcessQdrantServer : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            // Batches of points are hundreds of KiB: windows of a few MiB let a message arrive without waiting for
+            // window updates (Qdrant's gRPC server, hyper, also opens its windows wide).
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 8 * 1024 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 4 * 1024 * 1024;
             kestrel.Listen(IPAddress.Loopback, options.Port, listen =>
             {
                 if (options.Certificate is { } certificate) listen.UseHttps(certificate);

@@ -48,6 +48,8 @@ public sealed class QdrantChannels(Func<SocketsHttpHandler>? handler = null, Fun
         // Busy shards get more than one connection rather than queueing behind the stream limit.
         http.EnableMultipleHttp2Connections = true;
         http.ConnectTimeout = TimeSpan.FromSeconds(5);
+        // Scroll pages with vectors are hundreds of KiB: a wide receive window saves the round trips of window updates.
+        http.InitialHttp2StreamWindowSize = 4 * 1024 * 1024;
         return GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             HttpHandler = outer is null ? http : outer(http),
