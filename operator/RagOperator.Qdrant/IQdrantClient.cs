@@ -16,7 +16,7 @@ public interface IQdrantClient
     // Collections
 
     /// <summary>
-    /// <c>PUT /collections/{name}</c>. An existing collection is a conflict (<see cref="QdrantException.IsConflict"/>);
+    /// Creates the collection. An existing collection is a conflict (<see cref="QdrantException.IsConflict"/>);
     /// after a transient failure the retry may meet the collection the lost attempt created, so callers that
     /// ensure a collection treat a conflict as success and compare the settings.
     /// </summary>
@@ -29,7 +29,7 @@ public interface IQdrantClient
     /// <summary>Returns false when the collection did not exist.</summary>
     Task<bool> DeleteCollectionAsync(string collection, CancellationToken cancellationToken = default);
 
-    /// <summary><c>PATCH /collections/{name}</c>: HNSW, quantization, optimizer or replication parameters.</summary>
+    /// <summary>Changes HNSW, quantization, optimizer or replication parameters.</summary>
     Task UpdateCollectionAsync(string collection, UpdateCollectionRequest request, CancellationToken cancellationToken = default);
 
     Task<UpdateResult> CreatePayloadIndexAsync(
@@ -59,10 +59,10 @@ public interface IQdrantClient
     /// <summary>Exact count of the points matching <paramref name="filter"/> (all points when null).</summary>
     Task<ulong> CountAsync(string collection, Filter? filter = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Nearest neighbours, through <c>POST /points/query</c> (the search endpoint is deprecated upstream).</summary>
+    /// <summary>Nearest neighbours, through Qdrant's query call (its search call is deprecated upstream).</summary>
     Task<IReadOnlyList<ScoredPoint>> SearchAsync(string collection, SearchRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Several searches in one round trip (<c>POST /points/query/batch</c>); results in request order.</summary>
+    /// <summary>Several searches in one round trip (a query batch); results in request order.</summary>
     Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> SearchBatchAsync(
         string collection, IReadOnlyList<SearchRequest> requests, CancellationToken cancellationToken = default);
 

@@ -2,11 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Polly;
-using Polly.Retry;
-using Polly.Timeout;
-using RagOperator.Qdrant.Filters;
 using RagOperator.Qdrant.Models;
 
 namespace RagOperator.Qdrant;

@@ -1,10 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 
 namespace RagOperator.Qdrant.Models;
 
-/// <summary>Reply of <c>GET /collections/{name}</c> (the fields the operator reads).</summary>
+/// <summary>A collection's state and settings (the fields the operator reads).</summary>
 public sealed record CollectionInfo
 {
     public CollectionStatus Status { get; init; }
@@ -53,39 +51,10 @@ public sealed record PayloadIndexInfo
     public ulong Points { get; init; }
 }
 
-/// <summary>Qdrant reports <c>"ok"</c> or <c>{"error": "..."}</c>.</summary>
-[JsonConverter(typeof(OptimizerStatusJsonConverter))]
+/// <summary>The optimizers' state: ok, or the error they stopped on.</summary>
 public sealed record OptimizerStatus(string? Error)
 {
     public static OptimizerStatus Ok { get; } = new((string?)null);
 
     public bool IsOk => Error is null;
-}
-
-internal sealed class OptimizerStatusJsonConverter : JsonConverter<OptimizerStatus>
-{
-    public override OptimizerStatus Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        if (reader.TokenType == JsonTokenType.String)
-        {
-            var text = reader.GetString();
-            return text == "ok" ? OptimizerStatus.Ok : new OptimizerStatus(text);
-        }
-
-        var node = JsonNode.Parse(ref reader)?.AsObject();
-        return new OptimizerStatus(node?["error"]?.GetValue<string>() ?? "unknown optimizer error");
-    }
-
-    public override void Write(Utf8JsonWriter writer, OptimizerStatus value, JsonSerializerOptions options)
-    {
-        if (value.IsOk)
-        {
-            writer.WriteStringValue("ok");
-            return;
-        }
-
-        writer.WriteStartObject();
-        writer.WriteString("error", value.Error);
-        writer.WriteEndObject();
-    }
 }

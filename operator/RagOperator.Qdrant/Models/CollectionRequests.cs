@@ -31,7 +31,7 @@ public sealed record OptimizersConfigDiff
     public ulong? MaxOptimizationThreads { get; init; }
 }
 
-/// <summary>Body of <c>PUT /collections/{name}</c>.</summary>
+/// <summary>A new collection's settings.</summary>
 public sealed record CreateCollectionRequest(VectorParams Vectors)
 {
     public uint? ShardNumber { get; init; }
@@ -43,7 +43,7 @@ public sealed record CreateCollectionRequest(VectorParams Vectors)
     public QuantizationConfig? QuantizationConfig { get; init; }
 }
 
-/// <summary>Collection-level replication parameters that <c>PATCH /collections/{name}</c> can change.</summary>
+/// <summary>Collection-level replication parameters that an update can change.</summary>
 public sealed record CollectionParamsDiff
 {
     public uint? ReplicationFactor { get; init; }
@@ -52,7 +52,7 @@ public sealed record CollectionParamsDiff
 }
 
 /// <summary>
-/// Body of <c>PATCH /collections/{name}</c>. <see cref="QuantizationConfig"/> may be
+/// A collection update. <see cref="QuantizationConfig"/> may be
 /// <see cref="Models.QuantizationConfig.Disabled"/> to switch quantization off.
 /// </summary>
 public sealed record UpdateCollectionRequest
@@ -61,16 +61,4 @@ public sealed record UpdateCollectionRequest
     public QuantizationConfig? QuantizationConfig { get; init; }
     public OptimizersConfigDiff? OptimizersConfig { get; init; }
     public CollectionParamsDiff? Params { get; init; }
-}
-
-/// <summary>Body of <c>PUT /collections/{name}/index</c>.</summary>
-internal sealed record CreateFieldIndexRequest(string FieldName, PayloadSchemaType FieldSchema);
-
-internal sealed record CollectionExistence(bool Exists);
-
-/// <summary>Reply of <c>GET /</c>.</summary>
-public sealed record VersionInfo(string Title, string Version)
-{
-    [JsonPropertyName("commit")]
-    public string? Commit { get; init; }
 }

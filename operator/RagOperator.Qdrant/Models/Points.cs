@@ -50,7 +50,7 @@ public sealed record WriteOptions
     public UpsertMode? UpdateMode { get; init; }
 }
 
-/// <summary>Body of <c>POST /collections/{name}/points/scroll</c>.</summary>
+/// <summary>A page request of a scroll: a filter, a page size and where to start.</summary>
 public sealed record ScrollRequest
 {
     public Filter? Filter { get; init; }
@@ -93,7 +93,7 @@ public sealed record SearchRequest(float[] Vector, ulong Limit)
     public ulong? HnswEf { get; init; }
 }
 
-/// <summary>Wire form of <c>POST /points/query</c> in its basic nearest form.</summary>
+/// <summary>A query in its basic nearest form (Qdrant's <c>Query</c> call).</summary>
 public sealed record QueryRequest
 {
     public required NearestQuery Query { get; init; }
@@ -129,38 +129,6 @@ public sealed record SearchParams
 public sealed record QueryResponse
 {
     public IReadOnlyList<ScoredPoint> Points { get; init; } = [];
-}
-
-internal sealed record QueryBatchRequest(IReadOnlyList<QueryRequest> Searches);
-
-internal sealed record PointsList(IReadOnlyList<PointStruct> Points)
-{
-    public Filter? UpdateFilter { get; init; }
-    public UpsertMode? UpdateMode { get; init; }
-}
-
-internal sealed record PointIdsList(IReadOnlyList<PointId> Points);
-
-internal sealed record FilterSelector(Filter Filter);
-
-internal sealed record RetrieveRequest(IReadOnlyList<PointId> Ids)
-{
-    public PayloadSelector? WithPayload { get; init; }
-    public bool WithVector { get; init; }
-}
-
-internal sealed record CountRequest
-{
-    public Filter? Filter { get; init; }
-    public bool Exact { get; init; } = true;
-}
-
-internal sealed record CountResult(ulong Count);
-
-internal sealed record SetPayloadRequest(JsonObject Payload)
-{
-    public IReadOnlyList<PointId>? Points { get; init; }
-    public Filter? Filter { get; init; }
 }
 
 /// <summary>Qdrant's success envelope <c>{"result": ..., "status": "ok", "time": ...}</c>.</summary>

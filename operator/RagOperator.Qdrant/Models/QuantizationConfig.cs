@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace RagOperator.Qdrant.Models;
 
 public sealed record ScalarQuantizationConfig
@@ -24,10 +21,9 @@ public sealed record BinaryQuantizationConfig
 }
 
 /// <summary>
-/// Qdrant's quantization union: exactly one of scalar, product or binary — or, in an update only, the string
-/// <c>"Disabled"</c> that switches quantization off. Build it with the factory members.
+/// Qdrant's quantization union: exactly one of scalar, product or binary — or, in an update only, disabled,
+/// which switches quantization off. Build it with the factory members.
 /// </summary>
-[JsonConverter(typeof(QuantizationConfigJsonConverter))]
 public sealed record QuantizationConfig
 {
     private QuantizationConfig()
@@ -50,39 +46,4 @@ public sealed record QuantizationConfig
 
     public static QuantizationConfig BinaryQuantization(bool? alwaysRam = null) =>
         new() { Binary = new BinaryQuantizationConfig { AlwaysRam = alwaysRam } };
-
-    internal static QuantizationConfig FromParts(
-        ScalarQuantizationConfig? scalar, ProductQuantizationConfig? product, BinaryQuantizationConfig? binary) =>
-        new() { Scalar = scalar, Product = product, Binary = binary };
-}
-
-internal sealed class QuantizationConfigJsonConverter : JsonConverter<QuantizationConfig>
-{
-    public override QuantizationConfig? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        if (reader.TokenType == JsonTokenType.String)
-        {
-            return reader.GetString() == "Disabled"
-                ? QuantizationConfig.Disabled
-                : throw new JsonException("A quantization config string must be \"Disabled\"");
-        }
-
-        var parts = JsonSerializer.Deserialize<Parts>(ref reader, options)
-            ?? throw new JsonException("Quantization config is null");
-        return QuantizationConfig.FromParts(parts.Scalar, parts.Product, parts.Binary);
-    }
-
-    public override void Write(Utf8JsonWriter writer, QuantizationConfig value, JsonSerializerOptions options)
-    {
-        if (value.IsDisabled)
-        {
-            writer.WriteStringValue("Disabled");
-            return;
-        }
-
-        JsonSerializer.Serialize(writer, new Parts(value.Scalar, value.Product, value.Binary), options);
-    }
-
-    private sealed record Parts(
-        ScalarQuantizationConfig? Scalar, ProductQuantizationConfig? Product, BinaryQuantizationConfig? Binary);
 }

@@ -56,23 +56,4 @@ public sealed class FilterJsonTests
 
         act.Should().Throw<JsonException>().WithMessage("*musts*");
     }
-
-    [Fact]
-    public void Quantization_disabled_is_the_string_qdrant_expects()
-    {
-        var json = JsonSerializer.Serialize(new UpdateCollectionRequest { QuantizationConfig = QuantizationConfig.Disabled }, QdrantJson.Options);
-
-        json.Should().Be("""{"quantization_config":"Disabled"}""");
-    }
-
-    [Fact]
-    public void Payload_selectors_use_every_form_of_with_payload()
-    {
-        JsonSerializer.Serialize(new ScrollRequest { WithPayload = PayloadSelector.Fields("a") }, QdrantJson.Options)
-            .Should().Be("""{"with_payload":["a"]}""");
-        JsonSerializer.Serialize(new ScrollRequest { WithPayload = PayloadSelector.AllExcept("b") }, QdrantJson.Options)
-            .Should().Be("""{"with_payload":{"exclude":["b"]}}""");
-        JsonSerializer.Serialize(new ScrollRequest { WithPayload = false }, QdrantJson.Options)
-            .Should().Be("""{"with_payload":false}""");
-    }
 }
