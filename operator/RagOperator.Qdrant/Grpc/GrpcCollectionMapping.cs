@@ -106,29 +106,31 @@ internal static class GrpcCollectionMapping
         };
     }
 
-    public static G.PayloadSchemaType ToGrpc(PayloadSchemaType schema) => schema switch
-    {
-        PayloadSchemaType.Keyword => G.PayloadSchemaType.Keyword,
-        PayloadSchemaType.Integer => G.PayloadSchemaType.Integer,
-        PayloadSchemaType.Float => G.PayloadSchemaType.Float,
-        PayloadSchemaType.Geo => G.PayloadSchemaType.Geo,
-        PayloadSchemaType.Text => G.PayloadSchemaType.Text,
-        PayloadSchemaType.Bool => G.PayloadSchemaType.Bool,
-        PayloadSchemaType.Datetime => G.PayloadSchemaType.Datetime,
-        _ => G.PayloadSchemaType.Uuid,
-    };
+    // Both enums list the same kinds; one table keeps the two directions from drifting apart.
+    private static readonly (PayloadSchemaType Own, G.PayloadSchemaType Grpc)[] SchemaTypes =
+    [
+        (PayloadSchemaType.Keyword, G.PayloadSchemaType.Keyword), (PayloadSchemaType.Integer, G.PayloadSchemaType.Integer),
+        (PayloadSchemaType.Float, G.PayloadSchemaType.Float), (PayloadSchemaType.Geo, G.PayloadSchemaType.Geo),
+        (PayloadSchemaType.Text, G.PayloadSchemaType.Text), (PayloadSchemaType.Bool, G.PayloadSchemaType.Bool),
+        (PayloadSchemaType.Datetime, G.PayloadSchemaType.Datetime), (PayloadSchemaType.Uuid, G.PayloadSchemaType.Uuid),
+    ];
 
-    private static PayloadSchemaType FromGrpc(G.PayloadSchemaType schema) => schema switch
-    {
-        G.PayloadSchemaType.Keyword => PayloadSchemaType.Keyword,
-        G.PayloadSchemaType.Integer => PayloadSchemaType.Integer,
-        G.PayloadSchemaType.Float => PayloadSchemaType.Float,
-        G.PayloadSchemaType.Geo => PayloadSchemaType.Geo,
-        G.PayloadSchemaType.Text => PayloadSchemaType.Text,
-        G.PayloadSchemaType.Bool => PayloadSchemaType.Bool,
-        G.PayloadSchemaType.Datetime => PayloadSchemaType.Datetime,
-        _ => PayloadSchemaType.Uuid,
-    };
+    private static readonly (Distance Own, G.Distance Grpc)[] Distances =
+    [
+        (Distance.Cosine, G.Distance.Cosine), (Distance.Euclid, G.Distance.Euclid), (Distance.Dot, G.Distance.Dot),
+        (Distance.Manhattan, G.Distance.Manhattan),
+    ];
+
+    public static G.PayloadSchemaType ToGrpc(PayloadSchemaType schema) => SchemaTypes.First(pair => pair.Own == schema).Grpc;
+
+    // A kind this project does not know (a newer Qdrant's) reads as keyword: the operator only asks whether a field has an index.
+    private static PayloadSchemaType FromGrpc(G.PayloadSchemaType schema) =>
+        SchemaTypes.Where(pair => pair.Grpc == schema).Select(pair => pair.Own).DefaultIfEmpty(PayloadSchemaType.Keyword).First();
+
+    private static G.Distance ToGrpc(Distance distance) => Distances.First(pair => pair.Own == distance).Grpc;
+
+    private static Distance FromGrpc(G.Distance distance) =>
+        Distances.Where(pair => pair.Grpc == distance).Select(pair => pair.Own).DefaultIfEmpty(Distance.Cosine).First();
 
     private static G.VectorParams ToGrpc(VectorParams vectors)
     {
@@ -136,22 +138,6 @@ internal static class GrpcCollectionMapping
         if (vectors.OnDisk is { } onDisk) grpc.OnDisk = onDisk;
         return grpc;
     }
-
-    private static G.Distance ToGrpc(Distance distance) => distance switch
-    {
-        Distance.Euclid => G.Distance.Euclid,
-        Distance.Dot => G.Distance.Dot,
-        Distance.Manhattan => G.Distance.Manhattan,
-        _ => G.Distance.Cosine,
-    };
-
-    private static Distance FromGrpc(G.Distance distance) => distance switch
-    {
-        G.Distance.Euclid => Distance.Euclid,
-        G.Distance.Dot => Distance.Dot,
-        G.Distance.Manhattan => Distance.Manhattan,
-        _ => Distance.Cosine,
-    };
 
     private static G.HnswConfigDiff ToGrpc(HnswConfigDiff hnsw)
     {
