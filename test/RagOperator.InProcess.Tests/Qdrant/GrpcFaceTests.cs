@@ -277,6 +277,35 @@ public sealed class GrpcFaceTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_collection_update_over_grpc_changes_what_both_faces_report_and_a_bad_value_changes_nothing()
+    {
+        await _client.CreateCollectionAsync("tuned", new VectorParams { Size = 4, Distance = Distance.Cosine });
+
+        await _client.UpdateCollectionAsync("tuned",
+            optimizersConfig: new OptimizersConfigDiff { IndexingThreshold = 5000 },
+            collectionParams: new CollectionParamsDiff { ReplicationFactor = 2 },
+            hnswConfig: new HnswConfigDiff { EfConstruct = 300 },
+            quantizationConfig: new QuantizationConfigDiff { Product = new ProductQuantization { Compression = CompressionRatio.X16 } });
+        var bad = () => _client.UpdateCollectionAsync("tuned", hnswConfig: new HnswConfigDiff { EfConstruct = 2, M = 64 });
+
+        (await bad.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        var info = await _client.GetCollectionInfoAsync("tuned");
+        info.Config.HnswConfig.EfConstruct.Should().Be(300);
+        info.Config.HnswConfig.M.Should().NotBe(64, "the refused update applied none of its values");
+        info.Config.Params.ReplicationFactor.Should().Be(2);
+        info.Config.OptimizerConfig.IndexingThreshold.Should().Be(5000);
+        info.Config.QuantizationConfig.Product.Compression.Should().Be(CompressionRatio.X16);
+        var rest = await RestResultAsync(HttpMethod.Get, "collections/tuned", null);
+        rest["config"]!["hnsw_config"]!["ef_construct"]!.GetValue<int>().Should().Be(300);
+        rest["config"]!["quantization_config"]!["product"]!["compression"]!.GetValue<string>().Should().Be("x16");
+
+        await _client.UpdateCollectionAsync("tuned", quantizationConfig: new QuantizationConfigDiff { Disabled = new Disabled() });
+        (await _client.GetCollectionInfoAsync("tuned")).Config.QuantizationConfig.Should().BeNull("disabled removes quantization");
+        var missing = () => _client.UpdateCollectionAsync("absent", hnswConfig: new HnswConfigDiff { M = 8 });
+        (await missing.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task What_the_server_does_not_implement_is_refused_by_name()
     {
         var named = () => _client.UpsertAsync(Collection,
