@@ -4,6 +4,7 @@ namespace RagOperator.Qdrant;
 
 /// <summary>
 /// Day-2 operations on one shard's Qdrant cluster: peers, shard replicas and transfers, and collection snapshots.
+/// A collection's cluster info and setup go over gRPC, the rest over REST (Qdrant serves it nowhere else).
 /// Cluster changes are not retried automatically (a repeated replicate would be refused as already present);
 /// reads and snapshot downloads are.
 /// </summary>

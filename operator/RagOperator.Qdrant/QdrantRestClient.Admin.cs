@@ -3,35 +3,11 @@ using RagOperator.Qdrant.Models;
 
 namespace RagOperator.Qdrant;
 
-/// <summary>The <see cref="IQdrantAdminClient"/> half of the client: cluster and snapshot endpoints.</summary>
+/// <summary>The REST-only calls: cluster status, peer removal and snapshots.</summary>
 public sealed partial class QdrantRestClient
 {
     public Task<ClusterStatus> GetClusterStatusAsync(CancellationToken cancellationToken = default) =>
         SendAsync("get_cluster", HttpMethod.Get, "cluster", null, ParseResult<ClusterStatus>, retry: true, cancellationToken);
-
-    public Task<CollectionClusterInfo> GetCollectionClusterInfoAsync(string collection, CancellationToken cancellationToken = default) =>
-        SendAsync("get_collection_cluster", HttpMethod.Get, CollectionPath(collection) + "/cluster", null,
-            ParseResult<CollectionClusterInfo>, retry: true, cancellationToken);
-
-    public Task ReplicateShardAsync(
-        string collection, uint shardId, ulong fromPeerId, ulong toPeerId, ShardTransferMethod? method = null,
-        CancellationToken cancellationToken = default) =>
-        ClusterOperationAsync("replicate_shard", collection,
-            new ReplicateShardOperation(new ShardTransferRequest(shardId, fromPeerId, toPeerId) { Method = method }), cancellationToken);
-
-    public Task MoveShardAsync(
-        string collection, uint shardId, ulong fromPeerId, ulong toPeerId, ShardTransferMethod? method = null,
-        CancellationToken cancellationToken = default) =>
-        ClusterOperationAsync("move_shard", collection,
-            new MoveShardOperation(new ShardTransferRequest(shardId, fromPeerId, toPeerId) { Method = method }), cancellationToken);
-
-    public Task AbortTransferAsync(
-        string collection, uint shardId, ulong fromPeerId, ulong toPeerId, CancellationToken cancellationToken = default) =>
-        ClusterOperationAsync("abort_transfer", collection,
-            new AbortTransferOperation(new ShardTransferRequest(shardId, fromPeerId, toPeerId)), cancellationToken);
-
-    public Task DropReplicaAsync(string collection, uint shardId, ulong peerId, CancellationToken cancellationToken = default) =>
-        ClusterOperationAsync("drop_replica", collection, new DropReplicaOperation(new ReplicaRequest(shardId, peerId)), cancellationToken);
 
     public Task RemovePeerAsync(ulong peerId, bool force = false, CancellationToken cancellationToken = default) =>
         SendAsync("remove_peer", HttpMethod.Delete,
@@ -169,9 +145,6 @@ public sealed partial class QdrantRestClient
 
         return query;
     }
-
-    private Task ClusterOperationAsync(string operation, string collection, object body, CancellationToken cancellationToken) =>
-        SendAsync(operation, HttpMethod.Post, CollectionPath(collection) + "/cluster", body, ParseResult<bool>, retry: false, cancellationToken);
 
     private static string SnapshotPath(string collection, string snapshotName) =>
         CollectionPath(collection) + "/snapshots/" + Uri.EscapeDataString(snapshotName);

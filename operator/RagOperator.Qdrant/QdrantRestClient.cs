@@ -13,7 +13,7 @@ namespace RagOperator.Qdrant;
 /// <see cref="HttpClient"/> may be shared between instances (URIs are absolute). Calls share the gRPC client's
 /// retry and per-attempt timeout (<see cref="QdrantResilience"/>).
 /// </summary>
-public sealed partial class QdrantRestClient : IQdrantAdminClient, IDisposable
+public sealed partial class QdrantRestClient : IDisposable
 {
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
 

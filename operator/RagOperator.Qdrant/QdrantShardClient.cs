@@ -12,8 +12,9 @@ using OfficialClient = Qdrant.Client.QdrantClient;
 namespace RagOperator.Qdrant;
 
 /// <summary>
-/// One shard's Qdrant: points and collections over gRPC with the official <c>Qdrant.Client</c> (vectors travel as packed
-/// floats), and what Qdrant offers only over REST — cluster, peers and snapshots — through <see cref="QdrantRestClient"/>.
+/// One shard's Qdrant: points, collections and a collection's cluster setup over gRPC with the official
+/// <c>Qdrant.Client</c> (vectors travel as packed floats), and what Qdrant offers only over REST — <c>/cluster</c>,
+/// removing a peer, snapshots — through <see cref="QdrantRestClient"/>.
 /// Every attempt has a timeout; transient failures are retried with backoff (<see cref="QdrantClientOptions"/>);
 /// failures surface as <see cref="QdrantException"/>. Writes default to <c>wait=true</c>, so a returned write is applied.
 /// </summary>
@@ -24,6 +25,7 @@ public sealed class QdrantShardClient : IQdrantClient, IQdrantAdminClient, IDisp
     private readonly G.Collections.CollectionsClient collections;
     private readonly QdrantRestClient rest;
     private readonly ResiliencePipeline pipeline;
+    private readonly ResiliencePipeline singleAttempt;
     private readonly IDisposable? owned;
 
     /// <summary>A client over a channel someone else owns (see <see cref="QdrantChannels"/>) and a REST client for the admin calls.</summary>
@@ -39,6 +41,7 @@ public sealed class QdrantShardClient : IQdrantClient, IQdrantAdminClient, IDisp
         official = new OfficialClient(grpc, grpcTimeout: default, loggerFactory: null);
         collections = grpc.Collections;
         pipeline = QdrantResilience.Build(options, retry: true);
+        singleAttempt = QdrantResilience.Build(options, retry: false);
     }
 
     /// <summary>
@@ -218,26 +221,42 @@ public sealed class QdrantShardClient : IQdrantClient, IQdrantAdminClient, IDisp
             cancellationToken);
     }
 
-    // ---- Cluster and snapshots: REST only in Qdrant ----
-
-    public Task<ClusterStatus> GetClusterStatusAsync(CancellationToken cancellationToken = default) => rest.GetClusterStatusAsync(cancellationToken);
+    // ---- A collection's cluster setup ----
 
     public Task<CollectionClusterInfo> GetCollectionClusterInfoAsync(string collection, CancellationToken cancellationToken = default) =>
-        rest.GetCollectionClusterInfoAsync(collection, cancellationToken);
+        CallAsync("get_collection_cluster", new G.CollectionClusterInfoRequest { CollectionName = collection },
+            async (c, r, ct) => GrpcCollectionMapping.FromGrpc(await c.collections.CollectionClusterInfoAsync(r, cancellationToken: ct)), cancellationToken);
 
     public Task ReplicateShardAsync(
         string collection, uint shardId, ulong fromPeerId, ulong toPeerId, ShardTransferMethod? method = null, CancellationToken cancellationToken = default) =>
-        rest.ReplicateShardAsync(collection, shardId, fromPeerId, toPeerId, method, cancellationToken);
+        ChangeClusterAsync("replicate_shard", new G.UpdateCollectionClusterSetupRequest
+        {
+            CollectionName = collection, ReplicateShard = GrpcCollectionMapping.Replicate(shardId, fromPeerId, toPeerId, method),
+        }, cancellationToken);
 
     public Task MoveShardAsync(
         string collection, uint shardId, ulong fromPeerId, ulong toPeerId, ShardTransferMethod? method = null, CancellationToken cancellationToken = default) =>
-        rest.MoveShardAsync(collection, shardId, fromPeerId, toPeerId, method, cancellationToken);
+        ChangeClusterAsync("move_shard", new G.UpdateCollectionClusterSetupRequest
+        {
+            CollectionName = collection, MoveShard = GrpcCollectionMapping.Move(shardId, fromPeerId, toPeerId, method),
+        }, cancellationToken);
 
     public Task AbortTransferAsync(string collection, uint shardId, ulong fromPeerId, ulong toPeerId, CancellationToken cancellationToken = default) =>
-        rest.AbortTransferAsync(collection, shardId, fromPeerId, toPeerId, cancellationToken);
+        ChangeClusterAsync("abort_transfer", new G.UpdateCollectionClusterSetupRequest
+        {
+            CollectionName = collection,
+            AbortTransfer = new G.AbortShardTransfer { ShardId = shardId, FromPeerId = fromPeerId, ToPeerId = toPeerId },
+        }, cancellationToken);
 
     public Task DropReplicaAsync(string collection, uint shardId, ulong peerId, CancellationToken cancellationToken = default) =>
-        rest.DropReplicaAsync(collection, shardId, peerId, cancellationToken);
+        ChangeClusterAsync("drop_replica", new G.UpdateCollectionClusterSetupRequest
+        {
+            CollectionName = collection, DropReplica = new G.Replica { ShardId = shardId, PeerId = peerId },
+        }, cancellationToken);
+
+    // ---- Cluster, peers and snapshots: REST only in Qdrant ----
+
+    public Task<ClusterStatus> GetClusterStatusAsync(CancellationToken cancellationToken = default) => rest.GetClusterStatusAsync(cancellationToken);
 
     public Task RemovePeerAsync(ulong peerId, bool force = false, CancellationToken cancellationToken = default) =>
         rest.RemovePeerAsync(peerId, force, cancellationToken);
@@ -274,9 +293,15 @@ public sealed class QdrantShardClient : IQdrantClient, IQdrantAdminClient, IDisp
 
     private static G.WriteOrderingType? OrderingType(WriteOrdering? ordering) => GrpcMapping.ToGrpc(ordering)?.Type;
 
+    /// <summary>One attempt only: a repeated replicate or move would be refused as already under way.</summary>
+    private Task ChangeClusterAsync(string operation, G.UpdateCollectionClusterSetupRequest request, CancellationToken cancellationToken) =>
+        CallAsync(operation, request, async (c, r, ct) => (await c.collections.UpdateCollectionClusterSetupAsync(r, cancellationToken: ct)).Result,
+            cancellationToken, retry: false);
+
     private Task<T> CallAsync<T, TRequest>(
-        string operation, TRequest request, Func<QdrantShardClient, TRequest, CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
-        QdrantResilience.ExecuteAsync(pipeline, options, operation, (client: this, operation, request, call), static async (state, attemptToken) =>
+        string operation, TRequest request, Func<QdrantShardClient, TRequest, CancellationToken, Task<T>> call, CancellationToken cancellationToken,
+        bool retry = true) =>
+        QdrantResilience.ExecuteAsync(retry ? pipeline : singleAttempt, options, operation, (client: this, operation, request, call), static async (state, attemptToken) =>
         {
             var started = Stopwatch.GetTimestamp();
             var outcome = "success";

@@ -106,6 +106,39 @@ internal static class GrpcCollectionMapping
         };
     }
 
+    public static CollectionClusterInfo FromGrpc(G.CollectionClusterInfoResponse info) => new()
+    {
+        PeerId = info.PeerId,
+        ShardCount = info.ShardCount,
+        // Both ReplicaState enums list Qdrant's states in Qdrant's order.
+        LocalShards = info.LocalShards.Select(shard => new LocalShardInfo
+        {
+            ShardId = shard.ShardId, PointsCount = shard.PointsCount, State = (ReplicaState)(int)shard.State,
+        }).ToList(),
+        RemoteShards = info.RemoteShards.Select(shard => new RemoteShardInfo
+        {
+            ShardId = shard.ShardId, PeerId = shard.PeerId, State = (ReplicaState)(int)shard.State,
+        }).ToList(),
+        ShardTransfers = info.ShardTransfers.Select(transfer => new ShardTransferInfo
+        {
+            ShardId = transfer.ShardId, From = transfer.From, To = transfer.To, Sync = transfer.Sync,
+        }).ToList(),
+    };
+
+    public static G.ReplicateShard Replicate(uint shardId, ulong from, ulong to, ShardTransferMethod? method)
+    {
+        var replicate = new G.ReplicateShard { ShardId = shardId, FromPeerId = from, ToPeerId = to };
+        if (method is { } chosen) replicate.Method = (G.ShardTransferMethod)(int)chosen;
+        return replicate;
+    }
+
+    public static G.MoveShard Move(uint shardId, ulong from, ulong to, ShardTransferMethod? method)
+    {
+        var move = new G.MoveShard { ShardId = shardId, FromPeerId = from, ToPeerId = to };
+        if (method is { } chosen) move.Method = (G.ShardTransferMethod)(int)chosen;
+        return move;
+    }
+
     // Both enums list the same kinds; one table keeps the two directions from drifting apart.
     private static readonly (PayloadSchemaType Own, G.PayloadSchemaType Grpc)[] SchemaTypes =
     [

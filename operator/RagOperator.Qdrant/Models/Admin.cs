@@ -63,7 +63,7 @@ public sealed record RaftInfo
     public bool IsVoter { get; init; }
 }
 
-/// <summary>Reply of <c>GET /collections/{name}/cluster</c>, from the answering peer's point of view.</summary>
+/// <summary>A collection's shard layout, from the answering peer's point of view.</summary>
 public sealed record CollectionClusterInfo
 {
     public ulong PeerId { get; init; }
@@ -99,8 +99,6 @@ public sealed record ShardTransferInfo
     public ulong From { get; init; }
     public ulong To { get; init; }
     public bool Sync { get; init; }
-    public ShardTransferMethod? Method { get; init; }
-    public string? Comment { get; init; }
 }
 
 public sealed record SnapshotDescription
@@ -124,18 +122,3 @@ public sealed record SnapshotRecoverRequest(Uri Location)
     /// <summary>Key the recovering shard sends when it downloads <see cref="Location"/> from another shard.</summary>
     public string? ApiKey { get; init; }
 }
-
-internal sealed record ShardTransferRequest(uint ShardId, ulong FromPeerId, ulong ToPeerId)
-{
-    public ShardTransferMethod? Method { get; init; }
-}
-
-internal sealed record ReplicaRequest(uint ShardId, ulong PeerId);
-
-internal sealed record ReplicateShardOperation(ShardTransferRequest ReplicateShard);
-
-internal sealed record MoveShardOperation(ShardTransferRequest MoveShard);
-
-internal sealed record AbortTransferOperation(ShardTransferRequest AbortTransfer);
-
-internal sealed record DropReplicaOperation(ReplicaRequest DropReplica);

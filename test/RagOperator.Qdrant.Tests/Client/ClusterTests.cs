@@ -47,7 +47,7 @@ public sealed class ClusterTests
         });
         during.ShardTransfers.Should().ContainSingle().Which.Should().Be(new ShardTransferInfo
         {
-            ShardId = 0, From = cluster.LocalPeerId, To = peer, Sync = true, Method = ShardTransferMethod.StreamRecords,
+            ShardId = 0, From = cluster.LocalPeerId, To = peer, Sync = true,
         });
         during.LocalShards.Single().PointsCount.Should().Be(10);
 

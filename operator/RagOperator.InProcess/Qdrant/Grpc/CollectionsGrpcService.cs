@@ -13,13 +13,14 @@ namespace RagOperator.InProcess.Qdrant.Grpc;
 #pragma warning disable CS0612
 
 /// <summary>
-/// <c>qdrant.Collections</c>: get, list, create, update, delete and exists, over the same collections as the REST face.
-/// Aliases, cluster setup and shard keys answer <c>Unimplemented</c>; so do the features this server lacks on both
+/// <c>qdrant.Collections</c>: get, list, create, update, delete and exists, over the same collections as the REST face,
+/// and a collection's cluster info and setup (replicate, move, abort a transfer, drop a replica) over the same
+/// bookkeeping. Aliases and shard keys answer <c>Unimplemented</c>; so do the features this server lacks on both
 /// faces (named and sparse vectors, custom sharding, strict mode, metadata). Quantization round-trips through the REST face's JSON form,
 /// so a collection reads back the same over both.
 /// </summary>
 [BindServiceMethod(typeof(CollectionsGrpcService), nameof(BindService))]
-internal class CollectionsGrpcService(InProcessQdrantCollections collections, InProcessQdrantCluster cluster)
+internal partial class CollectionsGrpcService(InProcessQdrantCollections collections, InProcessQdrantCluster cluster)
 {
     private const string Service = "qdrant.Collections";
 
@@ -34,6 +35,12 @@ internal class CollectionsGrpcService(InProcessQdrantCollections collections, In
         binder.AddMethod(
             QdrantGrpcMethods.Unary<CollectionExistsRequest, CollectionExistsResponse>(Service, "CollectionExists"),
             service is null ? null : service.CollectionExists);
+        binder.AddMethod(
+            QdrantGrpcMethods.Unary<CollectionClusterInfoRequest, CollectionClusterInfoResponse>(Service, "CollectionClusterInfo"),
+            service is null ? null : service.CollectionClusterInfo);
+        binder.AddMethod(
+            QdrantGrpcMethods.Unary<UpdateCollectionClusterSetupRequest, UpdateCollectionClusterSetupResponse>(Service, "UpdateCollectionClusterSetup"),
+            service is null ? null : service.UpdateCollectionClusterSetup);
     }
 
     public virtual Task<ListCollectionsResponse> List(ListCollectionsRequest request, ServerCallContext context)
@@ -122,9 +129,7 @@ internal class CollectionsGrpcService(InProcessQdrantCollections collections, In
     public virtual Task<CollectionOperationResponse> Update(UpdateCollection request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var collection = collections.TryGet(request.CollectionName, out var found)
-            ? found
-            : throw QdrantHttpError.CollectionNotFound(request.CollectionName);
+        var collection = Existing(request.CollectionName);
         if (request.SparseVectorsConfig is { Map.Count: > 0 })
         {
             throw QdrantHttpError.Unsupported("Sparse vectors");
@@ -179,9 +184,7 @@ internal class CollectionsGrpcService(InProcessQdrantCollections collections, In
     public virtual Task<GetCollectionInfoResponse> Get(GetCollectionInfoRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var collection = collections.TryGet(request.CollectionName, out var found)
-            ? found
-            : throw QdrantHttpError.CollectionNotFound(request.CollectionName);
+        var collection = Existing(request.CollectionName);
         var parameters = collection.Params;
         var hnsw = collection.Hnsw;
         var optimizers = collection.Optimizers;

@@ -75,7 +75,6 @@ internal sealed partial class QdrantApi
             {
                 writer.WriteStartObject();
                 writer.WriteNumber("shard_id", replica.ShardId);
-                // Points are not split between shards here: each shard reports its share of the one store.
                 writer.WriteNumber("points_count", ShardShare(points, layout.ShardCount, replica.ShardId));
                 writer.WriteString("state", replica.State.ToString());
                 writer.WriteEndObject();
@@ -163,6 +162,7 @@ internal sealed partial class QdrantApi
     private static ulong ReadUInt64(JsonElement obj, string name) =>
         RequestJson.OptionalUnsigned(obj, name, string.Empty) ?? throw QdrantHttpError.Format($"missing field `{name}`");
 
-    private static int ShardShare(int points, uint shardCount, uint shardId) =>
+    /// <summary>Points are not split between shards here: each shard reports its share of the one store.</summary>
+    internal static int ShardShare(int points, uint shardCount, uint shardId) =>
         (int)(points / shardCount + (shardId < points % shardCount ? 1 : 0));
 }
