@@ -3,7 +3,7 @@ using RagOperator.Qdrant.Models;
 
 namespace RagOperator.Qdrant;
 
-/// <summary>The REST-only calls: cluster status, peer removal and snapshots.</summary>
+/// <summary>The REST-only calls: cluster status, peer removal, and snapshot download, upload and recovery.</summary>
 public sealed partial class QdrantRestClient
 {
     public Task<ClusterStatus> GetClusterStatusAsync(CancellationToken cancellationToken = default) =>
@@ -14,21 +14,9 @@ public sealed partial class QdrantRestClient
             string.Create(CultureInfo.InvariantCulture, $"cluster/peer/{peerId}?force={(force ? "true" : "false")}"), null,
             ParseResult<bool>, retry: false, cancellationToken);
 
-    public Task<SnapshotDescription> CreateSnapshotAsync(string collection, CancellationToken cancellationToken = default) =>
-        SendAsync("create_snapshot", HttpMethod.Post, CollectionPath(collection) + "/snapshots?wait=true", null,
-            ParseResult<SnapshotDescription>, retry: false, cancellationToken);
-
-    public async Task<IReadOnlyList<SnapshotDescription>> ListSnapshotsAsync(string collection, CancellationToken cancellationToken = default) =>
-        await SendAsync("list_snapshots", HttpMethod.Get, CollectionPath(collection) + "/snapshots", null,
-            ParseResult<SnapshotDescription[]>, retry: true, cancellationToken);
-
     public Task<byte[]> DownloadSnapshotAsync(string collection, string snapshotName, CancellationToken cancellationToken = default) =>
         SendAsync("download_snapshot", HttpMethod.Get, SnapshotPath(collection, snapshotName), null, static bytes => bytes,
             retry: true, cancellationToken);
-
-    public Task<bool> DeleteSnapshotAsync(string collection, string snapshotName, CancellationToken cancellationToken = default) =>
-        SendAsync("delete_snapshot", HttpMethod.Delete, SnapshotPath(collection, snapshotName) + "?wait=true", null,
-            ParseResult<bool>, retry: true, cancellationToken);
 
     public Uri SnapshotUri(string collection, string snapshotName) => new(BaseUri, SnapshotPath(collection, snapshotName));
 

@@ -14,7 +14,7 @@ namespace RagOperator.Qdrant;
 /// <summary>
 /// One shard's Qdrant: points, collections and a collection's cluster setup over gRPC with the official
 /// <c>Qdrant.Client</c> (vectors travel as packed floats), and what Qdrant offers only over REST — <c>/cluster</c>,
-/// removing a peer, snapshots — through <see cref="QdrantRestClient"/>.
+/// removing a peer, downloading, uploading and recovering snapshots — through <see cref="QdrantRestClient"/>.
 /// Every attempt has a timeout; transient failures are retried with backoff (<see cref="QdrantClientOptions"/>);
 /// failures surface as <see cref="QdrantException"/>. Writes default to <c>wait=true</c>, so a returned write is applied.
 /// </summary>
@@ -23,6 +23,7 @@ public sealed class QdrantShardClient : IQdrantClient, IQdrantAdminClient, IDisp
     private readonly QdrantClientOptions options;
     private readonly OfficialClient official;
     private readonly G.Collections.CollectionsClient collections;
+    private readonly G.Snapshots.SnapshotsClient snapshots;
     private readonly QdrantRestClient rest;
     private readonly ResiliencePipeline pipeline;
     private readonly ResiliencePipeline singleAttempt;
@@ -40,6 +41,7 @@ public sealed class QdrantShardClient : IQdrantClient, IQdrantAdminClient, IDisp
         // stops on it all the same, and a deadline costs a timer per call on both sides (a quarter of a small call).
         official = new OfficialClient(grpc, grpcTimeout: default, loggerFactory: null);
         collections = grpc.Collections;
+        snapshots = grpc.Snapshots;
         pipeline = QdrantResilience.Build(options, retry: true);
         singleAttempt = QdrantResilience.Build(options, retry: false);
     }
@@ -261,11 +263,17 @@ public sealed class QdrantShardClient : IQdrantClient, IQdrantAdminClient, IDisp
     public Task RemovePeerAsync(ulong peerId, bool force = false, CancellationToken cancellationToken = default) =>
         rest.RemovePeerAsync(peerId, force, cancellationToken);
 
+    /// <summary>One attempt: a retry after a lost answer would make a second snapshot.</summary>
     public Task<SnapshotDescription> CreateSnapshotAsync(string collection, CancellationToken cancellationToken = default) =>
-        rest.CreateSnapshotAsync(collection, cancellationToken);
+        CallAsync("create_snapshot", new G.CreateSnapshotRequest { CollectionName = collection },
+            async (c, r, ct) => GrpcCollectionMapping.FromGrpc((await c.snapshots.CreateAsync(r, cancellationToken: ct)).SnapshotDescription),
+            cancellationToken, retry: false);
 
     public Task<IReadOnlyList<SnapshotDescription>> ListSnapshotsAsync(string collection, CancellationToken cancellationToken = default) =>
-        rest.ListSnapshotsAsync(collection, cancellationToken);
+        CallAsync("list_snapshots", new G.ListSnapshotsRequest { CollectionName = collection },
+            async (c, r, ct) => (IReadOnlyList<SnapshotDescription>)(await c.snapshots.ListAsync(r, cancellationToken: ct)).SnapshotDescriptions
+                .Select(GrpcCollectionMapping.FromGrpc).ToList(),
+            cancellationToken);
 
     public Task<byte[]> DownloadSnapshotAsync(string collection, string snapshotName, CancellationToken cancellationToken = default) =>
         rest.DownloadSnapshotAsync(collection, snapshotName, cancellationToken);
@@ -278,7 +286,8 @@ public sealed class QdrantShardClient : IQdrantClient, IQdrantAdminClient, IDisp
         rest.UploadSnapshotStreamAsync(collection, content, checksum, priority, cancellationToken);
 
     public Task<bool> DeleteSnapshotAsync(string collection, string snapshotName, CancellationToken cancellationToken = default) =>
-        rest.DeleteSnapshotAsync(collection, snapshotName, cancellationToken);
+        CallAsync("delete_snapshot", new G.DeleteSnapshotRequest { CollectionName = collection, SnapshotName = snapshotName },
+            async (c, r, ct) => { await c.snapshots.DeleteAsync(r, cancellationToken: ct); return true; }, cancellationToken);
 
     public Uri SnapshotUri(string collection, string snapshotName) => rest.SnapshotUri(collection, snapshotName);
 

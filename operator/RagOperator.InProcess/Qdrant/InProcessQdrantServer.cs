@@ -140,9 +140,10 @@ public sealed class InProcessQdrantServer : IAsyncDisposable
                 if (options.Certificate is { } certificate) listen.UseHttps(certificate);
             });
         });
-        builder.Services.AddSingleton(options).AddSingleton(faults).AddSingleton(collections).AddSingleton(cluster);
+        builder.Services.AddSingleton(options).AddSingleton(faults).AddSingleton(collections).AddSingleton(cluster).AddSingleton(snapshots);
         builder.Services.AddSingleton<QdrantGrpcGate>();
-        builder.Services.AddSingleton<PointsGrpcService>().AddSingleton<CollectionsGrpcService>().AddSingleton<HealthGrpcService>();
+        builder.Services.AddSingleton<PointsGrpcService>().AddSingleton<CollectionsGrpcService>().AddSingleton<HealthGrpcService>()
+            .AddSingleton<SnapshotsGrpcService>();
         builder.Services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<QdrantGrpcGate>();
@@ -157,6 +158,7 @@ public sealed class InProcessQdrantServer : IAsyncDisposable
         app.MapGrpcService<PointsGrpcService>();
         app.MapGrpcService<CollectionsGrpcService>();
         app.MapGrpcService<HealthGrpcService>();
+        app.MapGrpcService<SnapshotsGrpcService>();
         await app.StartAsync(cancellationToken);
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses

@@ -125,6 +125,15 @@ internal static class GrpcCollectionMapping
         }).ToList(),
     };
 
+    public static SnapshotDescription FromGrpc(G.SnapshotDescription snapshot) => new()
+    {
+        Name = snapshot.Name,
+        // As the REST face writes it: UTC, to the second, without a zone.
+        CreationTime = snapshot.CreationTime?.ToDateTime().ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+        Size = (ulong)snapshot.Size,
+        Checksum = snapshot.HasChecksum ? snapshot.Checksum : null,
+    };
+
     public static G.ReplicateShard Replicate(uint shardId, ulong from, ulong to, ShardTransferMethod? method)
     {
         var replicate = new G.ReplicateShard { ShardId = shardId, FromPeerId = from, ToPeerId = to };

@@ -11,6 +11,7 @@ internal static class QdrantGrpcMethods
         "/qdrant.Points/Get", "/qdrant.Points/Search", "/qdrant.Points/SearchBatch", "/qdrant.Points/Scroll",
         "/qdrant.Points/Count", "/qdrant.Points/Query", "/qdrant.Points/QueryBatch",
         "/qdrant.Collections/Get", "/qdrant.Collections/List", "/qdrant.Collections/CollectionExists",
+        "/qdrant.Collections/CollectionClusterInfo", "/qdrant.Snapshots/List",
         "/qdrant.Qdrant/HealthCheck",
     };
 
