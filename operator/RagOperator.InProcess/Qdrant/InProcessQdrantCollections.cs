@@ -67,6 +67,10 @@ public sealed class InProcessQdrantCollections : IDisposable
     internal bool TryGet(string name, [NotNullWhen(true)] out InProcessCollection? collection) =>
         _collections.TryGetValue(name, out collection);
 
+    /// <summary>The collection a request names, on either face; Qdrant's 404 when it does not exist.</summary>
+    internal InProcessCollection Named(string name) =>
+        _collections.TryGetValue(name, out var collection) ? collection : throw QdrantHttpError.CollectionNotFound(name);
+
     internal bool TryAdd(InProcessCollection collection) => _collections.TryAdd(collection.Name, collection);
 
     /// <summary>Creates a collection (REST and gRPC alike) and registers its shards with the cluster.</summary>

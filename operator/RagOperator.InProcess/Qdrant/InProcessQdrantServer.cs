@@ -96,6 +96,13 @@ public sealed class InProcessQdrantServer : IAsyncDisposable
     /// <summary>Base URI of the gRPC face, e.g. <c>http://127.0.0.1:40124/</c> (https when TLS is on).</summary>
     public Uri GrpcUri { get; }
 
+    /// <summary>
+    /// The gRPC endpoint of whichever of <paramref name="servers"/> serves REST at <paramref name="rest"/> (a real shard
+    /// serves gRPC on 6334 of its host; these listen on free ports); an endpoint of none of them stays as it is.
+    /// </summary>
+    public static Uri GrpcAddressAmong(IEnumerable<InProcessQdrantServer> servers, Uri rest) =>
+        servers.FirstOrDefault(server => server.BaseUri.Port == rest.Port)?.GrpcUri ?? rest;
+
     public QdrantFaults Faults { get; }
 
     /// <summary>Direct, fault-free access to the stored data for assertions.</summary>

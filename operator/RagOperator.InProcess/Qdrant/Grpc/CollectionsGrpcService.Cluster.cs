@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Grpc.Core;
 using Qdrant.Client.Grpc;
 using RagOperator.InProcess.Qdrant.Handlers;
-using RagOperator.InProcess.Qdrant.Storage;
 
 namespace RagOperator.InProcess.Qdrant.Grpc;
 
@@ -12,7 +11,7 @@ internal partial class CollectionsGrpcService
     public virtual Task<CollectionClusterInfoResponse> CollectionClusterInfo(CollectionClusterInfoRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var points = Existing(request.CollectionName).Count;
+        var points = collections.Named(request.CollectionName).Count;
         var layout = cluster.DescribeCollection(request.CollectionName);
         var response = new CollectionClusterInfoResponse { PeerId = layout.LocalPeerId, ShardCount = layout.ShardCount };
         foreach (var (shardId, peerId, state) in layout.Replicas)
@@ -42,7 +41,7 @@ internal partial class CollectionsGrpcService
     {
         var started = Stopwatch.GetTimestamp();
         var name = request.CollectionName;
-        Existing(name);
+        collections.Named(name);
         switch (request.OperationCase)
         {
             case UpdateCollectionClusterSetupRequest.OperationOneofCase.ReplicateShard:
@@ -65,9 +64,6 @@ internal partial class CollectionsGrpcService
 
         return Task.FromResult(new UpdateCollectionClusterSetupResponse { Result = true, Time = Seconds(started) });
     }
-
-    private InProcessCollection Existing(string name) =>
-        collections.TryGet(name, out var found) ? found : throw QdrantHttpError.CollectionNotFound(name);
 
     // The REST face's names of the transfer methods, which the cluster's bookkeeping keeps.
     private static string Method(ShardTransferMethod? method) => method switch

@@ -129,7 +129,7 @@ internal partial class CollectionsGrpcService(InProcessQdrantCollections collect
     public virtual Task<CollectionOperationResponse> Update(UpdateCollection request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var collection = Existing(request.CollectionName);
+        var collection = collections.Named(request.CollectionName);
         if (request.SparseVectorsConfig is { Map.Count: > 0 })
         {
             throw QdrantHttpError.Unsupported("Sparse vectors");
@@ -184,7 +184,7 @@ internal partial class CollectionsGrpcService(InProcessQdrantCollections collect
     public virtual Task<GetCollectionInfoResponse> Get(GetCollectionInfoRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var collection = Existing(request.CollectionName);
+        var collection = collections.Named(request.CollectionName);
         var parameters = collection.Params;
         var hnsw = collection.Hnsw;
         var optimizers = collection.Optimizers;

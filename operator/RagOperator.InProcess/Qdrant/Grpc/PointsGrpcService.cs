@@ -332,8 +332,7 @@ internal class PointsGrpcService(InProcessQdrantCollections collections)
             Time = Seconds(started),
         });
 
-    private InProcessCollection Collection(string name) =>
-        collections.TryGet(name, out var collection) ? collection : throw QdrantHttpError.CollectionNotFound(name);
+    private InProcessCollection Collection(string name) => collections.Named(name);
 
     private static double Seconds(long started) => Stopwatch.GetElapsedTime(started).TotalSeconds;
 }

@@ -28,9 +28,7 @@ internal class SnapshotsGrpcService(InProcessQdrantCollections collections, Snap
     {
         var started = Stopwatch.GetTimestamp();
         ThrowInjectedFault();
-        var collection = collections.TryGet(request.CollectionName, out var found)
-            ? found
-            : throw QdrantHttpError.CollectionNotFound(request.CollectionName);
+        var collection = collections.Named(request.CollectionName);
         if (faults.SnapshotCreationDelay is { } delay && delay > TimeSpan.Zero)
         {
             await Task.Delay(delay, context.CancellationToken);
@@ -44,11 +42,7 @@ internal class SnapshotsGrpcService(InProcessQdrantCollections collections, Snap
     {
         var started = Stopwatch.GetTimestamp();
         ThrowInjectedFault();
-        if (!collections.Exists(request.CollectionName))
-        {
-            throw QdrantHttpError.CollectionNotFound(request.CollectionName);
-        }
-
+        collections.Named(request.CollectionName);
         var response = new ListSnapshotsResponse { Time = Seconds(started) };
         response.SnapshotDescriptions.AddRange(snapshots.List(request.CollectionName).Select(Describe));
         return Task.FromResult(response);

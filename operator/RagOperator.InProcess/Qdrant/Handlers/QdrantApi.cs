@@ -325,8 +325,7 @@ internal sealed partial class QdrantApi(
         }
     }
 
-    private InProcessCollection Collection(string name) =>
-        collections.TryGet(name, out var collection) ? collection : throw QdrantHttpError.CollectionNotFound(name);
+    private InProcessCollection Collection(string name) => collections.Named(name);
 
     /// <summary>The request body as JSON; a body that does not parse is Qdrant's 400 "Format error in JSON body".</summary>
     private static async Task<JsonDocument> ReadBodyAsync(HttpContext context)
