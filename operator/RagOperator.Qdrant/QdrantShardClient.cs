@@ -35,7 +35,6 @@ public sealed class QdrantShardClient : IQdrantClient, IQdrantAdminClient, IDisp
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;
         this.rest = rest;
-        GrpcUri = options.GrpcUri ?? QdrantClientOptions.DefaultGrpcAddress(options.BaseUri);
         var grpc = new G.QdrantGrpcClient(invoker);
         // No grpc-timeout on the calls: the attempt timeout cancels a call, which resets its HTTP/2 stream, so the shard
         // stops on it all the same, and a deadline costs a timer per call on both sides (measured: 0.12 ms, as much as a
@@ -63,9 +62,6 @@ public sealed class QdrantShardClient : IQdrantClient, IQdrantAdminClient, IDisp
     }
 
     public Uri BaseUri => rest.BaseUri;
-
-    /// <summary>The shard's gRPC endpoint.</summary>
-    public Uri GrpcUri { get; }
 
     public void Dispose() => owned?.Dispose();
 

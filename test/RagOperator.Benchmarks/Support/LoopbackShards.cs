@@ -34,7 +34,7 @@ public sealed class LoopbackShards : IAsyncDisposable
     public IReadOnlyList<InProcessQdrantServer> Servers => servers;
 
     /// <summary>The gRPC endpoint of the shard whose REST endpoint (as the routing table names it) is <paramref name="rest"/>.</summary>
-    public Uri GrpcAddress(Uri rest) => servers.First(server => server.BaseUri.Port == rest.Port).GrpcUri;
+    public Uri GrpcAddress(Uri rest) => InProcessQdrantServer.GrpcAddressAmong(servers, rest);
 
     /// <summary>A client per shard, in shard order.</summary>
     public IReadOnlyList<IQdrantClient> Clients => clients;

@@ -35,7 +35,7 @@ internal sealed class QdrantShards : IAsyncDisposable
     public IReadOnlyList<InProcessQdrantServer> Servers => servers;
 
     /// <summary>The gRPC endpoint of the shard whose REST endpoint is <paramref name="rest"/>; unknown endpoints stay as they are.</summary>
-    public Uri GrpcAddress(Uri rest) => servers.FirstOrDefault(server => server.BaseUri.Port == rest.Port)?.GrpcUri ?? rest;
+    public Uri GrpcAddress(Uri rest) => InProcessQdrantServer.GrpcAddressAmong(servers, rest);
 
     public static async Task<QdrantShards> StartAsync(int count, bool createCollection = true)
     {

@@ -35,7 +35,7 @@ internal sealed class ShardCluster : IAsyncDisposable
     /// The gRPC endpoint of the shard whose REST endpoint (as the routing table names it) is <paramref name="rest"/>;
     /// an endpoint of no server here (a shard a test made unreachable) stays as it is.
     /// </summary>
-    public Uri GrpcAddress(Uri rest) => Servers.FirstOrDefault(server => server.BaseUri.Port == rest.Port)?.GrpcUri ?? rest;
+    public Uri GrpcAddress(Uri rest) => InProcessQdrantServer.GrpcAddressAmong(Servers, rest);
 
     public static async Task<ShardCluster> StartAsync(
         int shards, string collection = "docs", int dimension = 8, RoutingDistance distance = RoutingDistance.Cosine, int slots = 64)
