@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using RagOperator.Qdrant.Filters;
 using RagOperator.Qdrant.Models;
+using G = Qdrant.Client.Grpc;
 
 namespace RagOperator.Qdrant;
 
@@ -72,4 +73,23 @@ public interface IQdrantClient
     Task<UpdateResult> SetPayloadAsync(
         string collection, JsonObject payload, IReadOnlyList<PointId>? ids, Filter? filter = null,
         WriteOptions? options = null, CancellationToken cancellationToken = default);
+
+    // Applications' requests in Qdrant's own messages, sent as given (the router's Qdrant-compatible face adds its
+    // routing filters to them and merges the shards' answers).
+
+    Task<G.QueryResponse> QueryAsync(G.QueryPoints request, CancellationToken cancellationToken = default);
+
+    Task<G.QueryBatchResponse> QueryBatchAsync(G.QueryBatchPoints request, CancellationToken cancellationToken = default);
+
+    Task<G.ScrollResponse> ScrollAsync(G.ScrollPoints request, CancellationToken cancellationToken = default);
+
+    Task<G.CountResponse> CountAsync(G.CountPoints request, CancellationToken cancellationToken = default);
+
+    Task<G.PointsOperationResponse> DeleteAsync(G.DeletePoints request, CancellationToken cancellationToken = default);
+
+    Task<G.PointsOperationResponse> SetPayloadAsync(G.SetPayloadPoints request, CancellationToken cancellationToken = default);
+
+    Task<G.PointsOperationResponse> DeletePayloadAsync(G.DeletePayloadPoints request, CancellationToken cancellationToken = default);
+
+    Task<G.GetCollectionInfoResponse> GetCollectionInfoAsync(G.GetCollectionInfoRequest request, CancellationToken cancellationToken = default);
 }

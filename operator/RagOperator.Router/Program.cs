@@ -8,7 +8,8 @@ using RagOperator.Observability.Metrics;
 using RagOperator.Router;
 using RagOperator.Router.RoutingSource;
 
-// The router container: one collection, its routing table watched from the ConfigMap, HTTP on PORT (8080).
+// The router container: one collection, its routing table watched from the ConfigMap, HTTP on PORT (8080) and
+// Qdrant's gRPC API on GRPC_PORT (6334).
 RouterOptions options;
 RouterProcessSettings process;
 try
@@ -22,7 +23,6 @@ catch (ArgumentException error)
 }
 
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-builder.WebHost.UseUrls($"{(options.TlsCertificateFile is null ? "http" : "https")}://0.0.0.0:{process.Port}");
 builder.Logging.AddRagLogging(process.LogFormat);
 
 // In a pod: the service account (it may only read this collection's routing ConfigMap); elsewhere a kubeconfig.
@@ -55,6 +55,7 @@ try
     app = RouterApplication.Build(
         builder,
         options,
+        new RouterListen(System.Net.IPAddress.Any, process.Port, process.GrpcPort),
         provider => new ConfigMapRoutingSource(
             provider.GetRequiredService<IKubernetesClient>(),
             options.Namespace,

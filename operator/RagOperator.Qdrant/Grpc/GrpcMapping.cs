@@ -12,7 +12,7 @@ namespace RagOperator.Qdrant.Grpc;
 /// Translates between the project's Qdrant vocabulary (<see cref="IQdrantClient"/>'s records, which the router also
 /// reads from and writes to JSON) and Qdrant's gRPC messages. Pure functions, no I/O.
 /// </summary>
-internal static class GrpcMapping
+public static class GrpcMapping
 {
     public static G.PointId ToGrpc(PointId id) =>
         id.IsUuid ? new G.PointId { Uuid = id.Uuid.ToString("D") } : new G.PointId { Num = id.Number };

@@ -140,18 +140,7 @@ public static class RouterEndpoints
 
     private static async Task<int> AcknowledgeAsync(HttpContext context, WriteOutcome outcome, string what)
     {
-        if (!outcome.Acknowledged)
-        {
-            var failed = string.Join("; ", outcome.Failures.Select(f => $"shard {f.ShardId} ({f.Endpoint}): {f.Reason}"));
-            var shed = outcome.Failures.All(f => f.Shed);
-            throw new RouterRequestException(new RouterError(
-                shed ? 429 : 503,
-                shed ? ErrorKinds.Overloaded : ErrorKinds.ShardUnavailable,
-                $"{what} not acknowledged: {failed}. Other shards may have applied it; retrying the same request is safe (writes are idempotent)",
-                null,
-                [.. outcome.Failures.Select(f => f.ShardId)]));
-        }
-
+        outcome.ThrowUnlessAcknowledged(what);
         await ResponseWriter.WriteAsync(context, 200, w => ResponseWriter.WriteAcknowledged(w, outcome));
         return 200;
     }

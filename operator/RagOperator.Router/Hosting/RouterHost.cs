@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +22,6 @@ public static class RouterHost
         Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(RouterHost).Assembly.GetName().Name });
-        builder.WebHost.UseUrls(options.TlsCertificateFile is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0");
         builder.Logging.ClearProviders();
         if (logging is null)
         {
@@ -32,10 +32,11 @@ public static class RouterHost
             logging(builder.Logging);
         }
 
-        var app = RouterApplication.Build(builder, options, source, clients);
+        var app = RouterApplication.Build(builder, options, new RouterListen(IPAddress.Loopback, 0, 0), _ => source, clients);
         await app.StartAsync(cancellationToken);
-        var address = app.Urls.First();
-        return new RouterHandle(app, new Uri(address.EndsWith('/') ? address : address + "/"));
+        // Bound in the order they were listened on: the REST port first, then the gRPC one.
+        var addresses = app.Urls.Select(address => new Uri(address.EndsWith('/') ? address : address + "/")).ToList();
+        return new RouterHandle(app, addresses[0], addresses[1]);
     }
 }
 
@@ -45,15 +46,19 @@ public sealed class RouterHandle : IAsyncDisposable
     private readonly WebApplication app;
     private readonly RouterRuntime runtime;
 
-    internal RouterHandle(WebApplication app, Uri baseUri)
+    internal RouterHandle(WebApplication app, Uri baseUri, Uri grpcUri)
     {
         this.app = app;
         BaseUri = baseUri;
+        GrpcUri = grpcUri;
         runtime = app.Services.GetRequiredService<RouterRuntime>();
     }
 
     /// <summary>The router's base URI, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseUri { get; }
+
+    /// <summary>The router's gRPC endpoint (Qdrant's gRPC API), e.g. <c>http://127.0.0.1:41235/</c>.</summary>
+    public Uri GrpcUri { get; }
 
     public RouterOptions Options => runtime.Options;
 

@@ -15,6 +15,9 @@ public sealed record RouterOptions
     /// <summary>The largest <c>top_k</c> a search may ask for.</summary>
     public const int MaxTopK = 1000;
 
+    /// <summary>The most points one scroll page of Qdrant's API returns; a larger <c>limit</c> gets a page this long and a next offset.</summary>
+    public const int MaxScrollLimit = 10_000;
+
     /// <summary>The VectorCollection this router serves (also the Qdrant collection name on every shard).</summary>
     public required string Collection { get; init; }
 

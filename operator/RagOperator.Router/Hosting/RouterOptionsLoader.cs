@@ -3,7 +3,7 @@ using System.Globalization;
 namespace RagOperator.Router;
 
 /// <summary>Process-level settings of the router container that are not router behaviour.</summary>
-public sealed record RouterProcessSettings(int Port, string LogFormat, string? Kubeconfig, string? KubeContext);
+public sealed record RouterProcessSettings(int Port, int GrpcPort, string LogFormat, string? Kubeconfig, string? KubeContext);
 
 /// <summary>
 /// Reads the router's settings from command-line flags and the environment (flags win). Pure: the environment is
@@ -17,7 +17,8 @@ public sealed record RouterProcessSettings(int Port, string LogFormat, string? K
 /// (secret)               QDRANT_API_KEY         api-key sent to the shards
 /// --router-name          POD_NAME               replica name; its hash is the write-version router id
 /// --router-id            ROUTER_ID              explicit router id 0..1023 instead of the hash
-/// --port                 PORT                   HTTP port (default 8080)
+/// --port                 PORT                   HTTP port (default 8080): the /v1 API and Qdrant's REST API
+/// --grpc-port            GRPC_PORT              HTTP/2 port of Qdrant's gRPC API (default 6334)
 /// --search-timeout-ms    SEARCH_TIMEOUT_MS      default search deadline
 /// --write-clock-uncertainty-ms  WRITE_CLOCK_UNCERTAINTY_MS  largest clock difference between replicas (default 5)
 /// --shard-concurrency-limit  SHARD_CONCURRENCY_LIMIT  calls at once per shard (default 64)
@@ -43,6 +44,7 @@ public static class RouterOptionsLoader
         ["--router-name"] = "POD_NAME",
         ["--router-id"] = "ROUTER_ID",
         ["--port"] = "PORT",
+        ["--grpc-port"] = "GRPC_PORT",
         ["--search-timeout-ms"] = "SEARCH_TIMEOUT_MS",
         ["--write-clock-uncertainty-ms"] = "WRITE_CLOCK_UNCERTAINTY_MS",
         ["--shard-concurrency-limit"] = "SHARD_CONCURRENCY_LIMIT",
@@ -148,14 +150,21 @@ public static class RouterOptionsLoader
 
         options.Validate();
 
-        var port = Get("PORT") is { } portText ? ParseInt(portText, "PORT") : 8080;
-        if (port is < 1 or > 65535)
+        var port = ReadPort(Get("PORT"), "PORT", 8080);
+        var grpcPort = ReadPort(Get("GRPC_PORT"), "GRPC_PORT", 6334);
+        if (grpcPort == port)
         {
-            throw new ArgumentException($"PORT {port} is outside 1..65535");
+            throw new ArgumentException($"GRPC_PORT and PORT are both {port}; gRPC needs a port of its own (HTTP/2 without TLS cannot share one with HTTP/1.1)");
         }
 
-        var process = new RouterProcessSettings(port, Get("LOG_FORMAT") ?? "json", Get("KUBECONFIG"), Get("KUBE_CONTEXT"));
+        var process = new RouterProcessSettings(port, grpcPort, Get("LOG_FORMAT") ?? "json", Get("KUBECONFIG"), Get("KUBE_CONTEXT"));
         return (options, process);
+    }
+
+    private static int ReadPort(string? text, string name, int defaultPort)
+    {
+        var port = text is null ? defaultPort : ParseInt(text, name);
+        return port is < 1 or > 65535 ? throw new ArgumentException($"{name} {port} is outside 1..65535") : port;
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -40,7 +40,7 @@ public sealed class ShardGuard : IDisposable
     private readonly HedgeBudget budget;
     private readonly CircuitBreakerStateProvider readCircuit = new();
     private readonly CircuitBreakerStateProvider writeCircuit = new();
-    private readonly ResiliencePipeline<IReadOnlyList<IReadOnlyList<ScoredPoint>>> reads;
+    private readonly ResiliencePipeline<object> reads;
     private readonly ResiliencePipeline<UpdateResult> writes;
 
     public ShardGuard(int shardId, RouterOptions options, RouterMetrics metrics)
@@ -55,13 +55,14 @@ public sealed class ShardGuard : IDisposable
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
 
-        var readPipeline = new ResiliencePipelineBuilder<IReadOnlyList<IReadOnlyList<ScoredPoint>>>()
-            .AddCircuitBreaker(Breaker<IReadOnlyList<IReadOnlyList<ScoredPoint>>>(shardId, "read", readCircuit, metrics))
+        // Typed as object: one pipeline (one breaker, one latency history) for every kind of read.
+        var readPipeline = new ResiliencePipelineBuilder<object>()
+            .AddCircuitBreaker(Breaker<object>(shardId, "read", readCircuit, metrics))
             .AddTimeout(Deadline())
             .AddRateLimiter(limiter);
         if (options.Hedging)
         {
-            readPipeline.AddHedging(new HedgingStrategyOptions<IReadOnlyList<IReadOnlyList<ScoredPoint>>>
+            readPipeline.AddHedging(new HedgingStrategyOptions<object>
             {
                 MaxHedgedAttempts = 1,
                 ShouldHandle = args => ValueTask.FromResult(IsShardFailure(args.Outcome.Exception)),
@@ -102,8 +103,14 @@ public sealed class ShardGuard : IDisposable
 
     /// <summary>One search (or batch of searches) through the read pipeline.</summary>
     /// <param name="cancellationToken">The client's request: cancelling it ends the call without counting as a shard failure.</param>
-    public async Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> SearchAsync(
-        Func<CancellationToken, Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>>> call, TimeSpan deadline, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>> SearchAsync(
+        Func<CancellationToken, Task<IReadOnlyList<IReadOnlyList<ScoredPoint>>>> call, TimeSpan deadline, CancellationToken cancellationToken) =>
+        ReadAsync(call, deadline, cancellationToken);
+
+    /// <summary>One read (search, query, scroll, count) through the read pipeline.</summary>
+    /// <param name="cancellationToken">The client's request: cancelling it ends the call without counting as a shard failure.</param>
+    public async Task<T> ReadAsync<T>(Func<CancellationToken, Task<T>> call, TimeSpan deadline, CancellationToken cancellationToken)
+        where T : class
     {
         budget.Deposit();
         var attempts = new AttemptLog();
@@ -112,12 +119,12 @@ public sealed class ShardGuard : IDisposable
         context.Properties.Set(AttemptsKey, attempts);
         try
         {
-            return await reads.ExecuteAsync(static async (attempt, state) =>
+            return (T)await reads.ExecuteAsync(static async (attempt, state) =>
             {
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    var answer = await state.call(attempt.CancellationToken);
+                    object answer = await state.call(attempt.CancellationToken);
                     state.self.Latency.Record(Stopwatch.GetElapsedTime(started));
                     return answer;
                 }

@@ -5,12 +5,14 @@ using Polly.RateLimiting;
 using Polly.Timeout;
 using RagOperator.Qdrant;
 using RagOperator.Qdrant.Filters;
+using RagOperator.Qdrant.Grpc;
 using RagOperator.Qdrant.Models;
 using RagOperator.Router.Api;
 using RagOperator.Router.Search;
 using RagOperator.Router.Shards;
 using RagOperator.Router.Telemetry;
 using RagOperator.Routing;
+using G = Qdrant.Client.Grpc;
 
 namespace RagOperator.Router.Writes;
 
@@ -22,6 +24,24 @@ public sealed record WriteFailure(int ShardId, string Endpoint, string Reason, b
 public sealed record WriteOutcome(int Count, IReadOnlyList<int> Shards, IReadOnlyList<WriteFailure> Failures, long RoutingVersion)
 {
     public bool Acknowledged => Failures.Count == 0;
+
+    /// <summary>Throws the error a client gets for a write that was not acknowledged: 429 when every failed shard was shed, else 503.</summary>
+    public void ThrowUnlessAcknowledged(string what)
+    {
+        if (Acknowledged)
+        {
+            return;
+        }
+
+        var failed = string.Join("; ", Failures.Select(f => $"shard {f.ShardId} ({f.Endpoint}): {f.Reason}"));
+        var shed = Failures.All(f => f.Shed);
+        throw new RouterRequestException(new RouterError(
+            shed ? 429 : 503,
+            shed ? ErrorKinds.Overloaded : ErrorKinds.ShardUnavailable,
+            $"{what} not acknowledged: {failed}. Other shards may have applied it; retrying the same request is safe (writes are idempotent)",
+            null,
+            [.. Failures.Select(f => f.ShardId)]));
+    }
 }
 
 /// <summary>
@@ -129,24 +149,89 @@ public sealed class WriteRouter(ShardClients clients, HybridLogicalClock clock, 
         return list;
     }
 
-    private async Task<IReadOnlyList<WriteFailure>> SendAsync<T>(
+    /// <summary>
+    /// Payload changes from Qdrant's API (<c>set_payload</c>, or <c>delete_payload</c> when <paramref name="deleteKeys"/>
+    /// is given), sent to every write target of the selected points, stamped with a new write version.
+    /// <para>The version is what keeps the change through a migration: a copy of the point taken before it is older, so
+    /// the copier does not write it over the changed point, and the verify pass repairs a target that got the older copy
+    /// because the change found no point there yet. A delete of keys cannot stamp the version in the same call, so the
+    /// keys are deleted first and the version set after; the change is acknowledged only when both are.</para>
+    /// <para>Points chosen by id go as a <c>has_id</c> filter, so a target that does not hold a point yet is not an
+    /// error. Ids of a hash table go to the targets of their cells; a filter, or any id of a semantic table, to every shard.</para>
+    /// </summary>
+    public async Task<WriteOutcome> ChangePayloadAsync(
+        RoutingTable table, G.PointsSelector selector, G.SetPayloadPoints? set, G.DeletePayloadPoints? deleteKeys)
+    {
+        var ids = selector.PointsSelectorOneOfCase == G.PointsSelector.PointsSelectorOneOfOneofCase.Points
+            ? selector.Points.Ids.Select(QdrantApi.QdrantIds.Key).ToList()
+            : null;
+        var filter = ids is null
+            ? selector.Filter
+            : new G.Filter { Must = { new G.Condition { HasId = new G.HasIdCondition { HasId = { ids.Select(QdrantApi.QdrantIds.ToGrpc) } } } } };
+        var targets = ids is null || table.CellDependsOnVector
+            ? table.Shards.Select(s => s.Id).ToList()
+            : ids.SelectMany(id => table.WriteTargets(table.CellOf(id))).Distinct().Order().ToList();
+        var version = clock.Next();
+        var stamp = new G.SetPayloadPoints { CollectionName = table.Collection, Wait = true, PointsSelector = new G.PointsSelector { Filter = filter } };
+        if (set is not null)
+        {
+            stamp.Payload.Add(set.Payload);
+        }
+
+        stamp.Payload[PayloadFields.Version] = new G.Value { IntegerValue = version };
+        var failures = new List<WriteFailure>();
+        if (deleteKeys is not null)
+        {
+            var delete = new G.DeletePayloadPoints { CollectionName = table.Collection, Wait = true, Keys = { deleteKeys.Keys }, PointsSelector = new G.PointsSelector { Filter = filter } };
+            failures.AddRange(await SendToAsync(table, targets, "delete_payload", async (client, token) =>
+                GrpcMapping.FromGrpc((await client.DeletePayloadAsync(delete, token)).Result)));
+        }
+
+        if (failures.Count == 0)
+        {
+            failures.AddRange(await SendToAsync(table, targets, "set_payload", async (client, token) =>
+                GrpcMapping.FromGrpc((await client.SetPayloadAsync(stamp, token)).Result)));
+        }
+
+        if (failures.Count == 0) await clock.WaitUntilOrderedAsync(version);
+        return new WriteOutcome(ids?.Count ?? 0, targets, failures, table.Version);
+    }
+
+    /// <summary>Deletes the points matching <paramref name="filter"/> from every shard (any shard may hold a match).</summary>
+    public async Task<WriteOutcome> DeleteWhereAsync(RoutingTable table, G.Filter filter)
+    {
+        var delete = new G.DeletePoints { CollectionName = table.Collection, Wait = true, Points = new G.PointsSelector { Filter = filter } };
+        var targets = table.Shards.Select(s => s.Id).ToList();
+        var failures = await SendToAsync(table, targets, "delete", async (client, token) => GrpcMapping.FromGrpc((await client.DeleteAsync(delete, token)).Result));
+        return new WriteOutcome(0, targets, failures, table.Version);
+    }
+
+    private Task<IReadOnlyList<WriteFailure>> SendAsync<T>(
         RoutingTable table, SortedDictionary<int, List<T>> groups, string operation,
-        Func<IQdrantClient, IReadOnlyList<T>, CancellationToken, Task<UpdateResult>> send)
+        Func<IQdrantClient, IReadOnlyList<T>, CancellationToken, Task<UpdateResult>> send) =>
+        SendToAsync(table, groups.Keys, operation, (client, shard, token) => send(client, groups[shard], token));
+
+    private Task<IReadOnlyList<WriteFailure>> SendToAsync(
+        RoutingTable table, IEnumerable<int> shards, string operation, Func<IQdrantClient, CancellationToken, Task<UpdateResult>> send) =>
+        SendToAsync(table, shards, operation, (client, _, token) => send(client, token));
+
+    private async Task<IReadOnlyList<WriteFailure>> SendToAsync(
+        RoutingTable table, IEnumerable<int> shards, string operation, Func<IQdrantClient, int, CancellationToken, Task<UpdateResult>> send)
     {
         // Not tied to the client's connection: once sent, a write runs to its end even if the client disconnects,
         // so the router never stops halfway between the targets of one point by its own choice. (A shard whose
         // breaker is open, or whose concurrency limit sheds the call, is not sent its part; the write is then not
         // acknowledged, and its retry is safe, as for any failed write.)
-        var results = await Task.WhenAll(groups.Select(async group =>
+        var results = await Task.WhenAll(shards.Select(async shardId =>
         {
-            var shard = table.Shard(group.Key);
+            var shard = table.Shard(shardId);
             var started = Stopwatch.GetTimestamp();
             var outcome = "success";
             var guard = clients.GuardFor(shard.Id, shard.Endpoint);
             try
             {
                 var client = clients.For(shard.Id, shard.Endpoint);
-                var result = await guard.WriteAsync(token => send(client, group.Value, token), timeout, CancellationToken.None);
+                var result = await guard.WriteAsync(token => send(client, shard.Id, token), timeout, CancellationToken.None);
                 if (result.Status != UpdateStatus.Completed)
                 {
                     outcome = "not_completed";

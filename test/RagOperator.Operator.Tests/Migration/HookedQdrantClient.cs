@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using RagOperator.Qdrant;
 using RagOperator.Qdrant.Filters;
 using RagOperator.Qdrant.Models;
+using G = Qdrant.Client.Grpc;
 
 namespace RagOperator.Operator.Tests.Migration;
 
@@ -95,4 +96,25 @@ internal sealed class HookedQdrantClient(IQdrantClient inner) : IQdrantClient
     public Task<UpdateResult> SetPayloadAsync(
         string collection, JsonObject payload, IReadOnlyList<PointId>? ids, Filter? filter = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
         inner.SetPayloadAsync(collection, payload, ids, filter, options, cancellationToken);
+
+    public Task<G.QueryResponse> QueryAsync(G.QueryPoints request, CancellationToken cancellationToken = default) => inner.QueryAsync(request, cancellationToken);
+
+    public Task<G.QueryBatchResponse> QueryBatchAsync(G.QueryBatchPoints request, CancellationToken cancellationToken = default) =>
+        inner.QueryBatchAsync(request, cancellationToken);
+
+    public Task<G.ScrollResponse> ScrollAsync(G.ScrollPoints request, CancellationToken cancellationToken = default) => inner.ScrollAsync(request, cancellationToken);
+
+    public Task<G.CountResponse> CountAsync(G.CountPoints request, CancellationToken cancellationToken = default) => inner.CountAsync(request, cancellationToken);
+
+    public Task<G.PointsOperationResponse> DeleteAsync(G.DeletePoints request, CancellationToken cancellationToken = default) =>
+        inner.DeleteAsync(request, cancellationToken);
+
+    public Task<G.PointsOperationResponse> SetPayloadAsync(G.SetPayloadPoints request, CancellationToken cancellationToken = default) =>
+        inner.SetPayloadAsync(request, cancellationToken);
+
+    public Task<G.PointsOperationResponse> DeletePayloadAsync(G.DeletePayloadPoints request, CancellationToken cancellationToken = default) =>
+        inner.DeletePayloadAsync(request, cancellationToken);
+
+    public Task<G.GetCollectionInfoResponse> GetCollectionInfoAsync(G.GetCollectionInfoRequest request, CancellationToken cancellationToken = default) =>
+        inner.GetCollectionInfoAsync(request, cancellationToken);
 }
