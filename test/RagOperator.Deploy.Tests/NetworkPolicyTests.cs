@@ -48,17 +48,20 @@ public sealed class NetworkPolicyTests
     }
 
     [Fact]
-    public void Routers_accept_their_port_from_the_configured_clients_the_operator_and_the_scrapers()
+    public void Routers_accept_http_and_grpc_from_the_configured_clients_and_the_operator_and_http_from_the_scrapers()
     {
         var policy = AllOptions.Single("NetworkPolicy", "rag-operator-tickets-routers");
-        var rule = policy["spec"]!["ingress"]!.AsArray().Single()!.AsObject();
-        var peers = rule["from"]!.AsArray();
+        var rules = policy["spec"]!["ingress"]!.AsArray().Select(r => r!.AsObject()).ToList();
 
         Selector(policy["spec"]!["podSelector"]).Should().Contain("app.kubernetes.io/instance", "tickets");
-        Ports(rule).Should().Equal(8080);
-        Selector(peers[0]!["podSelector"]).Should().Contain("app.kubernetes.io/name", "chat-backend");
-        Selector(peers[1]!["podSelector"]).Should().Contain("app.kubernetes.io/component", "operator");
-        Selector(peers[2]!["namespaceSelector"]).Should().Contain("kubernetes.io/metadata.name", "monitoring");
+        rules.Should().HaveCount(2);
+        Ports(rules[0]).Should().Equal(8080, 6334);
+        var clients = rules[0]["from"]!.AsArray();
+        clients.Should().HaveCount(2);
+        Selector(clients[0]!["podSelector"]).Should().Contain("app.kubernetes.io/name", "chat-backend");
+        Selector(clients[1]!["podSelector"]).Should().Contain("app.kubernetes.io/component", "operator");
+        Ports(rules[1]).Should().Equal([8080], "/metrics is served on the HTTP port only");
+        Selector(rules[1]["from"]!.AsArray().Single()!["namespaceSelector"]).Should().Contain("kubernetes.io/metadata.name", "monitoring");
     }
 
     [Fact]

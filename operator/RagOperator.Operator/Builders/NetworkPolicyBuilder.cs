@@ -8,7 +8,8 @@ namespace RagOperator.Operator.Builders;
 /// The collection's NetworkPolicies (ingress only; outgoing traffic is left alone, so DNS and the API server need
 /// no rules): the shards admit their routers and the operator on Qdrant's REST and gRPC ports and each other on the
 /// peer-to-peer port; the routers admit <c>spec.router.allowedFrom</c> (default: the collection's namespace) and the
-/// operator, which asks them for their routing version. <c>spec.networkPolicy.metricsFrom</c> may scrape both.
+/// operator, which asks them for their routing version, on their HTTP and gRPC ports alike (a client may use either
+/// API). <c>spec.networkPolicy.metricsFrom</c> may scrape both, on the HTTP ports that serve <c>/metrics</c>.
 /// </summary>
 public static class NetworkPolicyBuilder
 {
@@ -36,7 +37,7 @@ public static class NetworkPolicyBuilder
             : [new NetworkPolicyPeer { PodSelector = new LabelSelector() }];
         var rules = new List<NetworkPolicyIngressRule>
         {
-            Rule([.. clients, Operator(input.Settings)], Ports.Router),
+            Rule([.. clients, Operator(input.Settings)], Ports.Router, Ports.RouterGrpc),
         };
         if (Peers(input.Spec.NetworkPolicy.MetricsFrom) is { Count: > 0 } scrapers) rules.Add(Rule(scrapers, Ports.Router));
         return Policy(input, ChildNames.RouterNetworkPolicy(input.Name), Labels.ForRouter(input.Name), Labels.RouterSelector(input.Name), rules);

@@ -29,12 +29,25 @@ public static class RouterDeploymentBuilder
         public const string WriteClockUncertaintyMs = "WRITE_CLOCK_UNCERTAINTY_MS";
         public const string Port = "PORT";
 
+        /// <summary>The port of Qdrant's gRPC API, named here so the container port and the process agree.</summary>
+        public const string GrpcPort = "GRPC_PORT";
+
         /// <summary>The router's own certificate and key (PEM); set, the router serves HTTPS.</summary>
         public const string TlsCertificateFile = "TLS_CERT_FILE";
         public const string TlsKeyFile = "TLS_KEY_FILE";
 
         /// <summary>The CAs (PEM) the router verifies shards against; set, shard calls accept no other server.</summary>
         public const string ShardTrustFile = "SHARD_CA_FILE";
+    }
+
+    /// <summary>The container ports' names, which the router Service targets.</summary>
+    public static class PortNames
+    {
+        /// <summary>The <c>/v1</c> API, Qdrant's REST API, probes and metrics.</summary>
+        public const string Http = "http";
+
+        /// <summary>Qdrant's gRPC API.</summary>
+        public const string Grpc = "grpc";
     }
 
     public const string TlsVolume = "tls";
@@ -95,6 +108,7 @@ public static class RouterDeploymentBuilder
             new() { Name = Env.SearchTimeoutMs, Value = router.SearchTimeoutMs.ToString(CultureInfo.InvariantCulture) },
             new() { Name = Env.WriteClockUncertaintyMs, Value = router.WriteClockUncertaintyMs.ToString(CultureInfo.InvariantCulture) },
             new() { Name = Env.Port, Value = Ports.Router.ToString(CultureInfo.InvariantCulture) },
+            new() { Name = Env.GrpcPort, Value = Ports.RouterGrpc.ToString(CultureInfo.InvariantCulture) },
         };
         if (input.Spec.Qdrant.ApiKeySecretRef is { } qdrantKey)
             env.Add(new EnvVar { Name = Env.QdrantApiKey, ValueFrom = StatefulSetBuilder.SecretRef(qdrantKey) });
@@ -117,9 +131,14 @@ public static class RouterDeploymentBuilder
             Image = string.IsNullOrEmpty(router.Image) ? input.Settings.RouterImage : router.Image,
             ImagePullPolicy = "IfNotPresent",
             Env = env,
-            Ports = [new ContainerPort { Name = "http", Port = Ports.Router, Protocol = "TCP" }],
+            Ports =
+            [
+                new ContainerPort { Name = PortNames.Http, Port = Ports.Router, Protocol = "TCP" },
+                new ContainerPort { Name = PortNames.Grpc, Port = Ports.RouterGrpc, Protocol = "TCP" },
+            ],
             Resources = router.Resources,
-            // Ready only once a routing table is loaded, so the Service never sends traffic to an empty router.
+            // Ready only once a routing table is loaded, so the Service never sends traffic to an empty router. The
+            // probes stay on the HTTP port: both ports belong to one process and one routing table.
             ReadinessProbe = new Probe { HttpGet = new HttpGetAction { Path = "/readyz", Port = Ports.Router, Scheme = tls ? "HTTPS" : "HTTP" }, PeriodSeconds = 5 },
             LivenessProbe = new Probe { HttpGet = new HttpGetAction { Path = "/healthz", Port = Ports.Router, Scheme = tls ? "HTTPS" : "HTTP" }, PeriodSeconds = 10, FailureThreshold = 3 },
             SecurityContext = SecurityDefaults.Container(SecurityDefaults.RouterUserId),

@@ -40,7 +40,7 @@ public sealed class NetworkPolicyBuilderTests
     {
         new("defaults: the routers admit their own namespace", _ => { }, "rag-system",
             [$"{Routers} + ns[kubernetes.io/metadata.name=rag-system]{Operator} -> TCP/6333,TCP/6334", $"{AllShards} -> TCP/6335"],
-            [$"pods[] + ns[kubernetes.io/metadata.name=rag-system]{Operator} -> TCP/8080"]),
+            [$"pods[] + ns[kubernetes.io/metadata.name=rag-system]{Operator} -> TCP/8080,TCP/6334"]),
         new("allowedFrom replaces the namespace default; metricsFrom may scrape both", spec =>
             {
                 spec.Router.AllowedFrom = [Frontend];
@@ -48,10 +48,10 @@ public sealed class NetworkPolicyBuilderTests
             }, "rag-system",
             [$"{Routers} + ns[kubernetes.io/metadata.name=rag-system]{Operator} -> TCP/6333,TCP/6334", $"{AllShards} -> TCP/6335",
              "ns[kubernetes.io/metadata.name=monitoring] -> TCP/6333"],
-            [$"pods[app=frontend] + ns[kubernetes.io/metadata.name=rag-system]{Operator} -> TCP/8080", "ns[kubernetes.io/metadata.name=monitoring] -> TCP/8080"]),
+            [$"pods[app=frontend] + ns[kubernetes.io/metadata.name=rag-system]{Operator} -> TCP/8080,TCP/6334", "ns[kubernetes.io/metadata.name=monitoring] -> TCP/8080"]),
         new("an operator outside a known namespace is admitted by its labels in any namespace", _ => { }, null,
             [$"{Routers} + ns[]{Operator} -> TCP/6333,TCP/6334", $"{AllShards} -> TCP/6335"],
-            [$"pods[] + ns[]{Operator} -> TCP/8080"]),
+            [$"pods[] + ns[]{Operator} -> TCP/8080,TCP/6334"]),
     };
 
     [Theory]

@@ -1,4 +1,5 @@
 using FluentAssertions;
+using RagOperator.Api.V1Alpha1;
 using RagOperator.Kubernetes.Models;
 using RagOperator.Operator.Builders;
 using Xunit;
@@ -51,19 +52,40 @@ public sealed class RouterBuilderTests
         env["QDRANT_API_KEY"].ValueFrom!.SecretKeyRef.Should().Be(new SecretKeySelector { Name = "docs-qdrant", Key = "api-key" });
         env["ROUTER_API_KEY"].ValueFrom!.SecretKeyRef.Should().Be(new SecretKeySelector { Name = "docs-router", Key = "token" });
         env.Values.Where(e => e.Name.EndsWith("API_KEY", StringComparison.Ordinal)).Should().OnlyContain(e => e.Value == null);
-        container.Ports!.Single().Port.Should().Be(8080);
+        env["PORT"].Value.Should().Be("8080");
+        env["GRPC_PORT"].Value.Should().Be("6334");
+        container.Ports!.Select(p => $"{p.Name} {p.Protocol}/{p.Port}").Should().Equal("http TCP/8080", "grpc TCP/6334");
         container.ReadinessProbe!.HttpGet!.Path.Should().Be("/readyz");
         container.LivenessProbe!.HttpGet!.Path.Should().Be("/healthz");
+        container.ReadinessProbe.HttpGet.Port.Should().Be((IntOrString)8080, "probes stay on the HTTP port");
+        container.LivenessProbe.HttpGet.Port.Should().Be((IntOrString)8080);
     }
 
-    [Fact]
-    public void The_service_targets_the_router_pods_on_8080()
+    /// <summary>The Service's ports as "name port->target appProtocol", by TLS mode.</summary>
+    public static TheoryData<TlsMode, string[]> ServicePorts => new()
     {
-        var service = RouterServiceBuilder.Build(Fixtures.Input());
+        { TlsMode.Operator, ["http 8080->http -", "grpc 6334->grpc https"] },
+        { TlsMode.CertManager, ["http 8080->http -", "grpc 6334->grpc https"] },
+        { TlsMode.Disabled, ["http 8080->http -", "grpc 6334->grpc kubernetes.io/h2c"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ServicePorts))]
+    public void The_service_targets_the_router_pods_on_the_http_and_grpc_ports(TlsMode mode, string[] expected)
+    {
+        var input = Fixtures.Input(Fixtures.Collection(configure: s =>
+        {
+            s.Tls.Mode = mode;
+            if (mode == TlsMode.CertManager) s.Tls.IssuerRef = new CertificateIssuerReference { Name = "corp-ca" };
+        }));
+        var service = RouterServiceBuilder.Build(input);
 
         service.Metadata.Name.Should().Be("docs-router");
-        service.Spec.Ports!.Single().Port.Should().Be(8080);
-        service.Spec.Selector.Should().Equal(RouterDeploymentBuilder.Build(Fixtures.Input()).Spec.Selector.MatchLabels);
+        service.Spec.Ports!.Select(p => $"{p.Name} {p.Port}->{p.TargetPort} {p.AppProtocol ?? "-"}").Should().Equal(expected);
+        service.Spec.Ports!.Should().OnlyContain(p => p.Protocol == "TCP");
+        var containerPorts = RouterDeploymentBuilder.Build(input).Spec.Template.Spec.Containers.Single().Ports!.Select(p => p.Name);
+        service.Spec.Ports!.Select(p => p.TargetPort!.ToString()).Should().Equal(containerPorts, "each Service port targets a named container port");
+        service.Spec.Selector.Should().Equal(RouterDeploymentBuilder.Build(input).Spec.Selector.MatchLabels);
     }
 
     [Fact]
