@@ -15,6 +15,8 @@ IMG_OPERATOR ?= ghcr.io/ragoperator/rag-operator:0.1.0
 IMG_ROUTER ?= ghcr.io/ragoperator/rag-router:0.1.0
 CHART := charts/rag-operator
 DEMO_ARGS ?=
+SERVE_ENDPOINTS ?= .serve/endpoints.json
+SERVE_ARGS ?=
 BENCH_ARGS ?=
 SOAK_RUNS ?= 20
 SOAK_SEED ?= 1
@@ -69,6 +71,10 @@ run: ## Run the operator against the current kubeconfig context.
 .PHONY: demo
 demo: ## The whole product on loopback: API server, Qdrant shards, operator, router, 2→4 shard migration.
 	$(DOTNET) run --project operator/RagOperator.Demo -c $(CONFIGURATION) -- $(DEMO_ARGS)
+
+.PHONY: serve
+serve: ## The product on loopback with the sample collection, kept running for Qdrant clients; endpoints in SERVE_ENDPOINTS (SERVE_ARGS="--shards-to 4", "--no-tls").
+	$(DOTNET) run --project operator/RagOperator.Demo -c $(CONFIGURATION) -- serve --endpoints-file $(SERVE_ENDPOINTS) $(SERVE_ARGS)
 
 .PHONY: bench
 bench: ## Run the benchmark suite and record it in test/RagOperator.Benchmarks/RESULTS.md.

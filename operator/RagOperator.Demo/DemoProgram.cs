@@ -5,11 +5,20 @@ using Spectre.Console;
 namespace RagOperator.Demo;
 
 /// <summary>
-/// <c>rag-demo</c>: the whole product on loopback in one command (<c>make demo</c>). The entry point is callable from
-/// tests with an output writer, which selects the plain log view.
+/// <c>rag-demo</c>: the whole product on loopback in one command (<c>make demo</c>), and <c>rag-demo serve</c>, which
+/// keeps it running for clients of one's own (<c>make serve</c>). The entry point is callable from tests with an output
+/// writer, which selects the plain log view. Bad flags exit with 2 and a usage line.
 /// </summary>
 public static class DemoProgram
 {
+    /// <summary>
+    /// How long a stop by SIGINT or SIGTERM may take before the process exits anyway (130/143): the sandbox stops its
+    /// routers, operator, shards and API server in a few seconds.
+    /// </summary>
+    public static readonly TimeSpan StopBudget = TimeSpan.FromSeconds(20);
+
+    public const string ServeUsage = "rag-demo serve [--endpoints-file PATH] [--shards-to N] [--sample PATH] [--no-tls] [--step-timeout-seconds S]";
+
     /// <param name="output">Where to write; null writes to the console (live progress bars on a terminal).</param>
     public static Task<int> RunAsync(string[] args, TextWriter? output = null, CancellationToken cancellationToken = default)
     {
@@ -26,7 +35,7 @@ public static class DemoProgram
         var stepTimeout = new Option<int>("--step-timeout-seconds") { Description = "Upper bound on each wait (Ready, loading, migration).", DefaultValueFactory = _ => 300 };
         var root = new RootCommand("The whole RagOperator product on loopback: API server, operator, Qdrant shards and routers; a live 2→4 shard migration under load, checked against an oracle.")
         {
-            points, dimension, fromShards, toShards, seed, writers, searchers, routers, noProgress, sample, stepTimeout,
+            points, dimension, fromShards, toShards, seed, writers, searchers, routers, noProgress, sample, stepTimeout, ServeCommand(output),
         };
         root.SetAction(async (parse, token) =>
         {
@@ -55,14 +64,68 @@ public static class DemoProgram
             return await new DemoRunner(options, view).RunAsync(token);
         });
 
-        var configuration = new InvocationConfiguration();
+        // A process stops on SIGINT/SIGTERM through the action's token; a caller that passes a writer (a test) stops it
+        // through its own token, and the test host's signals stay its own.
+        var configuration = new InvocationConfiguration { ProcessTerminationTimeout = output is null ? StopBudget : null };
         if (output is not null)
         {
             configuration.Output = output;
             configuration.Error = output;
         }
 
-        return root.Parse(args).InvokeAsync(configuration, cancellationToken);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // System.CommandLine answers a parse error with 1, which here means a failed run; bad flags are 2.
+            var error = output ?? Console.Error;
+            foreach (var problem in parsed.Errors) error.WriteLine($"error: {problem.Message}");
+            error.WriteLine(parsed.CommandResult.Command.Name == "serve"
+                ? $"usage: {ServeUsage}"
+                : "usage: rag-demo [options] | rag-demo serve [options]; see rag-demo --help");
+            return Task.FromResult(2);
+        }
+
+        return parsed.InvokeAsync(configuration, cancellationToken);
+    }
+
+    private static Command ServeCommand(TextWriter? output)
+    {
+        var endpointsFile = new Option<string?>("--endpoints-file")
+        {
+            Description = "Write the endpoints JSON here (collection, rest, grpc, apiKey, caFile with TLS) once a router serves the collection; removed on stop.",
+            HelpName = "PATH",
+        };
+        var shardsTo = new Option<int?>("--shards-to")
+        {
+            Description = "After Ready, change spec.shards to N, so a live migration runs while clients are connected.",
+            HelpName = "N",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var count)) return count;
+                result.AddError($"--shards-to '{text}' is not a whole number of shards, for example --shards-to 4");
+                return null;
+            },
+        };
+        var sample = new Option<string?>("--sample") { Description = $"The VectorCollection manifest to apply (default: {DemoOptions.DefaultSample}).", HelpName = "PATH" };
+        var noTls = new Option<bool>("--no-tls") { Description = "Apply the sample with spec.tls.mode Disabled: the router serves clear text." };
+        var stepTimeout = new Option<int>("--step-timeout-seconds") { Description = "Upper bound on each wait (Ready, routers, migration).", DefaultValueFactory = _ => 300, HelpName = "S" };
+        var command = new Command("serve", $"""
+            Start the whole product on loopback with the sample collection and keep it running for Qdrant clients (gRPC and REST)
+            until SIGINT or SIGTERM. Exit codes: {Serve.ServeRunner.Stopped} stopped; {Serve.ServeRunner.Failed} startup failure; {Serve.ServeRunner.BadArguments} bad arguments.
+            """)
+        {
+            endpointsFile, shardsTo, sample, noTls, stepTimeout,
+        };
+        command.SetAction((parse, token) => new Serve.ServeRunner(new Serve.ServeOptions
+        {
+            EndpointsFile = parse.GetValue(endpointsFile),
+            ShardsTo = parse.GetValue(shardsTo),
+            SamplePath = parse.GetValue(sample),
+            NoTls = parse.GetValue(noTls),
+            StepTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(stepTimeout))),
+        }, new PlainView(output ?? Console.Out)).RunAsync(token));
+        return command;
     }
 
     private static IDemoView ChooseView(DemoOptions options, TextWriter? output)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using RagOperator.Api.V1Alpha1;
 using RagOperator.Demo.Measurement;
@@ -51,7 +50,8 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
         await using var sandbox = await Sandbox.Sandbox.StartAsync(new SandboxOptions(), cancellationToken);
         view.Info($"API server at {sandbox.ApiServer.BaseUri}, namespace {sandbox.Namespace}");
 
-        var (qdrantKey, routerKey) = await CreateSecretsAsync(sandbox, sample, cancellationToken);
+        var (qdrantKey, routerKey) = await sample.CreateSecretsAsync(
+            sandbox, (name, key) => view.Info($"created Secret {name} (key {key}: a random 256-bit API key, not shown)"), cancellationToken);
         view.Step($"Applying {Path.GetFileName(samplePath)}: VectorCollection {sample.Name}, {sample.Shards} shards, dimension {sample.Dimension}, {sample.Routers} routers");
         var readyWatch = Stopwatch.GetTimestamp();
         await sandbox.ApplyYamlAsync(sample.ToYaml(), cancellationToken);
@@ -174,21 +174,6 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
         {
             throw new TimeoutException($"loading {options.Points:N0} points took longer than {options.StepTimeout.TotalSeconds:0} s");
         }
-    }
-
-    /// <summary>Creates the Secrets the sample references with fresh random keys; the keys are kept for the demo's own clients.</summary>
-    private async Task<(string? Qdrant, string? Router)> CreateSecretsAsync(Sandbox.Sandbox sandbox, SampleManifest sample, CancellationToken cancellationToken)
-    {
-        async Task<string?> CreateAsync((string Name, string Key)? reference)
-        {
-            if (reference is not { } secret) return null;
-            var key = RandomNumberGenerator.GetHexString(64, lowercase: true);
-            await sandbox.CreateSecretAsync(secret.Name, secret.Key, key, cancellationToken: cancellationToken);
-            view.Info($"created Secret {secret.Name} (key {secret.Key}: a random 256-bit API key, not shown)");
-            return key;
-        }
-
-        return (await CreateAsync(sample.QdrantSecret), await CreateAsync(sample.RouterSecret));
     }
 
     private static string Shards(VectorCollection collection) =>

@@ -337,6 +337,10 @@ public sealed class Sandbox : IAsyncDisposable
     public IReadOnlyList<RouterHandle> RoutersOf(string collection, string? @namespace = null) =>
         Routers?.Of(@namespace ?? options.Namespace, collection) ?? [];
 
+    /// <summary>The REST and gRPC addresses of the collection's running routers, by pod (see <see cref="SandboxRouters.EndpointsOf"/>).</summary>
+    public IReadOnlyList<SandboxRouterEndpoint> RouterEndpointsOf(string collection, string? @namespace = null) =>
+        Routers?.EndpointsOf(@namespace ?? options.Namespace, collection) ?? [];
+
     public async ValueTask DisposeAsync()
     {
         await StopOperatorAsync();

@@ -74,6 +74,19 @@ public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
             .OfType<RouterHandle>()
             .ToList();
 
+    /// <summary>
+    /// Where the running routers of a collection serve, by pod: the REST address (the <c>/v1</c> API and Qdrant's REST
+    /// API) and the gRPC address (Qdrant's gRPC API), as a client outside the cluster would reach them through the
+    /// router Service's <c>http</c> and <c>grpc</c> ports. Ordered by pod name, so callers pick the same router each time.
+    /// </summary>
+    public IReadOnlyList<SandboxRouterEndpoint> EndpointsOf(string @namespace, string collection) =>
+        pods.List(@namespace)
+            .Where(p => CollectionOf(p) == collection)
+            .Select(p => routers.TryGetValue(ObjectKey.Of(p), out var router) ? new SandboxRouterEndpoint(p.Metadata.Name!, router.BaseUri, router.GrpcUri) : null)
+            .OfType<SandboxRouterEndpoint>()
+            .OrderBy(e => e.Pod, StringComparer.Ordinal)
+            .ToList();
+
     public Task<IReadOnlyList<RouterEndpoint>> ResolveAsync(string @namespace, string collection, bool tls, CancellationToken cancellationToken)
     {
         IReadOnlyList<RouterEndpoint> ready = pods.List(@namespace)
@@ -155,7 +168,7 @@ public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
         var source = new ConfigMapRoutingSource(client, options.Namespace, options.ConfigMapName, options.RoutingConfigMapKey);
         var router = await RouterHost.StartAsync(options, source, logging: logging, cancellationToken: cancellationToken);
         routers[key] = router;
-        logger.LogInformation("Sandbox started router {Key} at {Uri}", key, router.BaseUri);
+        logger.LogInformation("Sandbox started router {Key} at {Uri} (gRPC {GrpcUri})", key, router.BaseUri, router.GrpcUri);
     }
 
     /// <summary>The router's settings as its container would read them from its environment.</summary>
@@ -189,6 +202,9 @@ public sealed class SandboxRouters : IRouterEndpointResolver, IAsyncDisposable
             : throw new InvalidOperationException($"Secret {reference.Name} has no key {reference.Key}");
     }
 }
+
+/// <summary>A running in-process router of a pod: its REST address and its gRPC address (Qdrant's gRPC API).</summary>
+public sealed record SandboxRouterEndpoint(string Pod, Uri Rest, Uri Grpc);
 
 /// <summary>Hands an application's loggers to an existing logger factory.</summary>
 internal sealed class ForwardingLoggerProvider(ILoggerFactory factory) : ILoggerProvider

@@ -33,6 +33,9 @@ public sealed class SandboxTlsTests(ITestOutputHelper output)
         var routers = sandbox.RoutersOf(scenario.Name);
         routers.Should().OnlyContain(r => r.BaseUri.Scheme == Uri.UriSchemeHttps);
         routers[0].CurrentTable!.Shards.Should().OnlyContain(s => s.Endpoint.StartsWith("https://127.0.0.1:", StringComparison.Ordinal));
+        var endpoints = sandbox.RouterEndpointsOf(scenario.Name);
+        endpoints.Select(e => e.Rest).Should().BeEquivalentTo(routers.Select(r => r.BaseUri), "each router's REST address is listed by its pod");
+        endpoints.Should().OnlyContain(e => e.Grpc.Scheme == Uri.UriSchemeHttps && e.Grpc.Port != e.Rest.Port, "gRPC has a port of its own, with TLS too");
         var stored = 0UL;
         for (var shard = 0; shard < 2; shard++)
         {
