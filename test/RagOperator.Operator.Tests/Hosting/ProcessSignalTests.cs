@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
-using System.Text;
 using FluentAssertions;
 using RagOperator.Api.Schema;
 using RagOperator.InProcess.Kubernetes;
@@ -110,10 +108,10 @@ public sealed class ProcessSignalTests
         public async Task<Lease> LeaseAsync() => await client.GetAsync<Lease>(LeaseName, "default");
 
         /// <summary>Starts the operator with leader election and waits until it holds the Lease and runs its controllers.</summary>
-        public async Task<OperatorProcess> StartLeaderAsync(params string[] flags)
+        public async Task<ChildProcess> StartLeaderAsync(params string[] flags)
         {
             var identity = "operator-" + Guid.NewGuid().ToString("N")[..8];
-            var process = OperatorProcess.Start(KubeconfigPath, identity, flags);
+            var process = StartOperator(KubeconfigPath, identity, flags);
             try
             {
                 await WaitForAsync(async () => (await client.TryGetAsync<Lease>(LeaseName, "default"))?.Spec.HolderIdentity == identity
@@ -157,7 +155,7 @@ public sealed class ProcessSignalTests
         current-context: in-process
         """;
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, OperatorProcess process, string what)
+    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, ChildProcess process, string what)
     {
         var deadline = Stopwatch.StartNew();
         while (!await condition())
@@ -168,117 +166,12 @@ public sealed class ProcessSignalTests
         }
     }
 
-    /// <summary>rag-operator.dll as built next to this test project (same configuration), run with <c>dotnet</c>.</summary>
-    private sealed class OperatorProcess : IAsyncDisposable
-    {
-        private readonly Process process;
-        private readonly StringBuilder output = new();
-
-        private OperatorProcess(Process process) => this.process = process;
-
-        public bool HasExited => process.HasExited;
-
-        public int ExitCode => process.ExitCode;
-
-        public string Output
-        {
-            get
-            {
-                lock (output) return output.ToString();
-            }
-        }
-
-        public static OperatorProcess Start(string kubeconfig, string identity, IReadOnlyList<string> flags)
-        {
-            // Started through python3 with SIGINT set back to its default, as a kubelet starts a container: a test run
-            // started in the background by a non-interactive shell ignores SIGINT, children inherit that, and .NET
-            // leaves an inherited ignored SIGINT ignored. exec keeps the process id that the test signals.
-            var start = new ProcessStartInfo("python3")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in (string[])
-                     [
-                         "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])",
-                         DotnetHost(), OperatorDll(), "run", "--kubeconfig", kubeconfig, "--leader-elect", "--metrics-port", "0", "--health-port", "0",
-                         "--log-format", "text",
-                         .. flags,
-                     ])
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            start.Environment["POD_NAME"] = identity;
-            start.Environment["POD_NAMESPACE"] = "default";
-            start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-            var process = new Process { StartInfo = start };
-            var started = new OperatorProcess(process);
-            process.OutputDataReceived += (_, e) => started.Append(e.Data);
-            process.ErrorDataReceived += (_, e) => started.Append(e.Data);
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return started;
-        }
-
-        public void Signal(string signal)
-        {
-            using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-            {
-                UseShellExecute = false,
-            })!;
-            kill.WaitForExit();
-            kill.ExitCode.Should().Be(0, "kill delivers the signal");
-        }
-
-        public async Task<bool> WaitForExitAsync(TimeSpan timeout)
-        {
-            using var cancellation = new CancellationTokenSource(timeout);
-            try
-            {
-                await process.WaitForExitAsync(cancellation.Token);
-                return true;
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-
-            process.Dispose();
-        }
-
-        private void Append(string? line)
-        {
-            if (line is null) return;
-            lock (output) output.AppendLine(line);
-        }
-
-        private static string DotnetHost() => Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-
-        private static string OperatorDll()
-        {
-            var configuration = typeof(ProcessSignalTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (!File.Exists(Path.Combine(directory.FullName, "RagOperator.sln"))) continue;
-                var dll = Path.Combine(directory.FullName, "operator", "RagOperator.Operator", "bin", configuration, "net10.0", "rag-operator.dll");
-                return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build the solution (-c {configuration}) first.", dll);
-            }
-
-            throw new InvalidOperationException($"No RagOperator.sln above {AppContext.BaseDirectory}.");
-        }
-    }
+    /// <summary>rag-operator.dll as built next to this test project, run with <c>dotnet</c> as a leader-electing replica.</summary>
+    private static ChildProcess StartOperator(string kubeconfig, string identity, IReadOnlyList<string> flags) =>
+        ChildProcess.Start(
+            ChildProcess.BuiltDll("RagOperator.Operator", "rag-operator"),
+            ["run", "--kubeconfig", kubeconfig, "--leader-elect", "--metrics-port", "0", "--health-port", "0", "--log-format", "text", .. flags],
+            new Dictionary<string, string> { ["POD_NAME"] = identity, ["POD_NAMESPACE"] = "default" });
 
     private sealed class TemporaryDirectory : IDisposable
     {
