@@ -124,7 +124,7 @@ public static class DemoProgram
             SamplePath = parse.GetValue(sample),
             NoTls = parse.GetValue(noTls),
             StepTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(stepTimeout))),
-        }, new PlainView(output ?? Console.Out)).RunAsync(token));
+        }, new PlainView(output ?? Console.Out), output ?? Console.Error).RunAsync(token));
         return command;
     }
 

@@ -19,9 +19,9 @@ namespace RagOperator.Demo.Serve;
 /// <see cref="ServedFiles"/>), and serves until the token is cancelled (SIGINT or SIGTERM), then stops everything and
 /// removes its files. With <see cref="ServeOptions.ShardsTo"/> it then changes spec.shards, so a live migration runs
 /// under the clients, and reports its progress. Exit codes: <see cref="Stopped"/>, <see cref="Failed"/>,
-/// <see cref="BadArguments"/>.
+/// <see cref="BadArguments"/>; the reason for 1 or 2 goes to <paramref name="error"/> (standard error).
 /// </summary>
-public sealed class ServeRunner(ServeOptions options, IDemoView view)
+public sealed class ServeRunner(ServeOptions options, IDemoView view, TextWriter error)
 {
     /// <summary>Stopped by SIGINT or SIGTERM (also before the collection was served).</summary>
     public const int Stopped = 0;
@@ -65,15 +65,21 @@ public sealed class ServeRunner(ServeOptions options, IDemoView view)
         }
         catch (Exception e) when (e is DemoFailedException or TimeoutException or IOException or UnauthorizedAccessException)
         {
-            view.Lines([$"serve failed: {e.Message}"]);
+            Fail($"serve failed: {e.Message}");
             return Failed;
         }
     }
 
     private int Refuse(string problem)
     {
-        view.Lines([$"error: {problem}", $"usage: {DemoProgram.ServeUsage}"]);
+        Fail($"error: {problem}{Environment.NewLine}usage: {DemoProgram.ServeUsage}");
         return BadArguments;
+    }
+
+    private void Fail(string message)
+    {
+        error.WriteLine(message);
+        error.Flush();
     }
 
     private async Task<int> ServeAsync(SampleManifest sample, string samplePath, ServedFiles files, CancellationToken stop)
