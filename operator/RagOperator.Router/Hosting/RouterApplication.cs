@@ -80,6 +80,7 @@ public static class RouterApplication
         app.MapGrpcService<PointsGrpcService>();
         app.MapGrpcService<CollectionsGrpcService>();
         app.MapGrpcService<HealthGrpcService>();
+        app.MapGrpcService<SnapshotsGrpcService>();
         return app;
     }
 

@@ -50,6 +50,6 @@ public class CollectionsGrpcService(QdrantFace face)
         Refuse(context, "update_aliases", "A RagOperator collection has no aliases: the router's address names the collection; point clients at another VectorCollection's router to switch");
 
     private Task<G.CollectionOperationResponse> Refuse(ServerCallContext context, string call, string instead) =>
-        GrpcErrors.AnswerAsync<G.CollectionOperationResponse>(() => face.RunAsync<G.CollectionOperationResponse>(
+        GrpcErrors.AnswerAsync(() => face.RunAsync<G.CollectionOperationResponse>(
             context.GetHttpContext(), "qdrant_" + call, () => throw face.Collections.Owned(call, instead)));
 }
