@@ -72,7 +72,7 @@ public sealed class WorkloadStats
 /// so each id has one writer and its history is sequential. In-flight requests are never cancelled by
 /// <c>stop</c>: a stopped driver finishes the request it has started, so the oracle knows its outcome.
 /// </summary>
-public sealed class WorkloadDriver(RouterClient router, AckOracle oracle, WorkloadOptions options)
+public sealed class WorkloadDriver(IRouterClient router, AckOracle oracle, WorkloadOptions options)
 {
     private readonly WriterState[] writers = Enumerable.Range(0, options.Writers)
         .Select(w => new WriterState(w, options.Writers, options.HotIds, new Random(HashCode.Combine(options.Seed, w)))).ToArray();
