@@ -16,6 +16,16 @@ public sealed record RouterHit(string Id, double Score, int Shard, JsonObject? P
 
 public sealed record RouterSearchResult(bool Succeeded, int StatusCode, bool Partial, IReadOnlyList<RouterHit> Hits, string? Error, TimeSpan Latency);
 
+/// <summary>Which of the routers' APIs a workload speaks.</summary>
+public enum RouterApi
+{
+    /// <summary>The router's own JSON API (<c>/v1</c>), through <see cref="RouterClient"/>.</summary>
+    V1Json,
+
+    /// <summary>Qdrant's gRPC API, through the official client (<see cref="QdrantRouterClient"/>).</summary>
+    QdrantGrpc,
+}
+
 /// <summary>What a workload sends to a collection's routers: upserts, deletes by id and searches.</summary>
 public interface IRouterClient
 {
