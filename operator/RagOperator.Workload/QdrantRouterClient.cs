@@ -18,7 +18,7 @@ namespace RagOperator.Workload;
 /// one channel per router, calls spread round-robin. The Qdrant API has no partial answers: a search the router cannot
 /// complete fails. Status codes are reported as the HTTP codes the router gives the same failures.
 /// </summary>
-public sealed class QdrantRouterClient : IRouterClient, IDisposable
+public sealed class QdrantRouterClient : IRouterPayloadClient, IDisposable
 {
     private readonly List<GrpcChannel> channels;
     private readonly List<QdrantClient> clients;
@@ -47,6 +47,14 @@ public sealed class QdrantRouterClient : IRouterClient, IDisposable
 
     public Task<RouterCallResult> DeleteAsync(IReadOnlyList<ulong> ids, CancellationToken cancellationToken = default) =>
         WriteAsync(client => client.DeleteAsync(Collection, ids, wait: true, cancellationToken: cancellationToken));
+
+    public Task<RouterCallResult> SetPayloadAsync(IReadOnlyList<ulong> ids, JsonObject payload, CancellationToken cancellationToken = default)
+    {
+        var values = payload.ToDictionary(entry => entry.Key, entry => GrpcMapping.ToValue(entry.Value));
+        // By a has_id filter, as Qdrant skips missing points then; a list of ids would fail the call on the first missing one.
+        var filter = new Filter { Must = { new Condition { HasId = new HasIdCondition { HasId = { ids.Select(id => new PointId { Num = id }) } } } } };
+        return WriteAsync(client => client.SetPayloadAsync(Collection, values, filter, wait: true, cancellationToken: cancellationToken));
+    }
 
     /// <param name="allowPartial">Ignored: the Qdrant API answers whole or fails.</param>
     /// <param name="filter">A Qdrant filter in its JSON form.</param>

@@ -38,6 +38,13 @@ public interface IRouterClient
     Task<RouterSearchResult> SearchAsync(float[] vector, int topK, bool allowPartial = false, JsonObject? filter = null, CancellationToken cancellationToken = default);
 }
 
+/// <summary>A client that can also change the payload of existing points in place (Qdrant's <c>set_payload</c>).</summary>
+public interface IRouterPayloadClient : IRouterClient
+{
+    /// <summary>Merges <paramref name="payload"/> into the points with these ids that exist; missing ids are skipped.</summary>
+    Task<RouterCallResult> SetPayloadAsync(IReadOnlyList<ulong> ids, JsonObject payload, CancellationToken cancellationToken = default);
+}
+
 /// <summary>
 /// A small client of the retrieval router's JSON API (the same requests the README shows with curl), spreading
 /// calls round-robin over one or more router replicas.
