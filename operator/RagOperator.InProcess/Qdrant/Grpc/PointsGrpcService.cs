@@ -10,7 +10,7 @@ namespace RagOperator.InProcess.Qdrant.Grpc;
 
 /// <summary>
 /// <c>qdrant.Points</c> over the same storage as the REST face: upsert (with <c>update_filter</c> and
-/// <c>update_mode</c>), delete by ids or filter, get, set and overwrite payload, search and search batch, query and
+/// <c>update_mode</c>), delete by ids or filter, get, set, overwrite and delete payload, search and search batch, query and
 /// query batch in their nearest-vector form, scroll, count, and payload indexes. Every other method of the service
 /// answers <c>Unimplemented</c>. Like the REST face, writes are applied before the reply whatever <c>wait</c> says.
 /// </summary>
@@ -30,6 +30,7 @@ internal class PointsGrpcService(InProcessQdrantCollections collections)
         binder.AddMethod(QdrantGrpcMethods.Unary<GetPoints, GetResponse>(Service, "Get"), service is null ? null : service.Get);
         binder.AddMethod(QdrantGrpcMethods.Unary<SetPayloadPoints, PointsOperationResponse>(Service, "SetPayload"), service is null ? null : service.SetPayload);
         binder.AddMethod(QdrantGrpcMethods.Unary<SetPayloadPoints, PointsOperationResponse>(Service, "OverwritePayload"), service is null ? null : service.OverwritePayload);
+        binder.AddMethod(QdrantGrpcMethods.Unary<DeletePayloadPoints, PointsOperationResponse>(Service, "DeletePayload"), service is null ? null : service.DeletePayload);
         binder.AddMethod(QdrantGrpcMethods.Unary<CreateFieldIndexCollection, PointsOperationResponse>(Service, "CreateFieldIndex"), service is null ? null : service.CreateFieldIndex);
         binder.AddMethod(QdrantGrpcMethods.Unary<DeleteFieldIndexCollection, PointsOperationResponse>(Service, "DeleteFieldIndex"), service is null ? null : service.DeleteFieldIndex);
         binder.AddMethod(QdrantGrpcMethods.Unary<SearchPoints, SearchResponse>(Service, "Search"), service is null ? null : service.Search);
@@ -95,6 +96,16 @@ internal class PointsGrpcService(InProcessQdrantCollections collections)
     public virtual Task<PointsOperationResponse> OverwritePayload(SetPayloadPoints request, ServerCallContext context) =>
         WritePayload(request, overwrite: true);
 
+    /// <summary>Top-level keys only, as the REST face; a nested path such as <c>a.b</c> removes nothing.</summary>
+    public virtual Task<PointsOperationResponse> DeletePayload(DeletePayloadPoints request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var collection = Collection(request.CollectionName);
+        var (ids, filter) = Selected(request.PointsSelector);
+        var operation = collection.DeletePayload(ids, filter, request.Keys.ToHashSet(StringComparer.Ordinal));
+        return Updated(operation, request.Wait, started);
+    }
+
     private Task<PointsOperationResponse> WritePayload(SetPayloadPoints request, bool overwrite)
     {
         var started = Stopwatch.GetTimestamp();
@@ -104,20 +115,22 @@ internal class PointsGrpcService(InProcessQdrantCollections collections)
             throw QdrantHttpError.Unsupported("Setting a payload under `key`");
         }
 
-        var selector = request.PointsSelector;
+        var (ids, filter) = Selected(request.PointsSelector);
+        var operation = collection.SetPayload(ids, filter, ToPayload(request.Payload), overwrite);
+        return Updated(operation, request.Wait, started);
+    }
+
+    private static (IReadOnlyCollection<PointKey>? Ids, FilterNode? Filter) Selected(PointsSelector? selector)
+    {
         IReadOnlyCollection<PointKey>? ids = selector?.PointsSelectorOneOfCase == PointsSelector.PointsSelectorOneOfOneofCase.Points
             ? ToKeys(selector.Points.Ids).ToHashSet()
             : null;
         var filter = selector?.PointsSelectorOneOfCase == PointsSelector.PointsSelectorOneOfOneofCase.Filter
             ? ToFilter(selector.Filter, "filter")
             : null;
-        if (ids is null && filter is null)
-        {
-            throw QdrantHttpError.BadInput("Either list of point ids or filter must be provided");
-        }
-
-        var operation = collection.SetPayload(ids, filter, ToPayload(request.Payload), overwrite);
-        return Updated(operation, request.Wait, started);
+        return ids is null && filter is null
+            ? throw QdrantHttpError.BadInput("Either list of point ids or filter must be provided")
+            : (ids, filter);
     }
 
     public virtual Task<PointsOperationResponse> CreateFieldIndex(CreateFieldIndexCollection request, ServerCallContext context)

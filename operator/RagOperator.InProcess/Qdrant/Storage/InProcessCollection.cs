@@ -234,6 +234,23 @@ internal sealed class InProcessCollection : IDisposable
             return operation;
         });
 
+    /// <summary>Removes the top-level <paramref name="keys"/> from the payload of the selected points.</summary>
+    public ulong DeletePayload(IReadOnlyCollection<PointKey>? ids, FilterNode? filter, IReadOnlySet<string> keys) =>
+        Write(() =>
+        {
+            var operation = ++_lastOperationId;
+            for (var slot = 0; slot < _count; slot++)
+            {
+                if ((ids is null || ids.Contains(_ids[slot])) && (filter is null || filter.Matches(_ids[slot], _payloads[slot])))
+                {
+                    _payloads[slot] = _payloads[slot].Select(keys, exclude: true);
+                    _versions[slot] = operation;
+                }
+            }
+
+            return operation;
+        });
+
     // ---- reads ----
 
     public IReadOnlyList<PointView> Retrieve(IEnumerable<PointKey> ids, bool withVector) =>

@@ -36,7 +36,7 @@ internal sealed class RestBody : IDisposable
             var root = document!.RootElement;
             return root.ValueKind == JsonValueKind.Object
                 ? root
-                : throw RestFields.Invalid(null, $"the request body must be a JSON object, not a {JsonReading.Kind(root)}");
+                : throw RestFields.Invalid(null, $"the request body must be a JSON object, not {RestFields.Describe(root)}");
         }
     }
 

@@ -29,10 +29,10 @@ internal static class RestFields
     }
 
     public static JsonElement Object(JsonElement value, string field) =>
-        value.ValueKind == JsonValueKind.Object ? value : throw Invalid(field, $"{field} must be a JSON object, not a {Kind(value)}");
+        value.ValueKind == JsonValueKind.Object ? value : throw Invalid(field, $"{field} must be a JSON object, not {Describe(value)}");
 
     public static JsonElement Array(JsonElement value, string field) =>
-        value.ValueKind == JsonValueKind.Array ? value : throw Invalid(field, $"{field} must be an array, not a {Kind(value)}");
+        value.ValueKind == JsonValueKind.Array ? value : throw Invalid(field, $"{field} must be an array, not {Describe(value)}");
 
     public static IEnumerable<(JsonElement Item, string Field)> Items(JsonElement array, string field) =>
         Array(array, field).EnumerateArray().Select((item, i) => (item, Index(field, i)));
