@@ -312,7 +312,7 @@ public sealed class QdrantRestFaceTests : IAsyncLifetime
     [InlineData("POST", "collections/docs/cluster", """{"move_shard": {"shard_id": 0, "from_peer_id": 1, "to_peer_id": 2}}""", "update_collection_cluster", QdrantCollectionView.ClusterInstead)]
     [InlineData("PUT", "collections/docs/points/payload", """{"payload": {"a": 1}, "points": [1]}""", null, "")]
     [InlineData("POST", "collections/docs/points/payload/clear", """{"points": [1]}""", null, "")]
-    public async Task Calls_on_what_the_vector_collection_owns_are_refused_with_what_to_change_instead(string method, string path, string? body, string? call, string instead)
+    public async Task Collection_management_and_payload_replacement_are_refused_with_what_to_do_instead(string method, string path, string? body, string? call, string instead)
     {
         var reply = await routed.SendAsync(new HttpMethod(method), path, body);
 
@@ -366,6 +366,21 @@ public sealed class QdrantRestFaceTests : IAsyncLifetime
         search.Status.Should().Be(HttpStatusCode.BadRequest);
         everywhere.Status.Should().Be(HttpStatusCode.OK);
         everywhere.Result!["points"]!.AsArray().Should().HaveCount(10, "Qdrant's default limit is 10");
+    }
+
+    [Fact]
+    public async Task The_timeout_and_wait_query_parameters_are_accepted_and_checked()
+    {
+        var timed = await routed.PostAsync("collections/docs/points/scroll?timeout=5", """{"limit": 2}""");
+        var untimed = await routed.PostAsync("collections/docs/points/count?timeout=0", "{}");
+        var unsure = await routed.PutAsync("collections/docs/points?wait=maybe", """{"points": [{"id": 900, "vector": [1, 2, 3, 4]}]}""");
+
+        timed.Status.Should().Be(HttpStatusCode.OK);
+        untimed.Status.Should().Be(HttpStatusCode.BadRequest);
+        untimed.Error.Should().Contain("timeout is '0'; it must be a whole number of seconds, 1 or more");
+        unsure.Status.Should().Be(HttpStatusCode.BadRequest);
+        unsure.Error.Should().Contain("wait is 'maybe'; it must be true or false");
+        cluster.TotalPoints().Should().Be(40);
     }
 
     /// <summary>40 points: numbered ids 1, 4, .., 94 and eight UUIDs, with integer, string and fractional payload values.</summary>
