@@ -12,7 +12,8 @@ namespace RagOperator.InProcess.Qdrant.Grpc;
 /// <c>qdrant.Points</c> over the same storage as the REST face: upsert (with <c>update_filter</c> and
 /// <c>update_mode</c>), delete by ids or filter, get, set, overwrite, delete (top-level keys only; Qdrant also takes
 /// nested paths) and clear payload, search and search batch, query and query batch in their nearest-vector form,
-/// scroll, count, and payload indexes. Every other method of the service answers <c>Unimplemented</c>. Like the REST face, writes are applied before the reply whatever <c>wait</c> says.
+/// scroll, count, and payload indexes. Every other method of the service answers <c>Unimplemented</c>. Like the REST
+/// face, writes are applied before the reply whatever <c>wait</c> says.
 /// </summary>
 [BindServiceMethod(typeof(PointsGrpcService), nameof(BindService))]
 internal class PointsGrpcService(InProcessQdrantCollections collections)
@@ -102,7 +103,7 @@ internal class PointsGrpcService(InProcessQdrantCollections collections)
         var started = Stopwatch.GetTimestamp();
         var collection = Collection(request.CollectionName);
         var (ids, filter) = Selection(request.PointsSelector);
-        return Updated(collection.DeletePayload(ids, filter, [.. request.Keys]), request.Wait, started);
+        return Updated(collection.DeletePayload(ids, filter, request.Keys.ToHashSet(StringComparer.Ordinal)), request.Wait, started);
     }
 
     public virtual Task<PointsOperationResponse> ClearPayload(ClearPayloadPoints request, ServerCallContext context)

@@ -219,9 +219,9 @@ internal sealed class InProcessCollection : IDisposable
     public ulong SetPayload(IReadOnlyCollection<PointKey>? ids, FilterNode? filter, PayloadObject payload, bool overwrite) =>
         ChangePayload(ids, filter, current => overwrite ? payload : current.Merge(payload));
 
-    /// <summary>Removes top-level <paramref name="keys"/> from the payload of the selected points.</summary>
-    public ulong DeletePayload(IReadOnlyCollection<PointKey>? ids, FilterNode? filter, IReadOnlyCollection<string> keys) =>
-        ChangePayload(ids, filter, current => current.Without(keys));
+    /// <summary>Removes the top-level <paramref name="keys"/> from the payload of the selected points.</summary>
+    public ulong DeletePayload(IReadOnlyCollection<PointKey>? ids, FilterNode? filter, IReadOnlySet<string> keys) =>
+        ChangePayload(ids, filter, current => current.Select(keys, exclude: true));
 
     private ulong ChangePayload(IReadOnlyCollection<PointKey>? ids, FilterNode? filter, Func<PayloadObject, PayloadObject> change) =>
         Write(() =>

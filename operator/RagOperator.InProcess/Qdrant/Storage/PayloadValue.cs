@@ -132,10 +132,6 @@ internal sealed class PayloadObject : PayloadValue
 
     public PayloadValue? Get(string key) => _index.TryGetValue(key, out var i) ? _entries[i].Value : null;
 
-    /// <summary>Qdrant's "delete payload" of top-level keys (nested paths such as <c>a.b</c> are not supported here).</summary>
-    public PayloadObject Without(IReadOnlyCollection<string> keys) =>
-        keys.Any(_index.ContainsKey) ? new PayloadObject([.. _entries.Where(entry => !keys.Contains(entry.Key))]) : this;
-
     /// <summary>Qdrant's "set payload": existing keys are replaced in place, new keys appended.</summary>
     public PayloadObject Merge(PayloadObject other)
     {

@@ -126,6 +126,5 @@ public class PointsGrpcService(QdrantFace face)
         return one;
     }
 
-    private Api.RouterRequestException IndexesRefused(string call) => face.Collections.Owned(call,
-        "The operator creates the payload indexes routing needs; indexes on application fields are not part of the VectorCollection spec yet, and filters work without them");
+    private Api.RouterRequestException IndexesRefused(string call) => face.Collections.Owned(call, QdrantCollectionView.IndexesInstead);
 }

@@ -12,8 +12,6 @@ namespace RagOperator.Router.QdrantApi.Grpc;
 public class SnapshotsGrpcService(QdrantFace face)
 {
     private const string Service = "qdrant.Snapshots";
-    private const string Instead =
-        "Snapshots of every shard are taken and stored by the operator on the VectorCollection's spec.snapshots schedule; restore through the resource";
 
     /// <summary>See <see cref="PointsGrpcService.BindService"/>.</summary>
     public static void BindService(ServiceBinderBase binder, SnapshotsGrpcService? service)
@@ -33,5 +31,5 @@ public class SnapshotsGrpcService(QdrantFace face)
         Refuse<G.DeleteSnapshotResponse>(context, "delete_snapshot");
 
     private Task<T> Refuse<T>(ServerCallContext context, string call) =>
-        GrpcErrors.AnswerAsync(() => face.RunAsync<T>(context.GetHttpContext(), "qdrant_" + call, () => throw face.Collections.Owned(call, Instead)));
+        GrpcErrors.AnswerAsync(() => face.RunAsync<T>(context.GetHttpContext(), "qdrant_" + call, () => throw face.Collections.Owned(call, QdrantCollectionView.SnapshotsInstead)));
 }
