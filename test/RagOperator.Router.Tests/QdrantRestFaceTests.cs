@@ -82,7 +82,7 @@ public sealed class QdrantRestFaceTests : IAsyncLifetime
         info["config"]!["params"]!["vectors"]!.ToJsonString().Should().Be("""{"size":4,"distance":"Cosine"}""");
         info["config"]!["hnsw_config"]!["m"]!.GetValue<int>().Should().BePositive();
         info["payload_schema"]!.AsObject().Select(p => p.Key).Should().Equal("tag");
-        info["payload_schema"]!["tag"]!["points"]!.GetValue<int>().Should().BePositive();
+        info["payload_schema"]!["tag"]!["points"]!.GetValue<int>().Should().Be(40, "every point has a tag, counted on whichever shard holds it");
         exists["exists"]!.GetValue<bool>().Should().BeTrue();
         otherExists["exists"]!.GetValue<bool>().Should().BeFalse();
         other.Status.Should().Be(HttpStatusCode.NotFound);

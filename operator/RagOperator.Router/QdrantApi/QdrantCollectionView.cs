@@ -35,6 +35,13 @@ public sealed class QdrantCollectionView(ShardReads shards, RouterOptions option
             info.PayloadSchema.Remove(key);
         }
 
+        // An index holds the points of every shard (a moving point may be counted on both owners, as Qdrant's own
+        // per-index counts are approximate anyway).
+        foreach (var (key, schema) in info.PayloadSchema)
+        {
+            schema.Points = infos.Aggregate(0UL, (sum, i) => sum + (i.Result.PayloadSchema.TryGetValue(key, out var other) && other.HasPoints ? other.Points : 0));
+        }
+
         return info;
     }
 
