@@ -43,6 +43,33 @@ public sealed class AckOracle
         Interlocked.Increment(ref acknowledgedWrites);
     }
 
+    /// <summary>
+    /// A payload change that sets the state of <paramref name="id"/> to <paramref name="state"/> where the point exists
+    /// and does nothing where it does not; acknowledged or not.
+    /// </summary>
+    public void PayloadChanged(ulong id, long state, bool acknowledged)
+    {
+        lock (gate)
+        {
+            var entry = GetEntry(id);
+            var mayExist = entry.Legitimate.Any(s => s != Absent);
+            var mayBeAbsent = entry.Legitimate.Contains(Absent);
+            if (acknowledged)
+            {
+                entry.Legitimate.Clear();
+                if (mayExist) entry.Legitimate.Add(state);
+                if (mayBeAbsent) entry.Legitimate.Add(Absent);
+                if (entry.LastAcknowledged != Absent) entry.LastAcknowledged = state;
+            }
+            else if (mayExist)
+            {
+                entry.Legitimate.Add(state);
+            }
+        }
+
+        Interlocked.Increment(ref acknowledged ? ref acknowledgedWrites : ref failedWrites);
+    }
+
     public void Failed(ulong id, long attemptedState)
     {
         lock (gate) GetEntry(id).Legitimate.Add(attemptedState);

@@ -16,11 +16,40 @@ public sealed record RouterHit(string Id, double Score, int Shard, JsonObject? P
 
 public sealed record RouterSearchResult(bool Succeeded, int StatusCode, bool Partial, IReadOnlyList<RouterHit> Hits, string? Error, TimeSpan Latency);
 
+/// <summary>Which of the routers' APIs a workload speaks.</summary>
+public enum RouterApi
+{
+    /// <summary>The router's own JSON API (<c>/v1</c>), through <see cref="RouterClient"/>.</summary>
+    V1Json,
+
+    /// <summary>Qdrant's gRPC API, through the official client (<see cref="QdrantRouterClient"/>).</summary>
+    QdrantGrpc,
+}
+
+/// <summary>What a workload sends to a collection's routers: upserts, deletes by id and searches.</summary>
+public interface IRouterClient
+{
+    string Collection { get; }
+
+    Task<RouterCallResult> UpsertAsync(IReadOnlyList<RouterPoint> points, CancellationToken cancellationToken = default);
+
+    Task<RouterCallResult> DeleteAsync(IReadOnlyList<ulong> ids, CancellationToken cancellationToken = default);
+
+    Task<RouterSearchResult> SearchAsync(float[] vector, int topK, bool allowPartial = false, JsonObject? filter = null, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A client that can also change the payload of existing points in place (Qdrant's <c>set_payload</c>).</summary>
+public interface IRouterPayloadClient : IRouterClient
+{
+    /// <summary>Merges <paramref name="payload"/> into the points with these ids that exist; missing ids are skipped.</summary>
+    Task<RouterCallResult> SetPayloadAsync(IReadOnlyList<ulong> ids, JsonObject payload, CancellationToken cancellationToken = default);
+}
+
 /// <summary>
 /// A small client of the retrieval router's JSON API (the same requests the README shows with curl), spreading
 /// calls round-robin over one or more router replicas.
 /// </summary>
-public sealed class RouterClient(HttpClient http, IReadOnlyList<Uri> routers, string collection, string? apiKey)
+public sealed class RouterClient(HttpClient http, IReadOnlyList<Uri> routers, string collection, string? apiKey) : IRouterClient
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

@@ -72,7 +72,7 @@ public sealed class WorkloadStats
 /// so each id has one writer and its history is sequential. In-flight requests are never cancelled by
 /// <c>stop</c>: a stopped driver finishes the request it has started, so the oracle knows its outcome.
 /// </summary>
-public sealed class WorkloadDriver(RouterClient router, AckOracle oracle, WorkloadOptions options)
+public sealed class WorkloadDriver(IRouterClient router, AckOracle oracle, WorkloadOptions options)
 {
     private readonly WriterState[] writers = Enumerable.Range(0, options.Writers)
         .Select(w => new WriterState(w, options.Writers, options.HotIds, new Random(HashCode.Combine(options.Seed, w)))).ToArray();
@@ -179,7 +179,9 @@ public sealed class WorkloadDriver(RouterClient router, AckOracle oracle, Worklo
         }
         else if (roll < insert + update)
         {
-            await UpsertAsync(writer, PickLive(writer, size), isInsert: false);
+            // Half the updates change only the payload when the client can, so both kinds of update meet migrations.
+            if (router is IRouterPayloadClient payloads && writer.Random.Next(2) == 0) await SetPayloadAsync(payloads, PickLive(writer, size));
+            else await UpsertAsync(writer, PickLive(writer, size), isInsert: false);
         }
         else
         {
@@ -193,13 +195,24 @@ public sealed class WorkloadDriver(RouterClient router, AckOracle oracle, Worklo
     {
         var count = 1 + writer.Random.Next(Math.Min(4, writer.Hot.Length));
         var ids = writer.Hot.OrderBy(_ => writer.Random.Next()).Take(count).ToList();
-        if (writer.Random.Next(10) < 7)
+        var roll = writer.Random.Next(10);
+        if (roll < 7)
         {
-            await UpsertAsync(writer, ids, isInsert: false);
+            if (roll < 2 && router is IRouterPayloadClient payloads) await SetPayloadAsync(payloads, ids);
+            else await UpsertAsync(writer, ids, isInsert: false);
             return;
         }
 
         await DeleteAsync(ids);
+    }
+
+    /// <summary>Sets a new sequence number in the payload of those of the ids that exist, and records the outcome.</summary>
+    private async Task SetPayloadAsync(IRouterPayloadClient payloads, List<ulong> ids)
+    {
+        var seq = Interlocked.Increment(ref sequence);
+        var result = await payloads.SetPayloadAsync(ids, new JsonObject { [ShardScanner.SequenceField] = seq });
+        Stats.Wrote(result);
+        foreach (var id in ids) oracle.PayloadChanged(id, seq, result.Acknowledged);
     }
 
     /// <summary>Deletes the ids and records the outcome; true when the router acknowledged the delete.</summary>

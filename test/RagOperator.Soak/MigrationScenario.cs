@@ -26,6 +26,7 @@ public sealed class MigrationScenario : IAsyncDisposable
 
     private readonly Action<string> log;
     private HttpClient http = null!;
+    private QdrantRouterClient? grpcClient;
     private readonly Prometheus.Counter pointsCopied;
     private readonly CancellationTokenSource chaos = new();
     private readonly List<Task> background = [];
@@ -70,8 +71,10 @@ public sealed class MigrationScenario : IAsyncDisposable
     /// <param name="maxPointsPerSecond">rebalance.maxPointsPerSecond: a slower copy gives kills a chance to land mid-copy.</param>
     /// <param name="configure">Further spec settings of the collection (replicas, Qdrant version) on every apply.</param>
     /// <param name="hotIds">Ids per writer written over and over while their cells move (<see cref="WorkloadOptions.HotIds"/>).</param>
+    /// <param name="api">The routers' API the workload speaks.</param>
     public static async Task<MigrationScenario> StartAsync(
-        string name, int shards, int seed, Action<string> log, int maxPointsPerSecond = 0, Action<VectorCollectionSpec>? configure = null, int hotIds = 0)
+        string name, int shards, int seed, Action<string> log, int maxPointsPerSecond = 0, Action<VectorCollectionSpec>? configure = null, int hotIds = 0,
+        RouterApi api = RouterApi.V1Json)
     {
         // The operator's default chain, stream migration included, as `rag-operator run` has it.
         var operatorMetrics = Prometheus.Metrics.NewCustomRegistry();
@@ -82,7 +85,16 @@ public sealed class MigrationScenario : IAsyncDisposable
         var routers = await SandboxHost.WaitForAsync(
             _ => Task.FromResult(sandbox.RoutersOf(name) is { Count: >= 2 } r && r.All(x => x.CurrentTable is not null) ? r : null),
             TimeSpan.FromSeconds(30), "two routers serving a table");
-        var client = new RouterClient(scenario.http, [.. routers.Select(r => r.BaseUri)], name, Collections.RouterKey);
+        IRouterClient client = new RouterClient(scenario.http, [.. routers.Select(r => r.BaseUri)], name, Collections.RouterKey);
+        if (api == RouterApi.QdrantGrpc)
+        {
+            var trust = await sandbox.TrustAsync(name);
+            var grpc = new QdrantRouterClient([.. routers.Select(r => r.GrpcUri)], name, Collections.RouterKey,
+                () => trust?.CreateHandler(TimeSpan.FromMinutes(5)) ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+            scenario.grpcClient = grpc;
+            client = grpc;
+        }
+
         scenario.Driver = new WorkloadDriver(client, scenario.Oracle, new WorkloadOptions
         {
             Dimension = 8,
@@ -300,6 +312,7 @@ public sealed class MigrationScenario : IAsyncDisposable
 
         await Sandbox.DisposeAsync();
         http?.Dispose();
+        grpcClient?.Dispose();
         chaos.Dispose();
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using RagOperator.Workload;
 
 namespace RagOperator.Soak;
 
@@ -8,7 +9,8 @@ namespace RagOperator.Soak;
 /// same seed gives the same plan; thread timing still varies between runs of one seed, which is what many runs explore.
 /// </summary>
 public sealed record SoakPlan(
-    int Seed, int From, int To, int Points, int MaxPointsPerSecond, double FaultRate, int HotIds, IReadOnlyList<KillPlan> Kills, double ApiConflictRate)
+    int Seed, int From, int To, int Points, int MaxPointsPerSecond, double FaultRate, int HotIds, IReadOnlyList<KillPlan> Kills, double ApiConflictRate,
+    RouterApi Api = RouterApi.V1Json)
 {
     public const int MaxShards = 8;
 
@@ -31,10 +33,11 @@ public sealed record SoakPlan(
             Kills: [.. Enumerable.Range(0, kills).Select(k => KillPlan.Draw(random, whileResumingChance: k == 0 ? 0 : 0.3))],
             ApiConflictRate: 0);
 
-        // Drawn last, so that adding it left every earlier draw (and the replay of older seeds) as it was.
-        return plan with { ApiConflictRate = random.Next(3) switch { 0 => 0, 1 => 0.05, _ => 0.15 } };
+        // Drawn last, so that adding them left every earlier draw (and the replay of older seeds) as it was.
+        plan = plan with { ApiConflictRate = random.Next(3) switch { 0 => 0, 1 => 0.05, _ => 0.15 } };
+        return plan with { Api = random.Next(2) == 0 ? RouterApi.V1Json : RouterApi.QdrantGrpc };
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"seed {Seed}: {From} -> {To} shards, {Points} points, maxPointsPerSecond {MaxPointsPerSecond}, {FaultRate:P0} shard faults, {HotIds} hot ids per writer, {ApiConflictRate:P0} API conflicts on status and ConfigMap writes, kills: {string.Join("; ", Kills)}");
+        $"seed {Seed}: {From} -> {To} shards, {Points} points, maxPointsPerSecond {MaxPointsPerSecond}, {FaultRate:P0} shard faults, {HotIds} hot ids per writer, {ApiConflictRate:P0} API conflicts on status and ConfigMap writes, clients on {Api}, kills: {string.Join("; ", Kills)}");
 }

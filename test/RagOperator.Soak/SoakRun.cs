@@ -25,7 +25,7 @@ public static class SoakRun
     public static async Task<SoakResult> RunAsync(SoakPlan plan, Action<string> log)
     {
         var clock = Stopwatch.StartNew();
-        await using var scenario = await MigrationScenario.StartAsync($"soak-{plan.Seed}", plan.From, plan.Seed, log, plan.MaxPointsPerSecond, hotIds: plan.HotIds);
+        await using var scenario = await MigrationScenario.StartAsync($"soak-{plan.Seed}", plan.From, plan.Seed, log, plan.MaxPointsPerSecond, hotIds: plan.HotIds, api: plan.Api);
         string? failure = null;
         InvariantReport? report = null;
         try

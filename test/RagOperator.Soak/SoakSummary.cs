@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using RagOperator.Api.V1Alpha1;
+using RagOperator.Workload;
 
 namespace RagOperator.Soak;
 
@@ -20,7 +21,7 @@ public sealed class SoakSummary(int firstSeed, int runs, string? loadAtStart)
         var kills = string.Join(", ", result.Kills.Select(k => (k.Plan.WhileResuming ? "resuming/" : "") + (k.Seen?.ToString() ?? "none")));
         return string.Create(CultureInfo.InvariantCulture,
             $"[{done}/{total}] seed {result.Plan.Seed}: {(result.Passed ? "PASS" : "FAIL")} {result.Elapsed.TotalSeconds:0.0} s, " +
-            $"{result.Plan.From} -> {result.Plan.To} shards, kills [{kills}], {result.ApiConflicts} API conflicts, acknowledged {result.Report?.PointsAcknowledged ?? 0}");
+            $"{result.Plan.From} -> {result.Plan.To} shards, kills [{kills}], {result.ApiConflicts} API conflicts, {result.Plan.Api}, acknowledged {result.Report?.PointsAcknowledged ?? 0}");
     }
 
     public string Render(TimeSpan elapsed, string? loadAtEnd, string command)
@@ -44,6 +45,7 @@ public sealed class SoakSummary(int firstSeed, int runs, string? loadAtStart)
         Row(text, "runs without a report (timed out or crashed)", results.Count(r => r.Report is null));
         Row(text, "API conflicts injected into the operator's writes", results.Sum(r => (long)r.ApiConflicts));
         Row(text, "runs with shard faults", results.Count(r => r.Plan.FaultRate > 0));
+        Row(text, "runs whose clients spoke Qdrant's gRPC API (the others the router's /v1 JSON API)", results.Count(r => r.Plan.Api == RouterApi.QdrantGrpc));
         text.AppendLine();
 
         var kills = results.SelectMany(r => r.Kills).ToList();

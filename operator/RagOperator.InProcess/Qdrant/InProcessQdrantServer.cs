@@ -22,7 +22,7 @@ namespace RagOperator.InProcess.Qdrant;
 /// <item><c>GET /</c>, <c>/healthz</c>, <c>/livez</c>, <c>/readyz</c> (open even with an API key, like Qdrant's whitelist).</item>
 /// <item>Collections: list, create (<c>PUT</c>), info, exists, update (<c>PATCH</c>), delete; payload index create/delete.</item>
 /// <item>Points: upsert (list and batch forms, <c>update_filter</c>, <c>update_mode</c>), retrieve, get by id, delete by ids or
-/// filter, set/overwrite payload, scroll (id order, inclusive <c>offset</c>, <c>next_page_offset</c>), count.</item>
+/// filter, set/overwrite/delete payload (delete: top-level keys), scroll (id order, inclusive <c>offset</c>, <c>next_page_offset</c>), count.</item>
 /// <item>Search: <c>/points/query</c> and <c>/points/query/batch</c> (plain vector or <c>{"nearest": vector}</c>), and the
 /// legacy <c>/points/search</c> and <c>/points/search/batch</c>, which Qdrant 1.19 still serves.</item>
 /// <item>Filters: must / should / must_not / min_should nesting; <c>match</c> value / any / except; numeric <c>range</c>;

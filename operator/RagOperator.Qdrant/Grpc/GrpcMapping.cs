@@ -91,7 +91,8 @@ public static class GrpcMapping
         return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
     }
 
-    private static void Write(Utf8JsonWriter writer, G.Value value)
+    /// <summary>A payload value as JSON (the router's REST face writes payloads with it).</summary>
+    public static void Write(Utf8JsonWriter writer, G.Value value)
     {
         switch (value.KindCase)
         {

@@ -8,6 +8,7 @@ using RagOperator.Qdrant;
 using RagOperator.Router.Api;
 using RagOperator.Router.QdrantApi;
 using RagOperator.Router.QdrantApi.Grpc;
+using RagOperator.Router.QdrantApi.Rest;
 using RagOperator.Router.RoutingSource;
 using RagOperator.Router.Search;
 using RagOperator.Router.Shards;
@@ -77,9 +78,11 @@ public static class RouterApplication
 
         var app = builder.Build();
         app.MapRouter();
+        app.MapQdrantRest();
         app.MapGrpcService<PointsGrpcService>();
         app.MapGrpcService<CollectionsGrpcService>();
         app.MapGrpcService<HealthGrpcService>();
+        app.MapGrpcService<SnapshotsGrpcService>();
         return app;
     }
 

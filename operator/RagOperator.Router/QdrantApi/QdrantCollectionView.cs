@@ -35,8 +35,30 @@ public sealed class QdrantCollectionView(ShardReads shards, RouterOptions option
             info.PayloadSchema.Remove(key);
         }
 
+        // An index holds the points of every shard (a moving point may be counted on both owners, as Qdrant's own
+        // per-index counts are approximate anyway).
+        foreach (var (key, schema) in info.PayloadSchema)
+        {
+            schema.Points = infos.Aggregate(0UL, (sum, i) => sum + (i.Result.PayloadSchema.TryGetValue(key, out var other) && other.HasPoints ? other.Points : 0));
+        }
+
         return info;
     }
+
+    /// <summary>What to change instead of calling <c>create_collection</c> (the <c>instead</c> of <see cref="Owned"/>).</summary>
+    public const string CreateInstead = "Create a VectorCollection resource (spec.dimension, spec.distance, spec.shards); the operator creates the collection on every shard";
+
+    public const string UpdateInstead = "Change the VectorCollection's spec.hnsw, spec.quantization or spec.replicas; the operator applies them to every shard";
+
+    public const string DeleteInstead = "Delete the VectorCollection resource (kubectl delete vectorcollection); spec.storage.retainOnDelete decides whether its volumes stay";
+
+    public const string AliasesInstead = "A RagOperator collection has no aliases: the router's address names the collection; point clients at another VectorCollection's router to switch";
+
+    public const string IndexesInstead = "The operator creates the payload indexes routing needs; indexes on application fields are not part of the VectorCollection spec yet, and filters work without them";
+
+    public const string SnapshotsInstead = "Create a VectorSnapshot resource (spec.collection), which snapshots every shard at one routing version, or set the VectorCollection's spec.snapshots schedule; restore with a VectorRestore resource";
+
+    public const string ClusterInstead = "The operator places shards and replicas: change the VectorCollection's spec.shards, spec.replicas or spec.rebalance";
 
     public bool Serves(string collection) => string.Equals(collection, options.Collection, StringComparison.Ordinal);
 

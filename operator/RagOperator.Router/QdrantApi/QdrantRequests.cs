@@ -91,7 +91,7 @@ public static class QdrantRequests
         vector.Length == table.Dimension
             ? vector
             : throw Invalid(field,
-                $"Wrong input: Vector dimension error: expected dim: {table.Dimension}, got {vector.Length}. Collection '{table.Collection}' holds {table.Dimension}-dimensional vectors (spec.dimension)");
+                $"Wrong input: Vector dimension error: expected dim: {table.Dimension}, got {vector.Length} (in {field}). Collection '{table.Collection}' holds {table.Dimension}-dimensional vectors (spec.dimension)");
 
     /// <summary>The unnamed vector only: named vectors are not part of a VectorCollection yet.</summary>
     public static void CheckVectorName(string? name, string field)

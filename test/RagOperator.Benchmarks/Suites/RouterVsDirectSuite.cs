@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using RagOperator.Benchmarks.Reporting;
 using RagOperator.Benchmarks.Support;
@@ -7,14 +8,17 @@ using RagOperator.Qdrant.Models;
 using RagOperator.Router;
 using RagOperator.Router.RoutingSource;
 using RagOperator.Workload;
+using QdrantClient = global::Qdrant.Client.QdrantClient;
 
 namespace RagOperator.Benchmarks.Suites;
 
 /// <summary>
 /// <c>router_vs_direct_p50/p99</c>: the latency of a search through the retrieval router over 4 shards, divided by
-/// an exact search sent straight to one shard that holds all the points. Same points (written through the router to
-/// the 4 shards and directly to the single shard), same queries, top-10 with payloads, one request at a time over
-/// loopback HTTP, router and direct calls interleaved so both see the same machine state.
+/// an exact search sent straight to one shard that holds all the points, both with the official <c>Qdrant.Client</c>
+/// over gRPC (the router's Qdrant face is a drop-in endpoint). Same points (written through the router to the 4 shards
+/// and directly to the single shard), same queries, top-10 with payloads, one request at a time over loopback, the
+/// paths interleaved so all see the same machine state. The router's own JSON API (<c>/v1</c>, HTTP/1.1) is measured
+/// alongside.
 /// </summary>
 public sealed class RouterVsDirectSuite : IBenchmarkSuite
 {
@@ -37,6 +41,9 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         var client = new RouterClient(http, [router.BaseUri], Collection, apiKey: null);
         var single = direct.Clients[0];
+        using var viaRouter = new QdrantClient(router.GrpcUri.Host, router.GrpcUri.Port);
+        var directGrpc = direct.Servers[0].GrpcUri;
+        using var straight = new QdrantClient(directGrpc.Host, directGrpc.Port);
 
         context.Log.WriteLine($"  loading {sizes.RouterPoints:N0} points of dimension {sizes.RouterDimension}");
         await LoadAsync(client, single, sizes, context.Seed, cancellationToken);
@@ -51,10 +58,12 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
         {
             var vector = Vectors.Random(random, sizes.RouterDimension);
             await RouterSearchAsync(client, vector, cancellationToken);
-            await DirectSearchAsync(single, vector, cancellationToken);
+            await GrpcSearchAsync(viaRouter, vector, cancellationToken);
+            await GrpcSearchAsync(straight, vector, cancellationToken);
         }
 
         var routerLatency = new List<double>();
+        var jsonLatency = new List<double>();
         var directLatency = new List<double>();
         var fanOutLatency = new List<double>();
         var disagreements = 0;
@@ -62,12 +71,14 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
         for (var i = 0; i < sizes.RouterQueries; i++)
         {
             var vector = Vectors.Random(random, sizes.RouterDimension);
-            var (routed, routedMs) = await RouterSearchAsync(client, vector, cancellationToken);
-            var (exact, directMs) = await DirectSearchAsync(single, vector, cancellationToken);
+            var (routed, routedMs) = await GrpcSearchAsync(viaRouter, vector, cancellationToken);
+            var (exact, directMs) = await GrpcSearchAsync(straight, vector, cancellationToken);
+            var (json, jsonMs) = await RouterSearchAsync(client, vector, cancellationToken);
             fanOutLatency.Add(await FanOutSearchAsync(shards.Clients, vector, cancellationToken));
             routerLatency.Add(routedMs);
             directLatency.Add(directMs);
-            if (!routed.SequenceEqual(exact)) disagreements++;
+            jsonLatency.Add(jsonMs);
+            if (!routed.SequenceEqual(exact) || !json.SequenceEqual(exact)) disagreements++;
         }
 
         var comparison = LatencyComparison.Of("router", routerLatency, "direct", directLatency);
@@ -76,14 +87,16 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
             $"after {sizes.RouterWarmupQueries} warm-up queries, sequential.",
             LatencyComparison.Columns("path"),
             [
-                .. comparison.Rows("router (4 shards, fan-out + merge)", "direct (1 shard, exact)"),
+                .. comparison.Rows("router, Qdrant gRPC API (4 shards, fan-out + merge)", "direct, Qdrant gRPC (1 shard, exact)"),
+                .. LatencyComparison.Of("router", routerLatency, "json", jsonLatency).Rows("", "router, its /v1 JSON API over HTTP/1.1").Skip(1),
                 .. LatencyComparison.Of("router", routerLatency, "fan-out", fanOutLatency).Rows("", "4 shards asked straight from this process, no router").Skip(1),
             ])
         {
             Notes =
             [
-                $"Result check: the router's top-{TopK} ids equal the direct exact top-{TopK} for {sizes.RouterQueries - disagreements} of {sizes.RouterQueries} queries " +
+                $"Result check: the router's top-{TopK} ids (both APIs) equal the direct exact top-{TopK} for {sizes.RouterQueries - disagreements} of {sizes.RouterQueries} queries " +
                 "(a difference can only be a tie in score at the k-th place).",
+                "Both gRPC paths use the official Qdrant.Client. Each \"router / x\" row divides the router's gRPC latency by the row above it.",
                 "Shards are in-process Qdrant-compatible servers with exact (brute-force) search, so the direct side is exact by construction; " +
                 "with real Qdrant HNSW the per-shard search is cheaper and the router's fixed overhead weighs more.",
             ],
@@ -127,11 +140,12 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
         return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
-    private static async Task<(List<string> Ids, double Ms)> DirectSearchAsync(IQdrantClient single, float[] vector, CancellationToken cancellationToken)
+    /// <summary>A search with the official client, as an application would send it to Qdrant (or to a router).</summary>
+    private static async Task<(List<string> Ids, double Ms)> GrpcSearchAsync(QdrantClient client, float[] vector, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var hits = await single.SearchAsync(Collection, new SearchRequest(vector, TopK) { WithPayload = true }, cancellationToken);
+        var hits = await client.QueryAsync(Collection, vector, limit: TopK, payloadSelector: true, cancellationToken: cancellationToken);
         var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        return ([.. hits.Select(h => h.Id.ToString())], ms);
+        return ([.. hits.Select(h => h.Id.PointIdOptionsCase == global::Qdrant.Client.Grpc.PointId.PointIdOptionsOneofCase.Num ? h.Id.Num.ToString(CultureInfo.InvariantCulture) : h.Id.Uuid)], ms);
     }
 }

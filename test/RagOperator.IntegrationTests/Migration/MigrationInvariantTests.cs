@@ -1,6 +1,7 @@
 using FluentAssertions;
 using RagOperator.Api.V1Alpha1;
 using RagOperator.Routing;
+using RagOperator.Workload;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -30,7 +31,9 @@ public sealed class MigrationInvariantTests(ITestOutputHelper output)
     public async Task A_shard_count_change_under_load_faults_and_operator_kills_keeps_every_invariant(int seed, int from, int to)
     {
         var random = new Random(seed);
-        await using var scenario = await MigrationScenario.StartAsync($"rand-{seed}", from, seed, output.WriteLine, maxPointsPerSecond: 400);
+        // Odd seeds write and search through Qdrant's gRPC API, even ones through the router's JSON API.
+        await using var scenario = await MigrationScenario.StartAsync(
+            $"rand-{seed}", from, seed, output.WriteLine, maxPointsPerSecond: 400, api: seed % 2 == 1 ? RouterApi.QdrantGrpc : RouterApi.V1Json);
         await scenario.LoadAsync(2000);
         var before = await scenario.PublishedAsync();
         scenario.InjectFaults(0.05);

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using RagOperator.Qdrant.Filters;
 using RagOperator.Qdrant.Models;
 using RagOperator.Qdrant.Tests.Support;
+using RagOperator.TestSupport.OpenApi;
 
 namespace RagOperator.Qdrant.Tests.Contract;
 

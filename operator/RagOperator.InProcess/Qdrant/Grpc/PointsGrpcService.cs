@@ -10,9 +10,10 @@ namespace RagOperator.InProcess.Qdrant.Grpc;
 
 /// <summary>
 /// <c>qdrant.Points</c> over the same storage as the REST face: upsert (with <c>update_filter</c> and
-/// <c>update_mode</c>), delete by ids or filter, get, set and overwrite payload, search and search batch, query and
-/// query batch in their nearest-vector form, scroll, count, and payload indexes. Every other method of the service
-/// answers <c>Unimplemented</c>. Like the REST face, writes are applied before the reply whatever <c>wait</c> says.
+/// <c>update_mode</c>), delete by ids or filter, get, set, overwrite, delete (top-level keys only; Qdrant also takes
+/// nested paths) and clear payload, search and search batch, query and query batch in their nearest-vector form,
+/// scroll, count, and payload indexes. Every other method of the service answers <c>Unimplemented</c>. Like the REST
+/// face, writes are applied before the reply whatever <c>wait</c> says.
 /// </summary>
 [BindServiceMethod(typeof(PointsGrpcService), nameof(BindService))]
 internal class PointsGrpcService(InProcessQdrantCollections collections)
@@ -30,6 +31,8 @@ internal class PointsGrpcService(InProcessQdrantCollections collections)
         binder.AddMethod(QdrantGrpcMethods.Unary<GetPoints, GetResponse>(Service, "Get"), service is null ? null : service.Get);
         binder.AddMethod(QdrantGrpcMethods.Unary<SetPayloadPoints, PointsOperationResponse>(Service, "SetPayload"), service is null ? null : service.SetPayload);
         binder.AddMethod(QdrantGrpcMethods.Unary<SetPayloadPoints, PointsOperationResponse>(Service, "OverwritePayload"), service is null ? null : service.OverwritePayload);
+        binder.AddMethod(QdrantGrpcMethods.Unary<DeletePayloadPoints, PointsOperationResponse>(Service, "DeletePayload"), service is null ? null : service.DeletePayload);
+        binder.AddMethod(QdrantGrpcMethods.Unary<ClearPayloadPoints, PointsOperationResponse>(Service, "ClearPayload"), service is null ? null : service.ClearPayload);
         binder.AddMethod(QdrantGrpcMethods.Unary<CreateFieldIndexCollection, PointsOperationResponse>(Service, "CreateFieldIndex"), service is null ? null : service.CreateFieldIndex);
         binder.AddMethod(QdrantGrpcMethods.Unary<DeleteFieldIndexCollection, PointsOperationResponse>(Service, "DeleteFieldIndex"), service is null ? null : service.DeleteFieldIndex);
         binder.AddMethod(QdrantGrpcMethods.Unary<SearchPoints, SearchResponse>(Service, "Search"), service is null ? null : service.Search);
@@ -95,6 +98,22 @@ internal class PointsGrpcService(InProcessQdrantCollections collections)
     public virtual Task<PointsOperationResponse> OverwritePayload(SetPayloadPoints request, ServerCallContext context) =>
         WritePayload(request, overwrite: true);
 
+    public virtual Task<PointsOperationResponse> DeletePayload(DeletePayloadPoints request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var collection = Collection(request.CollectionName);
+        var (ids, filter) = Selection(request.PointsSelector);
+        return Updated(collection.DeletePayload(ids, filter, request.Keys.ToHashSet(StringComparer.Ordinal)), request.Wait, started);
+    }
+
+    public virtual Task<PointsOperationResponse> ClearPayload(ClearPayloadPoints request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var collection = Collection(request.CollectionName);
+        var (ids, filter) = Selection(request.Points);
+        return Updated(collection.SetPayload(ids, filter, PayloadObject.Empty, overwrite: true), request.Wait, started);
+    }
+
     private Task<PointsOperationResponse> WritePayload(SetPayloadPoints request, bool overwrite)
     {
         var started = Stopwatch.GetTimestamp();
@@ -104,20 +123,23 @@ internal class PointsGrpcService(InProcessQdrantCollections collections)
             throw QdrantHttpError.Unsupported("Setting a payload under `key`");
         }
 
-        var selector = request.PointsSelector;
+        var (ids, filter) = Selection(request.PointsSelector);
+        var operation = collection.SetPayload(ids, filter, ToPayload(request.Payload), overwrite);
+        return Updated(operation, request.Wait, started);
+    }
+
+    /// <summary>The points a payload change applies to: by ids or by filter.</summary>
+    private static (IReadOnlyCollection<PointKey>? Ids, FilterNode? Filter) Selection(PointsSelector? selector)
+    {
         IReadOnlyCollection<PointKey>? ids = selector?.PointsSelectorOneOfCase == PointsSelector.PointsSelectorOneOfOneofCase.Points
             ? ToKeys(selector.Points.Ids).ToHashSet()
             : null;
         var filter = selector?.PointsSelectorOneOfCase == PointsSelector.PointsSelectorOneOfOneofCase.Filter
             ? ToFilter(selector.Filter, "filter")
             : null;
-        if (ids is null && filter is null)
-        {
-            throw QdrantHttpError.BadInput("Either list of point ids or filter must be provided");
-        }
-
-        var operation = collection.SetPayload(ids, filter, ToPayload(request.Payload), overwrite);
-        return Updated(operation, request.Wait, started);
+        return ids is null && filter is null
+            ? throw QdrantHttpError.BadInput("Either list of point ids or filter must be provided")
+            : (ids, filter);
     }
 
     public virtual Task<PointsOperationResponse> CreateFieldIndex(CreateFieldIndexCollection request, ServerCallContext context)

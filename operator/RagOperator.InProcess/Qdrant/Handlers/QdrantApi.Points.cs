@@ -169,6 +169,30 @@ internal sealed partial class QdrantApi
         await QdrantResponses.WriteResultAsync(context, Seconds(started), writer => QdrantResponses.WriteUpdateResult(writer, operation, wait));
     }
 
+    /// <summary>Removes top-level payload keys, as the gRPC face; a nested path such as <c>a.b</c> removes nothing.</summary>
+    private async Task DeletePayloadAsync(HttpContext context, string name, long started)
+    {
+        var collection = Collection(name);
+        var wait = ReadWait(context);
+        using var document = await ReadBodyAsync(context);
+        var body = RequestJson.RequireObject(document.RootElement, "DeletePayload");
+        var keys = RequestJson.Require(body, "keys");
+        if (keys.ValueKind != JsonValueKind.Array || keys.EnumerateArray().Any(key => key.ValueKind != JsonValueKind.String))
+        {
+            throw QdrantHttpError.Format("keys: invalid type: expected a sequence of strings");
+        }
+
+        var ids = RequestJson.TryGet(body, "points", out var points) ? RequestJson.ReadIds(points, "points").ToHashSet() : null;
+        var filter = FilterCompiler.CompileOptional(body, "filter", "filter");
+        if (ids is null && filter is null)
+        {
+            throw QdrantHttpError.BadInput("Either list of point ids or filter must be provided");
+        }
+
+        var operation = collection.DeletePayload(ids, filter, keys.EnumerateArray().Select(key => key.GetString()!).ToHashSet(StringComparer.Ordinal));
+        await QdrantResponses.WriteResultAsync(context, Seconds(started), writer => QdrantResponses.WriteUpdateResult(writer, operation, wait));
+    }
+
     private async Task ScrollAsync(HttpContext context, string name, long started)
     {
         var collection = Collection(name);

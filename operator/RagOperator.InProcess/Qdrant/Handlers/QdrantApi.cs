@@ -258,6 +258,9 @@ internal sealed partial class QdrantApi(
             case ("PUT", "points/payload"):
                 await SetPayloadAsync(context, name, overwrite: true, started);
                 return;
+            case ("POST", "points/payload/delete"):
+                await DeletePayloadAsync(context, name, started);
+                return;
             case ("POST", "points/scroll"):
                 await ScrollAsync(context, name, started);
                 return;

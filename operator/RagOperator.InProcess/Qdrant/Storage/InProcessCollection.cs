@@ -217,6 +217,13 @@ internal sealed class InProcessCollection : IDisposable
 
     /// <summary>Merges (or, with <paramref name="overwrite"/>, replaces) the payload of the selected points.</summary>
     public ulong SetPayload(IReadOnlyCollection<PointKey>? ids, FilterNode? filter, PayloadObject payload, bool overwrite) =>
+        ChangePayload(ids, filter, current => overwrite ? payload : current.Merge(payload));
+
+    /// <summary>Removes the top-level <paramref name="keys"/> from the payload of the selected points.</summary>
+    public ulong DeletePayload(IReadOnlyCollection<PointKey>? ids, FilterNode? filter, IReadOnlySet<string> keys) =>
+        ChangePayload(ids, filter, current => current.Select(keys, exclude: true));
+
+    private ulong ChangePayload(IReadOnlyCollection<PointKey>? ids, FilterNode? filter, Func<PayloadObject, PayloadObject> change) =>
         Write(() =>
         {
             var operation = ++_lastOperationId;
@@ -226,7 +233,7 @@ internal sealed class InProcessCollection : IDisposable
                                (filter is null || filter.Matches(_ids[slot], _payloads[slot]));
                 if (selected)
                 {
-                    _payloads[slot] = overwrite ? payload : _payloads[slot].Merge(payload);
+                    _payloads[slot] = change(_payloads[slot]);
                     _versions[slot] = operation;
                 }
             }

@@ -38,18 +38,18 @@ public class CollectionsGrpcService(QdrantFace face)
             Task.FromResult(new G.CollectionExistsResponse { Result = new G.CollectionExists { Exists = face.Collections.Serves(request.CollectionName) } })));
 
     public virtual Task<G.CollectionOperationResponse> Create(G.CreateCollection request, ServerCallContext context) =>
-        Refuse(context, "create_collection", "Create a VectorCollection resource (spec.dimension, spec.distance, spec.shards); the operator creates the collection on every shard");
+        Refuse(context, "create_collection", QdrantCollectionView.CreateInstead);
 
     public virtual Task<G.CollectionOperationResponse> Update(G.UpdateCollection request, ServerCallContext context) =>
-        Refuse(context, "update_collection", "Change the VectorCollection's spec.hnsw, spec.quantization or spec.replicas; the operator applies them to every shard");
+        Refuse(context, "update_collection", QdrantCollectionView.UpdateInstead);
 
     public virtual Task<G.CollectionOperationResponse> Delete(G.DeleteCollection request, ServerCallContext context) =>
-        Refuse(context, "delete_collection", "Delete the VectorCollection resource (kubectl delete vectorcollection); spec.storage.retainOnDelete decides whether its volumes stay");
+        Refuse(context, "delete_collection", QdrantCollectionView.DeleteInstead);
 
     public virtual Task<G.CollectionOperationResponse> UpdateAliases(G.ChangeAliases request, ServerCallContext context) =>
-        Refuse(context, "update_aliases", "A RagOperator collection has no aliases: the router's address names the collection; point clients at another VectorCollection's router to switch");
+        Refuse(context, "update_aliases", QdrantCollectionView.AliasesInstead);
 
     private Task<G.CollectionOperationResponse> Refuse(ServerCallContext context, string call, string instead) =>
-        GrpcErrors.AnswerAsync<G.CollectionOperationResponse>(() => face.RunAsync<G.CollectionOperationResponse>(
+        GrpcErrors.AnswerAsync(() => face.RunAsync<G.CollectionOperationResponse>(
             context.GetHttpContext(), "qdrant_" + call, () => throw face.Collections.Owned(call, instead)));
 }

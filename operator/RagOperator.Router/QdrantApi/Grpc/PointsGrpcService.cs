@@ -60,48 +60,29 @@ public class PointsGrpcService(QdrantFace face)
         Write(context, "qdrant_delete_field_index", request.CollectionName, _ => throw IndexesRefused("delete_field_index"));
 
     public virtual Task<G.GetResponse> Get(G.GetPoints request, ServerCallContext context) =>
-        Run(context, "qdrant_get", request.CollectionName, async table =>
-        {
-            var started = Stopwatch.GetTimestamp();
-            var response = new G.GetResponse { Result = { await face.Reads.GetAsync(table, request, context.CancellationToken) } };
-            response.Time = QdrantReads.Seconds(started);
-            return response;
-        });
+        Timed(context, "qdrant_get", request.CollectionName, async table =>
+            new G.GetResponse { Result = { await face.Reads.GetAsync(table, request, context.CancellationToken) } }, (r, s) => r.Time = s);
 
     public virtual Task<G.SearchResponse> Search(G.SearchPoints request, ServerCallContext context) =>
-        Run(context, "qdrant_search", request.CollectionName, async table =>
-        {
-            var started = Stopwatch.GetTimestamp();
-            var response = new G.SearchResponse { Result = { await face.Reads.SearchAsync(table, request, Nprobe(context), context.CancellationToken) } };
-            response.Time = QdrantReads.Seconds(started);
-            return response;
-        });
+        Timed(context, "qdrant_search", request.CollectionName, async table =>
+            new G.SearchResponse { Result = { await face.Reads.SearchAsync(table, request, Nprobe(context), context.CancellationToken) } }, (r, s) => r.Time = s);
 
     public virtual Task<G.SearchBatchResponse> SearchBatch(G.SearchBatchPoints request, ServerCallContext context) =>
-        Run(context, "qdrant_search_batch", request.CollectionName, async table =>
+        Timed(context, "qdrant_search_batch", request.CollectionName, async table =>
         {
-            var started = Stopwatch.GetTimestamp();
             var nprobe = Nprobe(context);
             var results = await Task.WhenAll(request.SearchPoints.Select(search =>
                 face.Reads.SearchAsync(table, WithCollection(search, request.CollectionName), nprobe, context.CancellationToken)));
-            var response = new G.SearchBatchResponse { Result = { results.Select(points => new G.BatchResult { Result = { points } }) } };
-            response.Time = QdrantReads.Seconds(started);
-            return response;
-        });
+            return new G.SearchBatchResponse { Result = { results.Select(points => new G.BatchResult { Result = { points } }) } };
+        }, (r, s) => r.Time = s);
 
     public virtual Task<G.QueryResponse> Query(G.QueryPoints request, ServerCallContext context) =>
-        Run(context, "qdrant_query", request.CollectionName, async table =>
-        {
-            var started = Stopwatch.GetTimestamp();
-            var response = new G.QueryResponse { Result = { await face.Reads.QueryAsync(table, request, Nprobe(context), context.CancellationToken) } };
-            response.Time = QdrantReads.Seconds(started);
-            return response;
-        });
+        Timed(context, "qdrant_query", request.CollectionName, async table =>
+            new G.QueryResponse { Result = { await face.Reads.QueryAsync(table, request, Nprobe(context), context.CancellationToken) } }, (r, s) => r.Time = s);
 
     public virtual Task<G.QueryBatchResponse> QueryBatch(G.QueryBatchPoints request, ServerCallContext context) =>
-        Run(context, "qdrant_query_batch", request.CollectionName, async table =>
+        Timed(context, "qdrant_query_batch", request.CollectionName, async table =>
         {
-            var started = Stopwatch.GetTimestamp();
             var nprobe = Nprobe(context);
             var results = await Task.WhenAll(request.QueryPoints.Select(query =>
             {
@@ -109,26 +90,24 @@ public class PointsGrpcService(QdrantFace face)
                 one.CollectionName = request.CollectionName;
                 return face.Reads.QueryAsync(table, one, nprobe, context.CancellationToken);
             }));
-            var response = new G.QueryBatchResponse { Result = { results.Select(points => new G.BatchResult { Result = { points } }) } };
-            response.Time = QdrantReads.Seconds(started);
-            return response;
-        });
+            return new G.QueryBatchResponse { Result = { results.Select(points => new G.BatchResult { Result = { points } }) } };
+        }, (r, s) => r.Time = s);
 
     public virtual Task<G.ScrollResponse> Scroll(G.ScrollPoints request, ServerCallContext context) =>
-        Run(context, "qdrant_scroll", request.CollectionName, async table =>
-        {
-            var started = Stopwatch.GetTimestamp();
-            var response = await face.Reads.ScrollAsync(table, request, context.CancellationToken);
-            response.Time = QdrantReads.Seconds(started);
-            return response;
-        });
+        Timed(context, "qdrant_scroll", request.CollectionName, table => face.Reads.ScrollAsync(table, request, context.CancellationToken), (r, s) => r.Time = s);
 
     public virtual Task<G.CountResponse> Count(G.CountPoints request, ServerCallContext context) =>
-        Run(context, "qdrant_count", request.CollectionName, async table =>
+        Timed(context, "qdrant_count", request.CollectionName, async table =>
+            new G.CountResponse { Result = new G.CountResult { Count = await face.Reads.CountAsync(table, request, context.CancellationToken) } }, (r, s) => r.Time = s);
+
+    /// <summary>A call whose answer carries Qdrant's <c>time</c> field: the seconds the router spent on it.</summary>
+    private Task<T> Timed<T>(ServerCallContext context, string endpoint, string collection, Func<Routing.RoutingTable, Task<T>> call, Action<T, double> time) =>
+        Run(context, endpoint, collection, async table =>
         {
             var started = Stopwatch.GetTimestamp();
-            var count = await face.Reads.CountAsync(table, request, context.CancellationToken);
-            return new G.CountResponse { Result = new G.CountResult { Count = count }, Time = QdrantReads.Seconds(started) };
+            var response = await call(table);
+            time(response, QdrantReads.Seconds(started));
+            return response;
         });
 
     private Task<T> Run<T>(ServerCallContext context, string endpoint, string collection, Func<Routing.RoutingTable, Task<T>> call) =>
@@ -136,12 +115,7 @@ public class PointsGrpcService(QdrantFace face)
 
     private Task<G.PointsOperationResponse> Write(
         ServerCallContext context, string endpoint, string collection, Func<Routing.RoutingTable, Task<G.UpdateResult>> call) =>
-        Run(context, endpoint, collection, async table =>
-        {
-            var started = Stopwatch.GetTimestamp();
-            var result = await call(table);
-            return new G.PointsOperationResponse { Result = result, Time = QdrantReads.Seconds(started) };
-        });
+        Timed(context, endpoint, collection, async table => new G.PointsOperationResponse { Result = await call(table) }, (r, s) => r.Time = s);
 
     private static int? Nprobe(ServerCallContext context) => QdrantFace.Nprobe(context.GetHttpContext().Request);
 
@@ -152,6 +126,5 @@ public class PointsGrpcService(QdrantFace face)
         return one;
     }
 
-    private Api.RouterRequestException IndexesRefused(string call) => face.Collections.Owned(call,
-        "The operator creates the payload indexes routing needs; indexes on application fields are not part of the VectorCollection spec yet, and filters work without them");
+    private Api.RouterRequestException IndexesRefused(string call) => face.Collections.Owned(call, QdrantCollectionView.IndexesInstead);
 }

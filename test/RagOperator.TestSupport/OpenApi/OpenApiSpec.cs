@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace RagOperator.Qdrant.Tests.Contract;
+namespace RagOperator.TestSupport.OpenApi;
 
 /// <summary>
 /// Qdrant's OpenAPI 3 document (<c>shared/reference/qdrant-openapi-1.19.0.json</c>), found by walking up from the

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace RagOperator.Qdrant.Tests.Contract;
+namespace RagOperator.TestSupport.OpenApi;
 
 /// <summary>
 /// A small OpenAPI 3.0 schema checker: <c>$ref</c> (into components/schemas), <c>type</c>, <c>nullable</c>,
