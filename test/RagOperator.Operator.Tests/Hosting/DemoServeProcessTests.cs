@@ -74,6 +74,15 @@ public sealed class DemoServeProcessTests(ITestOutputHelper log)
                 hits[0].Payload["title"].StringValue.Should().Be($"document {id}");
             }
 
+            // The REST address serves Qdrant's REST API over the same collection, behind the same key and CA.
+            using var http = new HttpClient(Trusting(caFile, serverName));
+            using var restInfo = new HttpRequestMessage(HttpMethod.Get, new Uri(rest, $"collections/{collection}"));
+            restInfo.Headers.Add("api-key", apiKey);
+            using var answer = await http.SendAsync(restInfo);
+            var body = await answer.Content.ReadAsStringAsync();
+            answer.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, body);
+            JsonDocument.Parse(body).RootElement.GetProperty("result").GetProperty("points_count").GetInt64().Should().Be(6, body);
+
             using var anonymous = new QdrantClient(new QdrantGrpcClient(channel));
             var refused = await anonymous.Invoking(c => c.CountAsync(collection)).Should().ThrowAsync<RpcException>();
             refused.Which.StatusCode.Should().Be(StatusCode.Unauthenticated, "the router requires its key over gRPC too");
