@@ -1,3 +1,5 @@
+using RagOperator.Workload;
+
 namespace RagOperator.Demo;
 
 /// <summary>The knobs of one demo run; null members take the sample manifest's value.</summary>
@@ -21,6 +23,12 @@ public sealed record DemoOptions
     public int Writers { get; init; } = 4;
 
     public int Searchers { get; init; } = 2;
+
+    /// <summary>
+    /// The routers' API the workload speaks: Qdrant's gRPC API through the official client, as a RAG application would,
+    /// or the router's own JSON API.
+    /// </summary>
+    public RouterApi Api { get; init; } = RouterApi.QdrantGrpc;
 
     /// <summary>Overrides spec.router.replicas of the sample (2).</summary>
     public int? Routers { get; init; }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using RagOperator.Demo.Output;
+using RagOperator.Workload;
 using Spectre.Console;
 
 namespace RagOperator.Demo;
@@ -30,12 +31,17 @@ public static class DemoProgram
         var writers = new Option<int>("--writers") { Description = "Concurrent writers.", DefaultValueFactory = _ => 4 };
         var searchers = new Option<int>("--searchers") { Description = "Concurrent searchers.", DefaultValueFactory = _ => 2 };
         var routers = new Option<int?>("--routers") { Description = "Router replicas (default: the sample's, 2)." };
+        var api = new Option<RouterApi>("--api")
+        {
+            Description = "The routers' API the workload speaks: QdrantGrpc (the official Qdrant client) or V1Json (the router's own JSON API).",
+            DefaultValueFactory = _ => RouterApi.QdrantGrpc,
+        };
         var noProgress = new Option<bool>("--no-progress") { Description = "Plain log lines instead of progress bars (automatic when output is not a terminal)." };
         var sample = new Option<string?>("--sample") { Description = $"The VectorCollection manifest to apply (default: {DemoOptions.DefaultSample})." };
         var stepTimeout = new Option<int>("--step-timeout-seconds") { Description = "Upper bound on each wait (Ready, loading, migration).", DefaultValueFactory = _ => 300 };
         var root = new RootCommand("The whole RagOperator product on loopback: API server, operator, Qdrant shards and routers; a live 2→4 shard migration under load, checked against an oracle.")
         {
-            points, dimension, fromShards, toShards, seed, writers, searchers, routers, noProgress, sample, stepTimeout, ServeCommand(output),
+            points, dimension, fromShards, toShards, seed, writers, searchers, routers, api, noProgress, sample, stepTimeout, ServeCommand(output),
         };
         root.SetAction(async (parse, token) =>
         {
@@ -49,6 +55,7 @@ public static class DemoProgram
                 Writers = parse.GetValue(writers),
                 Searchers = parse.GetValue(searchers),
                 Routers = parse.GetValue(routers),
+                Api = parse.GetValue(api),
                 NoProgress = parse.GetValue(noProgress),
                 SamplePath = parse.GetValue(sample),
                 StepTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(stepTimeout))),

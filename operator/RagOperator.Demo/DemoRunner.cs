@@ -65,7 +65,11 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
         view.Info(await cluster.DescribeTlsAsync(ready, routers, cancellationToken));
 
         using var http = await sandbox.RouterHttpClientAsync(sample.Name, TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
-        var client = new RouterClient(http, [.. routers.Select(r => r.BaseUri)], sample.Name, routerKey);
+        using var grpc = options.Api == RouterApi.QdrantGrpc
+            ? new QdrantRouterClient([.. routers.Select(r => r.GrpcUri)], sample.Name, routerKey,
+                () => trust?.CreateHandler(TimeSpan.FromMinutes(5)) ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            : null;
+        IRouterClient client = grpc is null ? new RouterClient(http, [.. routers.Select(r => r.BaseUri)], sample.Name, routerKey) : grpc;
         var oracle = new AckOracle();
         var driver = new WorkloadDriver(client, oracle, new WorkloadOptions
         {
@@ -75,7 +79,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
             Seed = options.Seed,
         });
 
-        view.Step(string.Create(CultureInfo.InvariantCulture, $"Writing {options.Points:N0} points through {routers.Count} routers while {options.Searchers} searchers search"));
+        view.Step(string.Create(CultureInfo.InvariantCulture, $"Writing {options.Points:N0} points through {routers.Count} routers ({Describe(options.Api)}) while {options.Searchers} searchers search"));
         var loadWatch = Stopwatch.GetTimestamp();
         await LoadWhileSearchingAsync(driver, cancellationToken);
         var loadDuration = Stopwatch.GetElapsedTime(loadWatch);
@@ -183,6 +187,8 @@ public sealed class DemoRunner(DemoOptions options, IDemoView view)
         string.Create(CultureInfo.InvariantCulture, $"{found.Count:N0} points; ") +
         string.Join(", ", found.Values.SelectMany(c => c).GroupBy(c => c.Shard).OrderBy(g => g.Key)
             .Select(g => string.Create(CultureInfo.InvariantCulture, $"shard {g.Key}: {g.Count():N0}")));
+
+    private static string Describe(RouterApi api) => api == RouterApi.QdrantGrpc ? "Qdrant's gRPC API, official client" : "the router's /v1 JSON API";
 }
 
 /// <summary>A step of the demo could not complete; the message says which and why.</summary>
