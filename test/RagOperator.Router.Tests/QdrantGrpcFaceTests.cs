@@ -108,6 +108,12 @@ public sealed class QdrantGrpcFaceTests : IAsyncLifetime
         var expected = await twins.Direct.RetrieveAsync(twins.Collection, ids, withPayload: true, withVectors: true);
         TwinCollections.Text(retrieved).Should().Equal(TwinCollections.Text(expected));
         retrieved.Should().HaveCount(4, "a missing id is skipped and a repeated one returned once");
+
+        // The raw call with no selectors: the defaults must be Qdrant's too.
+        var bare = new GetPoints { CollectionName = twins.Collection, Ids = { ids } };
+        using var routerGrpc = new QdrantGrpcClient(twins.Router.Handle.GrpcUri);
+        using var oracleGrpc = new QdrantGrpcClient(twins.Oracle.Servers[0].GrpcUri);
+        TwinCollections.Text((await routerGrpc.Points.GetAsync(bare)).Result).Should().Equal(TwinCollections.Text((await oracleGrpc.Points.GetAsync(bare)).Result));
     }
 
     [Fact]

@@ -116,7 +116,8 @@ public sealed class QdrantReads(RouterOptions options, ShardReads shards)
                 CollectionName = request.CollectionName,
                 Filter = ShardReads.Restrict(byId, read),
                 Limit = (uint)mine.Count,
-                WithPayload = request.WithPayload ?? new G.WithPayloadSelector { Enable = true },
+                // gRPC's get leaves the payload out unless asked, where a scroll includes it.
+                WithPayload = request.WithPayload ?? new G.WithPayloadSelector { Enable = false },
                 WithVectors = request.WithVectors ?? new G.WithVectorsSelector { Enable = false },
             };
             return client.ScrollAsync(scroll, token);
