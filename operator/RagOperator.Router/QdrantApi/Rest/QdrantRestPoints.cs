@@ -41,7 +41,11 @@ internal static class QdrantRestPoints
         app.MapGet(Points + "/{id}", (HttpContext http, string collection, string id) =>
             calls.OnCollection(http, "qdrant_get", collection, async (_, table) =>
             {
-                var request = new G.GetPoints { CollectionName = collection, Ids = { PathId(id) }, WithVectors = new G.WithVectorsSelector { Enable = true } };
+                var request = new G.GetPoints
+                {
+                    CollectionName = collection, Ids = { PathId(id) },
+                    WithPayload = new G.WithPayloadSelector { Enable = true }, WithVectors = new G.WithVectorsSelector { Enable = true },
+                };
                 var points = await face.Reads.GetAsync(table, request, http.RequestAborted);
                 var point = points.Count > 0 ? points[0] : throw new RouterRequestException(RouterError.NotFound($"Not found: No point with id {id} found", "id"));
                 return writer => RestPoints.Record(writer, point, withPayload: true);
