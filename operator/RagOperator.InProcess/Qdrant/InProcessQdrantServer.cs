@@ -20,11 +20,21 @@ namespace RagOperator.InProcess.Qdrant;
 /// project uses — paths, JSON shapes, status codes and error wording:
 /// <list type="bullet">
 /// <item><c>GET /</c>, <c>/healthz</c>, <c>/livez</c>, <c>/readyz</c> (open even with an API key, like Qdrant's whitelist).</item>
-/// <item>Collections: list, create (<c>PUT</c>), info, exists, update (<c>PATCH</c>), delete; payload index create/delete.</item>
+/// <item>Collections: list, create (<c>PUT</c>), info, exists, update (<c>PATCH</c>), delete; payload index create/delete.
+/// Vectors: the unnamed single vector, or a map of named dense vectors (each with its own size, distance, and echoed
+/// <c>hnsw_config</c>, <c>quantization_config</c>, <c>on_disk</c>), and named sparse vectors (<c>modifier</c>
+/// <c>idf</c> or <c>none</c>, index settings echoed); a point may lack any of them.</item>
 /// <item>Points: upsert (list and batch forms, <c>update_filter</c>, <c>update_mode</c>), retrieve, get by id, delete by ids or
 /// filter, set/overwrite/delete payload (delete: top-level keys), scroll (id order, inclusive <c>offset</c>, <c>next_page_offset</c>), count.</item>
-/// <item>Search: <c>/points/query</c> and <c>/points/query/batch</c> (plain vector or <c>{"nearest": vector}</c>), and the
-/// legacy <c>/points/search</c> and <c>/points/search/batch</c>, which Qdrant 1.19 still serves.</item>
+/// <item>Search: <c>/points/query</c> and <c>/points/query/batch</c> (dense or sparse vector, plain or
+/// <c>{"nearest": ...}</c>, with <c>using</c>; nested <c>prefetch</c>; <c>{"fusion": "rrf"|"dbsf"}</c> and
+/// <c>{"rrf": {k, weights}}</c>), and the legacy <c>/points/search</c> and <c>/points/search/batch</c>, which Qdrant
+/// 1.19 still serves. Sparse scores are the dot product over shared indices (points sharing none are not returned);
+/// with <c>idf</c> each query value is weighted by Qdrant's <c>ln((n − df + 0.5) / (df + 0.5) + 1)</c> over the
+/// collection's points holding that sparse vector. RRF uses Qdrant's <c>1 / (position + k)</c> with k = 2; DBSF maps
+/// each prefetch's scores from mean ± 3 sample standard deviations onto [0, 1] and sums them. The root filter is
+/// merged into every prefetch; <c>offset</c> applies to the root only; a fused list keeps scores at or above
+/// <c>score_threshold</c>.</item>
 /// <item>Filters: must / should / must_not / min_should nesting; <c>match</c> value / any / except; numeric <c>range</c>;
 /// <c>has_id</c>; <c>is_empty</c>; <c>is_null</c>; <c>nested</c>; dotted and <c>[]</c> key paths.</item>
 /// <item>Scores: Cosine normalises vectors on upsert and scores by dot product; Dot scores by dot product (both
@@ -39,10 +49,13 @@ namespace RagOperator.InProcess.Qdrant;
 /// </list>
 /// Where it departs from the real Qdrant:
 /// <list type="bullet">
-/// <item>No HNSW index: every search is exact (brute force, SIMD, parallel above ~1M vector components), so results are
-/// the true nearest neighbours; <c>indexed_vectors_count</c> is always 0. HNSW, quantization, optimizer and WAL
-/// settings are validated and echoed in the collection info but change nothing.</item>
-/// <item>Equal scores are ordered by ascending id (Qdrant leaves ties unordered).</item>
+/// <item>No HNSW index and no sparse inverted index: every search is exact (brute force, SIMD, parallel above ~1M
+/// vector components), so results are the true nearest neighbours; <c>indexed_vectors_count</c> is always 0. HNSW,
+/// quantization, sparse index, optimizer and WAL settings are validated and echoed in the collection info but change
+/// nothing. IDF statistics are computed over the whole collection at query time (Qdrant keeps them per segment of its
+/// index; with one segment the numbers agree), and scores are summed in f32 in index order, so the last digit may
+/// differ from Qdrant's.</item>
+/// <item>Equal scores, fused ones included, are ordered by ascending id (Qdrant leaves ties unordered).</item>
 /// <item>No persistence; collection status is always <c>green</c> and <c>segments_count</c> 1.</item>
 /// <item>Cluster mode is bookkeeping: peers are added by tests or the Sandbox (<see cref="InProcessQdrantCluster.AddPeer"/>), every
 /// replica serves the server's one copy of the data, a transfer completes (or fails, on request) after
@@ -57,8 +70,8 @@ namespace RagOperator.InProcess.Qdrant;
 /// collection's data with the snapshot's).</item>
 /// <item>Every write is applied before the reply: <c>wait=false</c> only changes the status to <c>acknowledged</c>;
 /// <c>ordering</c>, <c>timeout</c> and <c>consistency</c> are accepted and ignored.</item>
-/// <item>Only collections with one unnamed dense float32 vector. Named, sparse and multi vectors, datatypes,
-/// custom shard keys, query by point id, prefetch/fusion/recommend/discover/order_by/formula queries, MMR,
+/// <item>Only float32 dense vectors and float sparse vectors. Multivectors, datatypes, inference objects,
+/// <c>lookup_from</c>, custom shard keys, query by point id, recommend/discover/context/order_by/formula/sample queries, MMR,
 /// <c>order_by</c> scrolling, geo / values_count / full-text / datetime conditions, <c>has_vector</c>, setting a
 /// payload under <c>key</c>, and queries without <c>query</c> answer 400 "Bad request: ... is not supported by the
 /// in-process Qdrant server".</item>

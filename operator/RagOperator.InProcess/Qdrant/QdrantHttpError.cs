@@ -47,4 +47,12 @@ internal sealed class QdrantHttpError : Exception
 
     public static QdrantHttpError DimensionMismatch(int expected, int got) =>
         BadInput($"Vector dimension error: expected dim: {expected}, got {got}");
+
+    public static QdrantHttpError VectorNameNotExists(string name) => BadInput($"Not existing vector name error: {name}");
+
+    /// <summary>Qdrant's error when a dense vector is given where a sparse one is expected, or the other way round.</summary>
+    public static QdrantHttpError WrongSparse() => BadInput("Conversion between sparse and regular vectors failed");
+
+    /// <summary>Qdrant's validation failure of a query plan (for example a fusion without prefetches).</summary>
+    public static QdrantHttpError QueryValidation(string description) => BadInput("Validation failed: " + description);
 }

@@ -306,16 +306,16 @@ public sealed class GrpcFaceTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task What_the_server_does_not_implement_is_refused_by_name()
+    public async Task What_the_server_does_not_implement_is_refused_by_name_and_what_the_collection_lacks_gets_qdrants_error()
     {
         var named = () => _client.UpsertAsync(Collection,
             [new PointStruct { Id = 10ul, Vectors = new Dictionary<string, float[]> { ["title"] = [1f, 0f, 0f] } }]);
         var fusion = () => _client.QueryAsync(Collection, Fusion.Rrf);
         var alias = () => _client.CreateAliasAsync("latest", Collection);
 
-        (await named.Should().ThrowAsync<RpcException>()).Which.Status.Detail.Should()
-            .Be("Bad request: Named vectors is not supported by the in-process Qdrant server");
-        (await fusion.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        (await named.Should().ThrowAsync<RpcException>()).Which.Status.Detail.Should().Be("Wrong input: Not existing vector name error: title");
+        (await fusion.Should().ThrowAsync<RpcException>()).Which.Status.Detail.Should()
+            .Be("Wrong input: Validation failed: cannot apply Fusion without prefetches");
         (await alias.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unimplemented);
     }
 

@@ -15,8 +15,9 @@ namespace RagOperator.InProcess.Qdrant.Grpc;
 /// <summary>
 /// <c>qdrant.Collections</c>: get, list, create, update, delete and exists, over the same collections as the REST face,
 /// and a collection's cluster info and setup (replicate, move, abort a transfer, drop a replica) over the same
-/// bookkeeping. Aliases and shard keys answer <c>Unimplemented</c>; so do the features this server lacks on both
-/// faces (named and sparse vectors, custom sharding, strict mode, metadata). Quantization round-trips through the REST face's JSON form,
+/// bookkeeping. Single, named and sparse vectors are read and reported as over REST (see the <c>.Vectors</c> part).
+/// Aliases and shard keys answer <c>Unimplemented</c>; the features this server lacks on both faces (multivectors,
+/// custom sharding, strict mode, metadata) are refused. Quantization round-trips through the REST face's JSON form,
 /// so a collection reads back the same over both.
 /// </summary>
 [BindServiceMethod(typeof(CollectionsGrpcService), nameof(BindService))]
@@ -65,51 +66,23 @@ internal partial class CollectionsGrpcService(InProcessQdrantCollections collect
     public virtual Task<CollectionOperationResponse> Create(CreateCollection request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        if (request.SparseVectorsConfig is { Map.Count: > 0 })
-        {
-            throw QdrantHttpError.Unsupported("Sparse vectors");
-        }
-
         if (request.HasShardingMethod && request.ShardingMethod == ShardingMethod.Custom)
         {
             throw QdrantHttpError.Unsupported("Custom sharding");
         }
 
-        var vector = request.VectorsConfig?.ConfigCase switch
+        var (dense, named) = ReadVectorsConfig(request.VectorsConfig);
+        var sparse = ReadSparseConfig(request.SparseVectorsConfig);
+        if (dense.Keys.FirstOrDefault(sparse.ContainsKey) is { } clash)
         {
-            VectorsConfig.ConfigOneofCase.Params => request.VectorsConfig.Params,
-            VectorsConfig.ConfigOneofCase.ParamsMap => throw QdrantHttpError.Unsupported("Named vectors"),
-            _ => throw QdrantHttpError.Unsupported("A collection without a dense vector"),
-        };
-        if (vector.Size is 0 or > QdrantApi.MaxDimension)
-        {
-            throw QdrantHttpError.BadInput(
-                $"Validation error: vectors_config.params.size: value {vector.Size} invalid, must be from 1 to {QdrantApi.MaxDimension}");
-        }
-
-        var distance = vector.Distance switch
-        {
-            Distance.Cosine => DistanceKind.Cosine,
-            Distance.Euclid => DistanceKind.Euclid,
-            Distance.Dot => DistanceKind.Dot,
-            Distance.Manhattan => DistanceKind.Manhattan,
-            _ => throw QdrantHttpError.BadInput("Malformed VectorParams: distance is not set"),
-        };
-        if (vector.HasDatatype && vector.Datatype != Datatype.Float32)
-        {
-            throw QdrantHttpError.Unsupported($"The `{vector.Datatype}` vector datatype");
-        }
-
-        if (vector.MultivectorConfig is not null)
-        {
-            throw QdrantHttpError.Unsupported("Multivectors");
+            throw QdrantHttpError.BadInput($"Vector name `{clash}` is used for both a dense and a sparse vector");
         }
 
         var parameters = new CollectionParamsSettings
         {
-            Size = vector.Size,
-            Distance = distance,
-            VectorsOnDisk = vector.HasOnDisk ? vector.OnDisk : null,
+            Vectors = dense,
+            NamedVectors = named,
+            SparseVectors = sparse,
             ShardNumber = request.HasShardNumber ? Math.Max(1, request.ShardNumber) : 1,
             ReplicationFactor = request.HasReplicationFactor ? Math.Max(1, request.ReplicationFactor) : 1,
             WriteConsistencyFactor = request.HasWriteConsistencyFactor ? Math.Max(1, request.WriteConsistencyFactor) : 1,
@@ -124,17 +97,12 @@ internal partial class CollectionsGrpcService(InProcessQdrantCollections collect
 
     /// <summary>
     /// Applies the diffs in one step, as the REST face's PATCH does: a bad value anywhere changes nothing. Vector diffs
-    /// reach the one unnamed vector only.
+    /// reach the named vectors (the single form the unnamed one) and sparse diffs the modifier and index settings.
     /// </summary>
     public virtual Task<CollectionOperationResponse> Update(UpdateCollection request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
         var collection = collections.Named(request.CollectionName);
-        if (request.SparseVectorsConfig is { Map.Count: > 0 })
-        {
-            throw QdrantHttpError.Unsupported("Sparse vectors");
-        }
-
         if (request.StrictModeConfig is not null || request.Metadata.Count > 0)
         {
             throw QdrantHttpError.Unsupported(request.StrictModeConfig is not null ? "Strict mode" : "Collection metadata");
@@ -146,17 +114,12 @@ internal partial class CollectionsGrpcService(InProcessQdrantCollections collect
         var quantizationChanged = false;
         if (request.VectorsConfig is { } vectors)
         {
-            var diff = vectors.ConfigCase == VectorsConfigDiff.ConfigOneofCase.Params
-                ? vectors.Params
-                : throw QdrantHttpError.BadInput($"Not existing vector name error: {vectors.ParamsMap.Map.Keys.FirstOrDefault()}");
-            if (diff.HnswConfig is { } vectorHnsw) hnsw = ApplyHnsw(hnsw, vectorHnsw);
-            if (diff.QuantizationConfig is { } vectorQuantization)
-            {
-                quantization = QuantizationJson(vectorQuantization);
-                quantizationChanged = true;
-            }
+            parameters = ApplyVectorsDiff(parameters, vectors);
+        }
 
-            if (diff.HasOnDisk) parameters = parameters with { VectorsOnDisk = diff.OnDisk };
+        if (request.SparseVectorsConfig is { } sparseDiff)
+        {
+            parameters = ApplySparseDiff(parameters, sparseDiff);
         }
 
         if (request.Params is { } paramsDiff)
@@ -188,12 +151,6 @@ internal partial class CollectionsGrpcService(InProcessQdrantCollections collect
         var parameters = collection.Params;
         var hnsw = collection.Hnsw;
         var optimizers = collection.Optimizers;
-        var vectorParams = new VectorParams { Size = parameters.Size, Distance = Enum.Parse<Distance>(DistanceKinds.Name(parameters.Distance)) };
-        if (parameters.VectorsOnDisk is { } onDisk)
-        {
-            vectorParams.OnDisk = onDisk;
-        }
-
         var config = new CollectionConfig
         {
             Params = new CollectionParams
@@ -202,7 +159,8 @@ internal partial class CollectionsGrpcService(InProcessQdrantCollections collect
                 ReplicationFactor = parameters.ReplicationFactor,
                 WriteConsistencyFactor = parameters.WriteConsistencyFactor,
                 OnDiskPayload = parameters.OnDiskPayload,
-                VectorsConfig = new VectorsConfig { Params = vectorParams },
+                VectorsConfig = VectorsConfigOf(parameters),
+                SparseVectorsConfig = SparseConfigOf(parameters),
             },
             HnswConfig = new HnswConfigDiff
             {

@@ -14,7 +14,7 @@ namespace RagOperator.InProcess.Qdrant.Grpc;
 /// Qdrant's REST filter JSON and compiled by <see cref="FilterCompiler"/>, so both faces share one filter reader
 /// and refuse the same unsupported conditions with the same words.
 /// </summary>
-internal static class GrpcTranslation
+internal static partial class GrpcTranslation
 {
     public static PointKey ToKey(PointId id) => id.PointIdOptionsCase switch
     {
@@ -28,45 +28,6 @@ internal static class GrpcTranslation
         key.IsUuid ? new PointId { Uuid = key.ToGuid().ToString("D") } : new PointId { Num = (ulong)key.Value };
 
     public static List<PointKey> ToKeys(IEnumerable<PointId> ids) => ids.Select(ToKey).ToList();
-
-    /// <summary>The one dense vector of a point; named, sparse, multi and inference vectors are refused.</summary>
-    public static float[] DenseVector(Vectors? vectors)
-    {
-        if (vectors is null || vectors.VectorsOptionsCase == Vectors.VectorsOptionsOneofCase.None)
-        {
-            throw QdrantHttpError.BadInput("Malformed PointStruct: the point has no vectors");
-        }
-
-        if (vectors.VectorsOptionsCase == Vectors.VectorsOptionsOneofCase.Vectors_)
-        {
-            // A map holding only the unnamed vector "" is the same as the plain form.
-            if (vectors.Vectors_.Vectors.Count == 1 && vectors.Vectors_.Vectors.TryGetValue(string.Empty, out var unnamed))
-            {
-                return DenseVector(unnamed);
-            }
-
-            throw QdrantHttpError.Unsupported("Named vectors");
-        }
-
-        return DenseVector(vectors.Vector);
-    }
-
-    private static float[] DenseVector(Vector vector)
-    {
-#pragma warning disable CS0612 // `data` is the deprecated form that older clients still send.
-        if (vector.VectorCase == Vector.VectorOneofCase.None && vector.Indices is null && !vector.HasVectorsCount)
-        {
-            return vector.Data.ToArray();
-        }
-#pragma warning restore CS0612
-
-        return vector.VectorCase == Vector.VectorOneofCase.Dense
-            ? vector.Dense.Data.ToArray()
-            : throw QdrantHttpError.Unsupported("Sparse, multi or inference vectors");
-    }
-
-    public static VectorsOutput? VectorOutput(float[]? vector) =>
-        vector is null ? null : new VectorsOutput { Vector = new VectorOutput { Dense = new DenseVector { Data = { vector } } } };
 
     // ---- payloads ----
 
@@ -148,14 +109,6 @@ internal static class GrpcTranslation
         WithPayloadSelector.SelectorOptionsOneofCase.Exclude =>
             new PayloadSelection(true, selector.Exclude.Fields.ToHashSet(StringComparer.Ordinal), Exclude: true),
         _ => defaultValue ? PayloadSelection.All : PayloadSelection.None,
-    };
-
-    /// <summary>Qdrant's <c>with_vectors</c>: on, off, or a list of names in which only the unnamed "" exists here.</summary>
-    public static bool ToWithVector(WithVectorsSelector? selector) => selector?.SelectorOptionsCase switch
-    {
-        WithVectorsSelector.SelectorOptionsOneofCase.Enable => selector.Enable,
-        WithVectorsSelector.SelectorOptionsOneofCase.Include => selector.Include.Names.Contains(string.Empty),
-        _ => false,
     };
 
     // ---- filters ----

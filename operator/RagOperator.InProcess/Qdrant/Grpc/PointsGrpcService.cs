@@ -4,19 +4,18 @@ using Qdrant.Client.Grpc;
 using RagOperator.InProcess.Qdrant.Filtering;
 using RagOperator.InProcess.Qdrant.Storage;
 using static RagOperator.InProcess.Qdrant.Grpc.GrpcTranslation;
-using QueryVariant = Qdrant.Client.Grpc.Query.VariantOneofCase;
 
 namespace RagOperator.InProcess.Qdrant.Grpc;
 
 /// <summary>
 /// <c>qdrant.Points</c> over the same storage as the REST face: upsert (with <c>update_filter</c> and
 /// <c>update_mode</c>), delete by ids or filter, get, set, overwrite, delete (top-level keys only; Qdrant also takes
-/// nested paths) and clear payload, search and search batch, query and query batch in their nearest-vector form,
-/// scroll, count, and payload indexes. Every other method of the service answers <c>Unimplemented</c>. Like the REST
+/// nested paths) and clear payload, search and search batch, query and query batch (see the <c>.Query</c> part),
+/// scroll, count, and payload indexes. Points carry the unnamed vector or named dense and sparse vectors. Every other method of the service answers <c>Unimplemented</c>. Like the REST
 /// face, writes are applied before the reply whatever <c>wait</c> says.
 /// </summary>
 [BindServiceMethod(typeof(PointsGrpcService), nameof(BindService))]
-internal class PointsGrpcService(InProcessQdrantCollections collections)
+internal partial class PointsGrpcService(InProcessQdrantCollections collections)
 {
     private const string Service = "qdrant.Points";
 
@@ -54,7 +53,7 @@ internal class PointsGrpcService(InProcessQdrantCollections collections)
 
         var points = request.Points
             .Select(point => (ToKey(point.Id ?? throw QdrantHttpError.BadInput("Malformed PointStruct: no id")),
-                collection.PrepareVector(DenseVector(point.Vectors)), ToPayload(point.Payload)))
+                collection.PrepareVectors(ToPointVectors(point.Vectors)), ToPayload(point.Payload)))
             .ToList();
         var mode = request.HasUpdateMode
             ? request.UpdateMode switch
@@ -246,100 +245,9 @@ internal class PointsGrpcService(InProcessQdrantCollections collections)
         return Task.FromResult(new CountResponse { Result = new CountResult { Count = (ulong)count }, Time = Seconds(started) });
     }
 
-    // ---- searches ----
-
-    private sealed record Plan(float[] Vector, int Limit, int Offset, FilterNode? Filter, float? Threshold, PayloadSelection Payload, bool WithVector);
-
-    private static Plan SearchPlan(InProcessCollection collection, SearchPoints search)
-    {
-        CheckVectorName(search.HasVectorName ? search.VectorName : null);
-        if (search.SparseIndices is not null)
-        {
-            throw QdrantHttpError.Unsupported("Sparse query vectors");
-        }
-
-        if (search.Limit == 0)
-        {
-            throw QdrantHttpError.BadInput("Validation error: limit: value 0 invalid, must be 1 or more");
-        }
-
-        return new Plan(
-            collection.PrepareVector(search.Vector.ToArray()),
-            Clamp(search.Limit),
-            Clamp(search.HasOffset ? search.Offset : 0),
-            ToFilter(search.Filter, "filter"),
-            search.HasScoreThreshold ? search.ScoreThreshold : null,
-            ToSelection(search.WithPayload, defaultValue: false),
-            ToWithVector(search.WithVectors));
-    }
-
-    private static Plan QueryPlan(InProcessCollection collection, QueryPoints query)
-    {
-        if (query.Prefetch.Count > 0)
-        {
-            throw QdrantHttpError.Unsupported("`prefetch` in a query");
-        }
-
-        if (query.LookupFrom is not null || query.ShardKeySelector is not null)
-        {
-            throw QdrantHttpError.Unsupported(query.LookupFrom is not null ? "`lookup_from` in a query" : "`shard_key` in a query");
-        }
-
-        CheckVectorName(query.HasUsing ? query.Using : null);
-        var vector = query.Query?.VariantCase switch
-        {
-            QueryVariant.Nearest => NearestVector(query.Query.Nearest),
-            null or QueryVariant.None => throw QdrantHttpError.Unsupported("A query without `query` (ordering by id)"),
-            QueryVariant.NearestWithMmr => throw QdrantHttpError.Unsupported("MMR re-ranking"),
-            var kind => throw QdrantHttpError.Unsupported($"The `{kind}` query"),
-        };
-        if (query.HasLimit && query.Limit == 0)
-        {
-            throw QdrantHttpError.BadInput("Validation error: limit: value 0 invalid, must be 1 or more");
-        }
-
-        return new Plan(
-            collection.PrepareVector(vector),
-            Clamp(query.HasLimit ? query.Limit : 10),
-            Clamp(query.HasOffset ? query.Offset : 0),
-            ToFilter(query.Filter, "filter"),
-            query.HasScoreThreshold ? query.ScoreThreshold : null,
-            ToSelection(query.WithPayload, defaultValue: false),
-            ToWithVector(query.WithVectors));
-    }
-
-    private static float[] NearestVector(VectorInput input) => input.VariantCase switch
-    {
-        VectorInput.VariantOneofCase.Dense => input.Dense.Data.ToArray(),
-        VectorInput.VariantOneofCase.Id => throw QdrantHttpError.Unsupported("Querying by point id"),
-        _ => throw QdrantHttpError.Unsupported("Sparse, multi or inference query vectors"),
-    };
-
-    private static void CheckVectorName(string? name)
-    {
-        if (!string.IsNullOrEmpty(name))
-        {
-            throw QdrantHttpError.BadInput($"Not existing vector name error: {name}");
-        }
-    }
-
-    private static IEnumerable<ScoredPoint> Scored(InProcessCollection collection, Plan plan) =>
-        collection.Search(plan.Vector, plan.Offset + plan.Limit, plan.Filter, plan.Threshold, plan.WithVector)
-            .Skip(plan.Offset)
-            .Select(hit => Scored(hit, plan.Payload));
-
-    private static BatchResult Batch(InProcessCollection collection, Plan plan) => new() { Result = { Scored(collection, plan) } };
-
-    private static ScoredPoint Scored(ScoredView hit, PayloadSelection payload)
-    {
-        var point = new ScoredPoint { Id = ToPointId(hit.Id), Score = hit.Score, Version = hit.Version, Vectors = VectorOutput(hit.Vector) };
-        AddPayload(point.Payload, hit.Payload, payload);
-        return point;
-    }
-
     private static RetrievedPoint Retrieved(PointView view, PayloadSelection payload)
     {
-        var point = new RetrievedPoint { Id = ToPointId(view.Id), Vectors = VectorOutput(view.Vector) };
+        var point = new RetrievedPoint { Id = ToPointId(view.Id), Vectors = VectorOutput(view.Vectors) };
         AddPayload(point.Payload, view.Payload, payload);
         return point;
     }

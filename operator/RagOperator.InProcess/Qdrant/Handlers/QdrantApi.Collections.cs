@@ -31,43 +31,15 @@ internal sealed partial class QdrantApi
     {
         using var document = await ReadBodyAsync(context);
         var body = RequestJson.RequireObject(document.RootElement, "CreateCollection");
-        var vectors = RequestJson.TryGet(body, "vectors", out var v)
-            ? RequestJson.RequireObject(v, "VectorsConfig")
-            : throw QdrantHttpError.Unsupported("A collection without a dense vector");
-        if (!vectors.TryGetProperty("size", out _) && !vectors.TryGetProperty("distance", out _))
+        var (dense, named) = RequestJson.TryGet(body, "vectors", out var vectors)
+            ? ReadVectorsConfig(RequestJson.RequireObject(vectors, "VectorsConfig"))
+            : (new Dictionary<string, DenseVectorSettings>(StringComparer.Ordinal), true);
+        var sparse = RequestJson.TryGet(body, "sparse_vectors", out var sparseElement)
+            ? ReadSparseVectorsConfig(RequestJson.RequireObject(sparseElement, "SparseVectorsConfig"))
+            : new Dictionary<string, SparseVectorSettings>(StringComparer.Ordinal);
+        if (dense.Keys.FirstOrDefault(sparse.ContainsKey) is { } clash)
         {
-            throw QdrantHttpError.Unsupported("Named vectors");
-        }
-
-        var size = RequestJson.TryGet(vectors, "size", out var sizeElement) && sizeElement.ValueKind == JsonValueKind.Number &&
-                   sizeElement.TryGetUInt64(out var parsedSize)
-            ? parsedSize
-            : throw QdrantHttpError.Format("missing or invalid field `size`");
-        if (size is 0 or > MaxDimension)
-        {
-            throw QdrantHttpError.Validation("vectors.size", $"value {size} invalid, must be from 1 to {MaxDimension}");
-        }
-
-        var distanceText = RequestJson.OptionalString(vectors, "distance") ?? throw QdrantHttpError.Format("missing field `distance`");
-        if (!DistanceKinds.TryParse(distanceText, out var distance))
-        {
-            throw QdrantHttpError.Format($"unknown variant `{distanceText}`, expected one of `Cosine`, `Euclid`, `Dot`, `Manhattan`");
-        }
-
-        if (RequestJson.OptionalString(vectors, "datatype") is { } datatype && datatype != "float32")
-        {
-            throw QdrantHttpError.Unsupported($"The `{datatype}` vector datatype");
-        }
-
-        if (RequestJson.TryGet(vectors, "multivector_config", out _))
-        {
-            throw QdrantHttpError.Unsupported("Multivectors");
-        }
-
-        if (RequestJson.TryGet(body, "sparse_vectors", out var sparse) && sparse.ValueKind == JsonValueKind.Object &&
-            sparse.EnumerateObject().Any())
-        {
-            throw QdrantHttpError.Unsupported("Sparse vectors");
+            throw QdrantHttpError.BadInput($"Vector name `{clash}` is used for both a dense and a sparse vector");
         }
 
         if (RequestJson.OptionalString(body, "sharding_method") is "custom")
@@ -77,9 +49,9 @@ internal sealed partial class QdrantApi
 
         var parameters = new CollectionParamsSettings
         {
-            Size = size,
-            Distance = distance,
-            VectorsOnDisk = RequestJson.OptionalBool(vectors, "on_disk"),
+            Vectors = dense,
+            NamedVectors = named,
+            SparseVectors = sparse,
             ShardNumber = (uint)(RequestJson.OptionalUnsigned(body, "shard_number", string.Empty, 1) ?? 1),
             ReplicationFactor = (uint)(RequestJson.OptionalUnsigned(body, "replication_factor", string.Empty, 1) ?? 1),
             WriteConsistencyFactor = (uint)(RequestJson.OptionalUnsigned(body, "write_consistency_factor", string.Empty, 1) ?? 1),
@@ -111,31 +83,47 @@ internal sealed partial class QdrantApi
 
         if (RequestJson.TryGet(body, "vectors", out var vectors))
         {
-            // Only the unnamed vector (named "") exists in collections this server creates.
+            var updated = parameters.Vectors.ToDictionary(StringComparer.Ordinal);
             foreach (var entry in RequestJson.RequireObject(vectors, "VectorsConfigDiff").EnumerateObject())
             {
-                if (entry.Name.Length != 0)
-                {
-                    throw QdrantHttpError.BadInput($"Not existing vector name error: {entry.Name}");
-                }
-
+                var vector = updated.TryGetValue(entry.Name, out var found) ? found : throw QdrantHttpError.VectorNameNotExists(entry.Name);
                 var diff = RequestJson.RequireObject(entry.Value, "VectorParamsDiff");
                 if (RequestJson.TryGet(diff, "hnsw_config", out var vectorHnsw))
                 {
-                    hnsw = ApplyHnswDiff(hnsw, vectorHnsw, "vectors..hnsw_config");
+                    ApplyHnswDiff(hnsw, vectorHnsw, $"vectors.{entry.Name}.hnsw_config");
+                    vector = vector with { HnswJson = MergeJson(vector.HnswJson, vectorHnsw) };
                 }
 
                 if (RequestJson.TryGet(diff, "quantization_config", out var vectorQuantization))
                 {
-                    quantization = ValidateQuantization(vectorQuantization, "vectors..quantization_config", allowDisabled: true);
-                    quantizationChanged = true;
+                    vector = vector with
+                    {
+                        QuantizationJson = ValidateQuantization(vectorQuantization, $"vectors.{entry.Name}.quantization_config", allowDisabled: true),
+                    };
                 }
 
                 if (RequestJson.OptionalBool(diff, "on_disk") is { } onDisk)
                 {
-                    parameters = parameters with { VectorsOnDisk = onDisk };
+                    vector = vector with { OnDisk = onDisk };
                 }
+
+                updated[entry.Name] = vector;
             }
+
+            parameters = parameters with { Vectors = updated };
+        }
+
+        if (RequestJson.TryGet(body, "sparse_vectors", out var sparseDiff))
+        {
+            var updated = parameters.SparseVectors.ToDictionary(StringComparer.Ordinal);
+            foreach (var entry in RequestJson.RequireObject(sparseDiff, "SparseVectorsConfig").EnumerateObject())
+            {
+                var current = updated.TryGetValue(entry.Name, out var found) ? found : throw QdrantHttpError.VectorNameNotExists(entry.Name);
+                var diff = ReadSparseParams(entry.Value);
+                updated[entry.Name] = current with { Modifier = diff.Modifier ?? current.Modifier, IndexJson = diff.IndexJson ?? current.IndexJson };
+            }
+
+            parameters = parameters with { SparseVectors = updated };
         }
 
         if (RequestJson.TryGet(body, "params", out var paramsDiff))
@@ -163,11 +151,6 @@ internal sealed partial class QdrantApi
         {
             quantization = ValidateQuantization(quantizationDiff, "quantization_config", allowDisabled: true);
             quantizationChanged = true;
-        }
-
-        if (RequestJson.TryGet(body, "sparse_vectors", out _))
-        {
-            throw QdrantHttpError.Unsupported("Sparse vectors");
         }
 
         collection.Configure(parameters, hnsw, optimizers, quantization, quantizationChanged);

@@ -35,43 +35,47 @@ internal sealed partial class QdrantApi
         await QdrantResponses.WriteResultAsync(context, Seconds(started), writer => QdrantResponses.WriteUpdateResult(writer, operation, wait));
     }
 
-    private static List<(PointKey, float[], PayloadObject)> ReadPointsList(InProcessCollection collection, JsonElement points)
+    private static List<(PointKey, PointVectors, PayloadObject)> ReadPointsList(InProcessCollection collection, JsonElement points)
     {
         if (points.ValueKind != JsonValueKind.Array)
         {
             throw QdrantHttpError.Format($"invalid type: {RequestJson.Describe(points)}, expected a sequence");
         }
 
-        var result = new List<(PointKey, float[], PayloadObject)>(points.GetArrayLength());
+        var result = new List<(PointKey, PointVectors, PayloadObject)>(points.GetArrayLength());
         var index = 0;
         foreach (var point in points.EnumerateArray())
         {
             RequestJson.RequireObject(point, "PointStruct");
             var id = PointKey.Read(RequestJson.Require(point, "id"));
-            var vector = RequestJson.ReadDenseVector(RequestJson.Require(point, "vector"));
-            if (vector.Length == 0)
-            {
-                throw QdrantHttpError.Validation($"points[{index}].vector.vector", "dense vector must not be empty");
-            }
-
-            result.Add((id, collection.PrepareVector(vector), ReadPayload(point, "payload")));
+            var vectors = RequestJson.ReadPointVectors(RequestJson.Require(point, "vector"), $"points[{index}].vector");
+            result.Add((id, collection.PrepareVectors(vectors), ReadPayload(point, "payload")));
             index++;
         }
 
         return result;
     }
 
-    private static List<(PointKey, float[], PayloadObject)> ReadBatch(InProcessCollection collection, JsonElement batch)
+    /// <summary>The batch form: ids, then vectors as one list (the unnamed vector) or a list per vector name.</summary>
+    private static List<(PointKey, PointVectors, PayloadObject)> ReadBatch(InProcessCollection collection, JsonElement batch)
     {
         RequestJson.RequireObject(batch, "Batch");
         var ids = RequestJson.ReadIds(RequestJson.Require(batch, "ids"), "ids");
         var vectors = RequestJson.Require(batch, "vectors");
-        if (vectors.ValueKind != JsonValueKind.Array)
+        List<PointVectors> vectorList;
+        if (vectors.ValueKind == JsonValueKind.Array)
         {
-            throw QdrantHttpError.Unsupported("Named or inference batch vectors");
+            vectorList = vectors.EnumerateArray().Select(vector => PointVectors.Unnamed(RequestJson.ReadDenseVector(vector))).ToList();
+        }
+        else if (vectors.ValueKind == JsonValueKind.Object)
+        {
+            vectorList = ReadNamedBatch(vectors, ids.Count);
+        }
+        else
+        {
+            throw QdrantHttpError.Format("data did not match any variant of untagged enum BatchVectorStruct");
         }
 
-        var vectorList = vectors.EnumerateArray().Select(RequestJson.ReadDenseVector).ToList();
         var payloads = RequestJson.TryGet(batch, "payloads", out var payloadArray)
             ? payloadArray.EnumerateArray().Select(p => p.ValueKind == JsonValueKind.Null ? PayloadObject.Empty : ReadPayloadObject(p)).ToList()
             : null;
@@ -80,7 +84,37 @@ internal sealed partial class QdrantApi
             throw QdrantHttpError.Validation("batch", "number of ids, vectors and payloads must be equal");
         }
 
-        return ids.Select((id, i) => (id, collection.PrepareVector(vectorList[i]), payloads?[i] ?? PayloadObject.Empty)).ToList();
+        return ids.Select((id, i) => (id, collection.PrepareVectors(vectorList[i]), payloads?[i] ?? PayloadObject.Empty)).ToList();
+    }
+
+    private static List<PointVectors> ReadNamedBatch(JsonElement vectors, int count)
+    {
+        var dense = Enumerable.Range(0, count).Select(_ => new Dictionary<string, float[]>(StringComparer.Ordinal)).ToList();
+        var sparse = Enumerable.Range(0, count).Select(_ => new Dictionary<string, SparseVectorValue>(StringComparer.Ordinal)).ToList();
+        foreach (var entry in vectors.EnumerateObject())
+        {
+            if (entry.Value.ValueKind != JsonValueKind.Array || entry.Value.GetArrayLength() != count)
+            {
+                throw QdrantHttpError.Validation("batch", "number of ids, vectors and payloads must be equal");
+            }
+
+            var i = 0;
+            foreach (var vector in entry.Value.EnumerateArray())
+            {
+                if (vector.ValueKind == JsonValueKind.Object)
+                {
+                    sparse[i][entry.Name] = RequestJson.ReadSparseVector(vector, $"batch.vectors.{entry.Name}[{i}]");
+                }
+                else
+                {
+                    dense[i][entry.Name] = RequestJson.ReadDenseVector(vector);
+                }
+
+                i++;
+            }
+        }
+
+        return dense.Zip(sparse, (d, s) => new PointVectors(d, s)).ToList();
     }
 
     private static PayloadObject ReadPayload(JsonElement parent, string property) =>
@@ -98,7 +132,7 @@ internal sealed partial class QdrantApi
         var body = RequestJson.RequireObject(document.RootElement, "PointRequest");
         var ids = RequestJson.ReadIds(RequestJson.Require(body, "ids"), "ids");
         var payload = RequestJson.ReadPayloadSelection(body, defaultValue: true);
-        var points = collection.Retrieve(ids, RequestJson.ReadWithVector(body));
+        var points = collection.Retrieve(ids, RequestJson.ReadVectorSelection(body));
         await QdrantResponses.WriteResultAsync(context, Seconds(started), writer =>
         {
             writer.WriteStartArray();
@@ -207,7 +241,7 @@ internal sealed partial class QdrantApi
         PointKey? offset = RequestJson.TryGet(body, "offset", out var offsetElement) ? PointKey.Read(offsetElement) : null;
         var filter = FilterCompiler.CompileOptional(body, "filter", "filter");
         var payload = RequestJson.ReadPayloadSelection(body, defaultValue: true);
-        var (points, next) = collection.Scroll(offset, (int)Math.Min(limit, int.MaxValue - 1), filter, RequestJson.ReadWithVector(body));
+        var (points, next) = collection.Scroll(offset, (int)Math.Min(limit, int.MaxValue - 1), filter, RequestJson.ReadVectorSelection(body));
         await QdrantResponses.WriteResultAsync(context, Seconds(started), writer =>
         {
             writer.WriteStartObject();

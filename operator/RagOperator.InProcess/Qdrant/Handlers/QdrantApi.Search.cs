@@ -6,16 +6,18 @@ using RagOperator.InProcess.Qdrant.Storage;
 namespace RagOperator.InProcess.Qdrant.Handlers;
 
 /// <summary>
-/// Search endpoints: the query API (<c>/points/query</c>, <c>/points/query/batch</c>) in its nearest-vector form,
-/// and the legacy search API (<c>/points/search</c>, <c>/points/search/batch</c>), which Qdrant 1.19 still serves
-/// although its OpenAPI document no longer lists it.
+/// Search endpoints: the query API (<c>/points/query</c>, <c>/points/query/batch</c>) with nearest queries over
+/// dense or sparse vectors (<c>using</c>), nested <c>prefetch</c>, and <c>fusion</c> (<c>rrf</c>, also
+/// parameterized, and <c>dbsf</c>); and the legacy search API (<c>/points/search</c>, <c>/points/search/batch</c>),
+/// which Qdrant 1.19 still serves although its OpenAPI document no longer lists it. Other query kinds (recommend,
+/// discover, context, order_by, formula, sample, MMR, by point id, without a query) are refused.
 /// </summary>
 internal sealed partial class QdrantApi
 {
     private static readonly string[] UnsupportedQueryKinds =
-        ["recommend", "discover", "context", "order_by", "fusion", "rrf", "formula", "sample", "relevance_feedback"];
+        ["recommend", "discover", "context", "order_by", "formula", "sample", "relevance_feedback"];
 
-    private sealed record SearchPlan(float[] Vector, int Limit, int Offset, FilterNode? Filter, float? Threshold, PayloadSelection Payload, bool WithVector);
+    private sealed record SearchPlan(QueryNode Root, int Offset, PayloadSelection Payload, VectorSelection Vectors);
 
     private Task QueryAsync(HttpContext context, string name, long started) =>
         RunSearchAsync(context, name, started, "QueryRequest", ReadQuery, WriteQueryResponse);
@@ -71,51 +73,76 @@ internal sealed partial class QdrantApi
             : throw QdrantHttpError.Format($"invalid type: {RequestJson.Describe(searches)}, expected a sequence");
     }
 
-    private static IReadOnlyList<ScoredView> Execute(InProcessCollection collection, SearchPlan plan)
-    {
-        var hits = collection.Search(plan.Vector, plan.Offset + plan.Limit, plan.Filter, plan.Threshold, plan.WithVector);
-        return hits.Skip(plan.Offset).ToList();
-    }
+    private static IReadOnlyList<ScoredView> Execute(InProcessCollection collection, SearchPlan plan) =>
+        collection.Query(plan.Root, plan.Offset, plan.Vectors);
 
     private static SearchPlan ReadQuery(InProcessCollection collection, JsonElement body)
     {
-        foreach (var unsupported in new[] { "prefetch", "lookup_from", "shard_key" })
+        if (RequestJson.TryGet(body, "shard_key", out _))
         {
-            if (RequestJson.TryGet(body, unsupported, out _))
-            {
-                throw QdrantHttpError.Unsupported($"`{unsupported}` in a query");
-            }
+            throw QdrantHttpError.Unsupported("`shard_key` in a query");
         }
 
-        CheckVectorName(RequestJson.OptionalString(body, "using"));
-        if (!RequestJson.TryGet(body, "query", out var query))
+        var offset = ClampToInt(RequestJson.OptionalUnsigned(body, "offset", "internal") ?? 0);
+        var root = ReadQueryNode(body, "internal", offset);
+        collection.CheckQuery(root);
+        return new SearchPlan(root, offset, RequestJson.ReadPayloadSelection(body, defaultValue: false), RequestJson.ReadVectorSelection(body));
+    }
+
+    /// <summary>A query or prefetch: its prefetches, its scoring, filter, threshold and limit (plus the root's offset).</summary>
+    private static QueryNode ReadQueryNode(JsonElement body, string path, int offset)
+    {
+        if (RequestJson.TryGet(body, "lookup_from", out _))
+        {
+            throw QdrantHttpError.Unsupported("`lookup_from` in a query");
+        }
+
+        var prefetch = new List<QueryNode>();
+        if (RequestJson.TryGet(body, "prefetch", out var prefetchElement))
+        {
+            var items = prefetchElement.ValueKind == JsonValueKind.Array ? prefetchElement.EnumerateArray().ToList() : [prefetchElement];
+            prefetch.AddRange(items.Select(item => ReadQueryNode(RequestJson.RequireObject(item, "Prefetch"), "prefetch", 0)));
+        }
+
+        var usingName = RequestJson.OptionalString(body, "using");
+        QueryScoring scoring;
+        if (RequestJson.TryGet(body, "query", out var query))
+        {
+            scoring = ReadScoring(query, usingName);
+        }
+        else if (prefetch.Count > 0)
+        {
+            throw QdrantHttpError.QueryValidation("cannot have prefetches without a query");
+        }
+        else
         {
             throw QdrantHttpError.Unsupported("A query without `query` (ordering by id)");
         }
 
-        var vector = ReadQueryVector(query);
-        var limit = RequestJson.OptionalUnsigned(body, "limit", "internal", 1) ?? 10;
-        var offset = RequestJson.OptionalUnsigned(body, "offset", "internal") ?? 0;
-        return new SearchPlan(
-            collection.PrepareVector(vector),
-            ClampToInt(limit),
-            ClampToInt(offset),
+        var limit = RequestJson.OptionalUnsigned(body, "limit", path, 1) ?? 10;
+        return new QueryNode(
+            prefetch,
+            scoring,
             FilterCompiler.CompileOptional(body, "filter", "filter"),
             (float?)RequestJson.OptionalDouble(body, "score_threshold"),
-            RequestJson.ReadPayloadSelection(body, defaultValue: false),
-            RequestJson.ReadWithVector(body));
+            ClampToInt(limit) + offset);
     }
 
-    private static float[] ReadQueryVector(JsonElement query)
+    private static QueryScoring ReadScoring(JsonElement query, string? usingName)
     {
-        if (query.ValueKind == JsonValueKind.Array)
+        switch (query.ValueKind)
         {
-            return RequestJson.ReadDenseVector(query);
+            case JsonValueKind.Array:
+                return new NearestScoring(usingName, RequestJson.ReadDenseVector(query), null);
+            case JsonValueKind.Object:
+                break;
+            default:
+                throw QdrantHttpError.Unsupported("Querying by point id");
         }
 
-        if (query.ValueKind != JsonValueKind.Object)
+        if (query.TryGetProperty("indices", out _))
         {
-            throw QdrantHttpError.Unsupported("Querying by point id");
+            return new NearestScoring(usingName, null, RequestJson.ReadSparseVector(query, "query"));
         }
 
         if (query.TryGetProperty("nearest", out var nearest))
@@ -127,10 +154,32 @@ internal sealed partial class QdrantApi
 
             return nearest.ValueKind switch
             {
-                JsonValueKind.Array => RequestJson.ReadDenseVector(nearest),
+                JsonValueKind.Array => new NearestScoring(usingName, RequestJson.ReadDenseVector(nearest), null),
+                JsonValueKind.Object when nearest.TryGetProperty("indices", out _) =>
+                    new NearestScoring(usingName, null, RequestJson.ReadSparseVector(nearest, "query.nearest")),
                 JsonValueKind.Number or JsonValueKind.String => throw QdrantHttpError.Unsupported("Querying by point id"),
-                _ => throw QdrantHttpError.Unsupported("Sparse, multi or inference query vectors"),
+                _ => throw QdrantHttpError.Unsupported("Multi or inference query vectors"),
             };
+        }
+
+        if (query.TryGetProperty("fusion", out var fusion))
+        {
+            return RequestJson.OptionalString(query, "fusion") switch
+            {
+                "rrf" => new FusionScoring(FusionKind.Rrf),
+                "dbsf" => new FusionScoring(FusionKind.Dbsf),
+                var other => throw QdrantHttpError.Format($"unknown variant `{other ?? fusion.GetRawText()}`, expected `rrf` or `dbsf`"),
+            };
+        }
+
+        if (query.TryGetProperty("rrf", out var rrf))
+        {
+            RequestJson.RequireObject(rrf, "Rrf");
+            var k = RequestJson.OptionalUnsigned(rrf, "k", "query.rrf", 1) ?? FusionScoring.DefaultRrfK;
+            var weights = RequestJson.TryGet(rrf, "weights", out var weightArray)
+                ? weightArray.EnumerateArray().Select(weight => weight.GetSingle()).ToArray()
+                : null;
+            return new FusionScoring(FusionKind.Rrf, ClampToInt(k), weights);
         }
 
         if (UnsupportedQueryKinds.FirstOrDefault(kind => query.TryGetProperty(kind, out _)) is { } kind)
@@ -138,22 +187,25 @@ internal sealed partial class QdrantApi
             throw QdrantHttpError.Unsupported($"The `{kind}` query");
         }
 
-        throw QdrantHttpError.Unsupported("Sparse or inference query vectors");
+        throw QdrantHttpError.Unsupported("Inference query vectors");
     }
 
     private static SearchPlan ReadLegacySearch(InProcessCollection collection, JsonElement body)
     {
         var vectorElement = RequestJson.Require(body, "vector");
-        float[] vector;
+        NearestScoring nearest;
         if (vectorElement.ValueKind == JsonValueKind.Object)
         {
-            // NamedVectorStruct: {"name": "...", "vector": [...]}.
-            CheckVectorName(RequestJson.OptionalString(vectorElement, "name"));
-            vector = RequestJson.ReadDenseVector(RequestJson.Require(vectorElement, "vector"));
+            // NamedVectorStruct {"name", "vector": [...]} or NamedSparseVector {"name", "vector": {indices, values}}.
+            var name = RequestJson.OptionalString(vectorElement, "name");
+            var inner = RequestJson.Require(vectorElement, "vector");
+            nearest = inner.ValueKind == JsonValueKind.Object
+                ? new NearestScoring(name, null, RequestJson.ReadSparseVector(inner, "vector.vector"))
+                : new NearestScoring(name, RequestJson.ReadDenseVector(inner), null);
         }
         else
         {
-            vector = RequestJson.ReadDenseVector(vectorElement);
+            nearest = new NearestScoring(null, RequestJson.ReadDenseVector(vectorElement), null);
         }
 
         if (!RequestJson.TryGet(body, "limit", out _))
@@ -162,23 +214,15 @@ internal sealed partial class QdrantApi
         }
 
         var limit = RequestJson.OptionalUnsigned(body, "limit", string.Empty, 1) ?? 10;
-        var offset = RequestJson.OptionalUnsigned(body, "offset", string.Empty) ?? 0;
-        return new SearchPlan(
-            collection.PrepareVector(vector),
-            ClampToInt(limit),
-            ClampToInt(offset),
+        var offset = ClampToInt(RequestJson.OptionalUnsigned(body, "offset", string.Empty) ?? 0);
+        var root = new QueryNode(
+            [],
+            nearest,
             FilterCompiler.CompileOptional(body, "filter", "filter"),
             (float?)RequestJson.OptionalDouble(body, "score_threshold"),
-            RequestJson.ReadPayloadSelection(body, defaultValue: false),
-            RequestJson.ReadWithVector(body));
-    }
-
-    private static void CheckVectorName(string? name)
-    {
-        if (!string.IsNullOrEmpty(name))
-        {
-            throw QdrantHttpError.BadInput($"Not existing vector name error: {name}");
-        }
+            ClampToInt(limit) + offset);
+        collection.CheckQuery(root);
+        return new SearchPlan(root, offset, RequestJson.ReadPayloadSelection(body, defaultValue: false), RequestJson.ReadVectorSelection(body));
     }
 
     private static int ClampToInt(ulong value) => (int)Math.Min(value, int.MaxValue / 2);

@@ -69,7 +69,7 @@ internal static class QdrantResponses
         writer.WriteStartObject();
         writer.WritePropertyName("id");
         point.Id.Write(writer);
-        WritePayloadAndVector(writer, point.Payload, payload, point.Vector);
+        WritePayloadAndVector(writer, point.Payload, payload, point.Vectors);
         writer.WriteEndObject();
     }
 
@@ -80,11 +80,11 @@ internal static class QdrantResponses
         point.Id.Write(writer);
         writer.WriteNumber("version", point.Version);
         writer.WriteNumber("score", point.Score);
-        WritePayloadAndVector(writer, point.Payload, payload, point.Vector);
+        WritePayloadAndVector(writer, point.Payload, payload, point.Vectors);
         writer.WriteEndObject();
     }
 
-    private static void WritePayloadAndVector(Utf8JsonWriter writer, PayloadObject stored, PayloadSelection selection, float[]? vector)
+    private static void WritePayloadAndVector(Utf8JsonWriter writer, PayloadObject stored, PayloadSelection selection, PointVectors? vectors)
     {
         if (selection.Enabled)
         {
@@ -92,15 +92,55 @@ internal static class QdrantResponses
             (selection.Keys is null ? stored : stored.Select(selection.Keys, selection.Exclude)).Write(writer);
         }
 
-        if (vector is not null)
+        if (vectors is null)
         {
-            writer.WriteStartArray("vector");
-            foreach (var component in vector)
-            {
-                writer.WriteNumberValue(component);
-            }
-
-            writer.WriteEndArray();
+            return;
         }
+
+        writer.WritePropertyName("vector");
+        if (vectors.IsPlainUnnamed)
+        {
+            // Qdrant writes a point whose only vector is the unnamed one in the plain array form.
+            WriteDense(writer, vectors.Dense[string.Empty]);
+            return;
+        }
+
+        writer.WriteStartObject();
+        foreach (var name in vectors.Names)
+        {
+            writer.WritePropertyName(name);
+            if (vectors.Dense.TryGetValue(name, out var dense))
+            {
+                WriteDense(writer, dense);
+            }
+            else
+            {
+                var sparse = vectors.Sparse[name];
+                writer.WriteStartObject();
+                writer.WriteStartArray("indices");
+                foreach (var index in sparse.Indices)
+                {
+                    writer.WriteNumberValue(index);
+                }
+
+                writer.WriteEndArray();
+                writer.WritePropertyName("values");
+                WriteDense(writer, sparse.Values);
+                writer.WriteEndObject();
+            }
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteDense(Utf8JsonWriter writer, float[] vector)
+    {
+        writer.WriteStartArray();
+        foreach (var component in vector)
+        {
+            writer.WriteNumberValue(component);
+        }
+
+        writer.WriteEndArray();
     }
 }

@@ -100,7 +100,7 @@ internal static class RequestJson
         {
             if (vector.ValueKind == JsonValueKind.Object)
             {
-                throw QdrantHttpError.Unsupported("Named, sparse or inference vectors");
+                throw QdrantHttpError.Unsupported("Inference vectors");
             }
 
             throw QdrantHttpError.Format("data did not match any variant of untagged enum VectorStruct");
@@ -152,20 +152,89 @@ internal static class RequestJson
     }
 
     /// <summary>Qdrant's <c>with_vector</c>: bool, or a list of vector names (the unnamed vector is <c>""</c>).</summary>
-    public static bool ReadWithVector(JsonElement obj)
+    public static VectorSelection ReadVectorSelection(JsonElement obj)
     {
         if (!TryGet(obj, "with_vector", out var value))
         {
-            return false;
+            return VectorSelection.None;
         }
 
         return value.ValueKind switch
         {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            JsonValueKind.Array => value.EnumerateArray().Any(name => name.ValueKind == JsonValueKind.String && name.GetString() == string.Empty),
+            JsonValueKind.True => VectorSelection.Every,
+            JsonValueKind.False => VectorSelection.None,
+            JsonValueKind.Array when value.EnumerateArray().All(name => name.ValueKind == JsonValueKind.String) =>
+                new VectorSelection(false, value.EnumerateArray().Select(name => name.GetString()!).ToHashSet(StringComparer.Ordinal)),
             _ => throw QdrantHttpError.Format("data did not match any variant of untagged enum WithVector"),
         };
+    }
+
+    /// <summary>
+    /// A point's <c>vector</c>: a plain array (the unnamed vector) or a map of names to dense arrays and sparse
+    /// <c>{indices, values}</c> objects. <paramref name="path"/> names the field in validation errors.
+    /// </summary>
+    public static PointVectors ReadPointVectors(JsonElement vector, string path)
+    {
+        if (vector.ValueKind == JsonValueKind.Array)
+        {
+            var dense = ReadDenseVector(vector);
+            return dense.Length == 0
+                ? throw QdrantHttpError.Validation($"{path}.vector", "dense vector must not be empty")
+                : PointVectors.Unnamed(dense);
+        }
+
+        if (vector.ValueKind != JsonValueKind.Object)
+        {
+            throw QdrantHttpError.Format("data did not match any variant of untagged enum VectorStruct");
+        }
+
+        var named = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var sparse = new Dictionary<string, SparseVectorValue>(StringComparer.Ordinal);
+        foreach (var entry in vector.EnumerateObject())
+        {
+            if (entry.Value.ValueKind == JsonValueKind.Object)
+            {
+                sparse[entry.Name] = ReadSparseVector(entry.Value, $"{path}.{entry.Name}");
+                continue;
+            }
+
+            var dense = ReadDenseVector(entry.Value);
+            named[entry.Name] = dense.Length == 0
+                ? throw QdrantHttpError.Validation($"{path}.{entry.Name}", "dense vector must not be empty")
+                : dense;
+        }
+
+        return new PointVectors(named, sparse);
+    }
+
+    /// <summary>A sparse <c>{indices, values}</c>, validated with Qdrant's 422 and sorted by index.</summary>
+    public static SparseVectorValue ReadSparseVector(JsonElement vector, string path)
+    {
+        if (!vector.TryGetProperty("indices", out var indicesElement) || !vector.TryGetProperty("values", out var valuesElement))
+        {
+            if (vector.TryGetProperty("text", out _) || vector.TryGetProperty("image", out _) || vector.TryGetProperty("object", out _))
+            {
+                throw QdrantHttpError.Unsupported("Inference vectors");
+            }
+
+            throw QdrantHttpError.Format("data did not match any variant of untagged enum VectorStruct");
+        }
+
+        if (indicesElement.ValueKind != JsonValueKind.Array || valuesElement.ValueKind != JsonValueKind.Array ||
+            indicesElement.EnumerateArray().Any(index => index.ValueKind != JsonValueKind.Number || !index.TryGetUInt32(out _)) ||
+            valuesElement.EnumerateArray().Any(value => value.ValueKind != JsonValueKind.Number || !value.TryGetSingle(out var single) || !float.IsFinite(single)))
+        {
+            throw QdrantHttpError.Format("data did not match any variant of untagged enum VectorStruct");
+        }
+
+        var indices = indicesElement.EnumerateArray().Select(index => index.GetUInt32()).ToArray();
+        var values = valuesElement.EnumerateArray().Select(value => value.GetSingle()).ToArray();
+        if (SparseVectorValue.Problem(indices, values) is var (field, message))
+        {
+            throw QdrantHttpError.Validation($"{path}.{field}", message);
+        }
+
+        return SparseVectorValue.Create(indices, values);
     }
 
     public static List<PointKey> ReadIds(JsonElement array, string name)

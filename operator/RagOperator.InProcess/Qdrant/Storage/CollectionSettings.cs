@@ -67,33 +67,104 @@ internal sealed record OptimizerSettings
     }
 }
 
-/// <summary>Collection-level parameters as reported in <c>config.params</c>.</summary>
+/// <summary>
+/// Collection-level parameters as reported in <c>config.params</c>. <see cref="Vectors"/> holds the dense vectors by
+/// name; a collection created with the single-vector form has just the unnamed one (<c>""</c>) and reports it in
+/// that form (<see cref="NamedVectors"/> false).
+/// </summary>
 internal sealed record CollectionParamsSettings
 {
-    public required ulong Size { get; init; }
-    public required DistanceKind Distance { get; init; }
-    public bool? VectorsOnDisk { get; init; }
+    public required IReadOnlyDictionary<string, DenseVectorSettings> Vectors { get; init; }
+    public bool NamedVectors { get; init; }
+    public IReadOnlyDictionary<string, SparseVectorSettings> SparseVectors { get; init; } = new Dictionary<string, SparseVectorSettings>();
     public uint ShardNumber { get; init; } = 1;
     public uint ReplicationFactor { get; init; } = 1;
     public uint WriteConsistencyFactor { get; init; } = 1;
     public bool OnDiskPayload { get; init; } = true;
 
+    /// <summary>The unnamed vector of a collection in the single-vector form, else null.</summary>
+    public DenseVectorSettings? Unnamed => !NamedVectors && Vectors.TryGetValue(string.Empty, out var unnamed) ? unnamed : null;
+
+    public static CollectionParamsSettings Single(ulong size, DistanceKind distance, bool? onDisk = null) => new()
+    {
+        Vectors = new Dictionary<string, DenseVectorSettings>(StringComparer.Ordinal)
+        {
+            [string.Empty] = new DenseVectorSettings { Size = size, Distance = distance, OnDisk = onDisk },
+        },
+    };
+
     public void Write(Utf8JsonWriter writer)
     {
         writer.WriteStartObject();
-        writer.WriteStartObject("vectors");
-        writer.WriteNumber("size", Size);
-        writer.WriteString("distance", DistanceKinds.Name(Distance));
-        if (VectorsOnDisk is { } onDisk)
+        writer.WritePropertyName("vectors");
+        if (Unnamed is { } unnamed)
         {
-            writer.WriteBoolean("on_disk", onDisk);
+            WriteDense(writer, unnamed);
+        }
+        else
+        {
+            writer.WriteStartObject();
+            foreach (var (name, vector) in Vectors.OrderBy(entry => entry.Key, StringComparer.Ordinal))
+            {
+                writer.WritePropertyName(name);
+                WriteDense(writer, vector);
+            }
+
+            writer.WriteEndObject();
         }
 
-        writer.WriteEndObject();
         writer.WriteNumber("shard_number", ShardNumber);
         writer.WriteNumber("replication_factor", ReplicationFactor);
         writer.WriteNumber("write_consistency_factor", WriteConsistencyFactor);
         writer.WriteBoolean("on_disk_payload", OnDiskPayload);
+        if (SparseVectors.Count > 0)
+        {
+            writer.WriteStartObject("sparse_vectors");
+            foreach (var (name, sparse) in SparseVectors.OrderBy(entry => entry.Key, StringComparer.Ordinal))
+            {
+                writer.WriteStartObject(name);
+                if (sparse.IndexJson is { } index)
+                {
+                    writer.WritePropertyName("index");
+                    writer.WriteRawValue(index, skipInputValidation: true);
+                }
+
+                if (sparse.Modifier is { } modifier)
+                {
+                    writer.WriteString("modifier", modifier);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteDense(Utf8JsonWriter writer, DenseVectorSettings vector)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("size", vector.Size);
+        writer.WriteString("distance", DistanceKinds.Name(vector.Distance));
+        if (vector.HnswJson is { } hnsw)
+        {
+            writer.WritePropertyName("hnsw_config");
+            writer.WriteRawValue(hnsw, skipInputValidation: true);
+        }
+
+        if (vector.QuantizationJson is { } quantization)
+        {
+            writer.WritePropertyName("quantization_config");
+            writer.WriteRawValue(quantization, skipInputValidation: true);
+        }
+
+        if (vector.OnDisk is { } onDisk)
+        {
+            writer.WriteBoolean("on_disk", onDisk);
+        }
+
         writer.WriteEndObject();
     }
 }

@@ -1,30 +1,35 @@
-using System.Text.Json;
 using RagOperator.InProcess.Qdrant.Filtering;
 
 namespace RagOperator.InProcess.Qdrant.Storage;
 
 /// <summary>A point as read out of a collection (a consistent copy; payloads are immutable and shared).</summary>
-internal sealed record PointView(PointKey Id, PayloadObject Payload, float[]? Vector, ulong Version);
+internal sealed record PointView(PointKey Id, PayloadObject Payload, PointVectors? Vectors, ulong Version)
+{
+    /// <summary>The unnamed dense vector, when it was read out.</summary>
+    public float[]? Vector => Vectors is not null && Vectors.Dense.TryGetValue(string.Empty, out var vector) ? vector : null;
+}
 
-internal sealed record ScoredView(PointKey Id, float Score, PayloadObject Payload, float[]? Vector, ulong Version);
+internal sealed record ScoredView(PointKey Id, float Score, PayloadObject Payload, PointVectors? Vectors, ulong Version);
 
 /// <summary>
-/// One collection's points in memory: vectors in fixed-size float blocks (no per-point objects besides the
-/// immutable payload), an id→slot map, and an ordered id set for scrolling. Deletes swap the last slot into the
-/// hole so that slots stay dense for the search loop. A reader/writer lock makes every request atomic: a batch
-/// upsert is seen whole or not at all. Each update gets the next operation id, which becomes the point version.
+/// One collection's points in memory. Each dense vector (the unnamed one is <c>""</c>) lives in fixed-size float
+/// blocks with a presence flag per slot, each sparse vector in a per-slot array, beside an id→slot map and an
+/// ordered id set for scrolling. Deletes swap the last slot into the hole so that slots stay dense for the search
+/// loop. A reader/writer lock makes every request atomic: a batch upsert is seen whole or not at all. Each update
+/// gets the next operation id, which becomes the point version. Unlike Qdrant, every search is exact (a scan, no
+/// HNSW graph or inverted index), and a point lacking the vector a search uses is skipped.
 /// </summary>
-internal sealed class InProcessCollection : IDisposable
+internal sealed partial class InProcessCollection : IDisposable
 {
     private const int BlockShift = 12;
     private const int BlockSize = 1 << BlockShift;
-    private const long ParallelSearchThreshold = 1 << 20; // points × dimension above which a search fans out
 
     private static readonly PointKey MaxKey = new(true, UInt128.MaxValue);
     private static readonly PointKey MinKey = new(false, UInt128.Zero);
 
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
-    private readonly List<float[]> _vectorBlocks = [];
+    private readonly Dictionary<string, DenseColumn> _dense = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SparseColumn> _sparse = new(StringComparer.Ordinal);
     private readonly Dictionary<PointKey, int> _slotById = [];
     private readonly SortedSet<PointKey> _orderedIds = [];
     private readonly Dictionary<string, PayloadIndexSettings> _payloadIndexes = new(StringComparer.Ordinal);
@@ -37,13 +42,24 @@ internal sealed class InProcessCollection : IDisposable
     public InProcessCollection(string name, CollectionParamsSettings parameters)
     {
         Name = name;
-        Dimension = checked((int)parameters.Size);
         Params = parameters;
+        foreach (var (vectorName, vector) in parameters.Vectors)
+        {
+            _dense[vectorName] = new DenseColumn(checked((int)vector.Size), vector.Distance);
+        }
+
+        foreach (var vectorName in parameters.SparseVectors.Keys)
+        {
+            _sparse[vectorName] = new SparseColumn();
+        }
     }
 
     public string Name { get; }
-    public int Dimension { get; }
-    public DistanceKind Distance => Params.Distance;
+
+    /// <summary>The unnamed vector's dimension, else the first dense vector's by name; 0 without dense vectors.</summary>
+    public int Dimension => DefaultDense?.Dimension ?? 0;
+
+    public DistanceKind Distance => DefaultDense?.Distance ?? DistanceKind.Dot;
 
     // Settings are immutable records swapped under the write lock; readers take a snapshot under the read lock.
     public CollectionParamsSettings Params { get; private set; }
@@ -53,31 +69,49 @@ internal sealed class InProcessCollection : IDisposable
 
     public int Count => Read(() => _count);
 
+    private DenseColumn? DefaultDense =>
+        _dense.TryGetValue(string.Empty, out var unnamed) ? unnamed : _dense.OrderBy(entry => entry.Key, StringComparer.Ordinal).Select(entry => entry.Value).FirstOrDefault();
+
     public void Dispose() => _lock.Dispose();
 
     /// <summary>
-    /// Checks a request's vector against the collection's dimension (Qdrant's dimension error otherwise) and brings
-    /// it into stored form. The array is changed in place and returned.
+    /// Checks a request's dense vector against the named vector (Qdrant's name, kind and dimension errors otherwise)
+    /// and brings it into stored form. The array is changed in place and returned.
     /// </summary>
-    public float[] PrepareVector(float[] vector)
+    public float[] PrepareVector(string name, float[] vector)
     {
-        if (vector.Length != Dimension)
-        {
-            throw QdrantHttpError.DimensionMismatch(Dimension, vector.Length);
-        }
-
-        Preprocess(vector);
+        DenseNamed(name).Prepare(vector);
         return vector;
     }
 
-    /// <summary>Brings a query or stored vector into the form the distance compares (cosine normalises).</summary>
-    public void Preprocess(float[] vector)
+    /// <summary>Checks and pre-processes every vector of a point, as <see cref="PrepareVector"/> does one.</summary>
+    public PointVectors PrepareVectors(PointVectors vectors)
     {
-        if (Distance == DistanceKind.Cosine)
+        foreach (var (name, vector) in vectors.Dense)
         {
-            VectorMath.NormalizeInPlace(vector);
+            DenseNamed(name).Prepare(vector);
         }
+
+        foreach (var name in vectors.Sparse.Keys)
+        {
+            SparseNamed(name);
+        }
+
+        return vectors;
     }
+
+    private DenseColumn DenseNamed(string name) =>
+        _dense.TryGetValue(name, out var column) ? column
+        : _sparse.ContainsKey(name) ? throw QdrantHttpError.WrongSparse()
+        : throw QdrantHttpError.VectorNameNotExists(name);
+
+    private SparseColumn SparseNamed(string name) =>
+        _sparse.TryGetValue(name, out var column) ? column
+        : _dense.ContainsKey(name) ? throw QdrantHttpError.WrongSparse()
+        : throw QdrantHttpError.VectorNameNotExists(name);
+
+    /// <summary>Whether the collection has a vector (dense or sparse) of this name.</summary>
+    public bool HasVector(string name) => _dense.ContainsKey(name) || _sparse.ContainsKey(name);
 
     // ---- settings ----
 
@@ -148,17 +182,18 @@ internal sealed class InProcessCollection : IDisposable
     // ---- writes ----
 
     /// <summary>
-    /// Inserts or replaces the points (vectors already validated and pre-processed). With
-    /// <paramref name="updateFilter"/>, an existing point is replaced only if it matches; new points are always
-    /// inserted. <paramref name="mode"/> restricts the operation to new or to existing points.
+    /// Inserts or replaces the points (vectors already validated and pre-processed); a replaced point loses the
+    /// vectors the new one lacks, as in Qdrant. With <paramref name="updateFilter"/>, an existing point is replaced
+    /// only if it matches; new points are always inserted. <paramref name="mode"/> restricts the operation to new or
+    /// to existing points.
     /// </summary>
     public ulong Upsert(
-        IReadOnlyList<(PointKey Id, float[] Vector, PayloadObject Payload)> points, FilterNode? updateFilter = null,
+        IReadOnlyList<(PointKey Id, PointVectors Vectors, PayloadObject Payload)> points, FilterNode? updateFilter = null,
         UpsertMode mode = UpsertMode.Upsert) =>
         Write(() =>
         {
             var operation = ++_lastOperationId;
-            foreach (var (id, vector, payload) in points)
+            foreach (var (id, vectors, payload) in points)
             {
                 if (_slotById.TryGetValue(id, out var slot))
                 {
@@ -176,7 +211,7 @@ internal sealed class InProcessCollection : IDisposable
                     slot = AppendSlot(id);
                 }
 
-                vector.AsSpan().CopyTo(VectorSpan(slot));
+                SetVectors(slot, vectors);
                 _payloads[slot] = payload;
                 _versions[slot] = operation;
             }
@@ -241,199 +276,20 @@ internal sealed class InProcessCollection : IDisposable
             return operation;
         });
 
-    // ---- reads ----
-
-    public IReadOnlyList<PointView> Retrieve(IEnumerable<PointKey> ids, bool withVector) =>
-        Read(() =>
-        {
-            var result = new List<PointView>();
-            var seen = new HashSet<PointKey>();
-            foreach (var id in ids)
-            {
-                if (seen.Add(id) && _slotById.TryGetValue(id, out var slot))
-                {
-                    result.Add(View(slot, withVector));
-                }
-            }
-
-            return (IReadOnlyList<PointView>)result;
-        });
-
-    public PointView? Get(PointKey id, bool withVector = true) =>
-        Read(() => _slotById.TryGetValue(id, out var slot) ? View(slot, withVector) : null);
-
-    /// <summary>Points in id order from <paramref name="offset"/> (inclusive); the next page starts at the returned id.</summary>
-    public (IReadOnlyList<PointView> Points, PointKey? NextOffset) Scroll(PointKey? offset, int limit, FilterNode? filter, bool withVector) =>
-        Read(() =>
-        {
-            var page = new List<PointView>(Math.Min(limit + 1, 1024));
-            IEnumerable<PointKey> ids = offset is { } start && start.CompareTo(MinKey) > 0
-                ? _orderedIds.GetViewBetween(start, MaxKey)
-                : _orderedIds;
-            foreach (var id in ids)
-            {
-                var slot = _slotById[id];
-                if (filter is null || filter.Matches(id, _payloads[slot]))
-                {
-                    page.Add(View(slot, withVector));
-                    if (page.Count > limit)
-                    {
-                        break;
-                    }
-                }
-            }
-
-            PointKey? next = null;
-            if (page.Count > limit)
-            {
-                next = page[limit].Id;
-                page.RemoveAt(limit);
-            }
-
-            return ((IReadOnlyList<PointView>)page, next);
-        });
-
-    public int CountWhere(FilterNode? filter) =>
-        Read(() =>
-        {
-            if (filter is null)
-            {
-                return _count;
-            }
-
-            var count = 0;
-            for (var slot = 0; slot < _count; slot++)
-            {
-                if (filter.Matches(_ids[slot], _payloads[slot]))
-                {
-                    count++;
-                }
-            }
-
-            return count;
-        });
-
-    /// <summary>Loads points as they were stored (already pre-processed, versions kept), replacing nothing else.</summary>
-    public void Restore(IEnumerable<(PointKey Id, float[] Vector, PayloadObject Payload, ulong Version)> points, ulong lastOperationId) =>
-        Write(() =>
-        {
-            foreach (var (id, vector, payload, version) in points)
-            {
-                if (!_slotById.TryGetValue(id, out var slot))
-                {
-                    slot = AppendSlot(id);
-                }
-
-                vector.AsSpan().CopyTo(VectorSpan(slot));
-                _payloads[slot] = payload;
-                _versions[slot] = version;
-            }
-
-            _lastOperationId = Math.Max(_lastOperationId, lastOperationId);
-            return 0;
-        });
-
-    public ulong LastOperationId => Read(() => _lastOperationId);
-
-    /// <summary>All points in id order (for test inspection).</summary>
-    public IReadOnlyList<PointView> All() =>
-        Read(() => (IReadOnlyList<PointView>)_orderedIds.Select(id => View(_slotById[id], withVector: true)).ToArray());
-
-    /// <summary>
-    /// Exact top-<paramref name="top"/> search. <paramref name="query"/> is already pre-processed. Ties are broken
-    /// by ascending id, so results are deterministic.
-    /// </summary>
-    public IReadOnlyList<ScoredView> Search(float[] query, int top, FilterNode? filter, float? threshold, bool withVector) =>
-        Read(() =>
-        {
-            if (top <= 0 || _count == 0)
-            {
-                return (IReadOnlyList<ScoredView>)[];
-            }
-
-            var partitions = (long)_count * Dimension >= ParallelSearchThreshold ? Math.Max(2, Environment.ProcessorCount * 2) : 1;
-            var chunk = (_count + partitions - 1) / partitions;
-            var heaps = new PriorityQueue<int, (float Rank, PointKey Id)>[partitions];
-            if (partitions == 1)
-            {
-                heaps[0] = ScanRange(query, 0, _count, top, filter, threshold);
-            }
-            else
-            {
-                Parallel.For(0, partitions, p =>
-                    heaps[p] = ScanRange(query, p * chunk, Math.Min(_count, (p + 1) * chunk), top, filter, threshold));
-            }
-
-            var best = heaps
-                .SelectMany(heap => heap.UnorderedItems)
-                .Select(item => (Slot: item.Element, item.Priority.Rank, item.Priority.Id))
-                .OrderByDescending(hit => hit.Rank)
-                .ThenBy(hit => hit.Id)
-                .Take(top);
-            return (IReadOnlyList<ScoredView>)best
-                .Select(hit => new ScoredView(hit.Id, FinalScore(hit.Rank), _payloads[hit.Slot], withVector ? VectorSpan(hit.Slot).ToArray() : null, _versions[hit.Slot]))
-                .ToArray();
-        });
-
-    private PriorityQueue<int, (float Rank, PointKey Id)> ScanRange(
-        float[] query, int from, int to, int top, FilterNode? filter, float? threshold)
-    {
-        // Min-heap on rank: the worst kept hit is on top; among equal ranks the larger id is the worse one.
-        var heap = new PriorityQueue<int, (float Rank, PointKey Id)>(Math.Min(top, to - from) + 1, WorstFirst.Instance);
-        for (var slot = from; slot < to; slot++)
-        {
-            if (filter is not null && !filter.Matches(_ids[slot], _payloads[slot]))
-            {
-                continue;
-            }
-
-            var rank = Rank(query, VectorSpan(slot));
-            if (threshold is { } limit && !PassesThreshold(FinalScore(rank), limit))
-            {
-                continue;
-            }
-
-            var entry = (rank, _ids[slot]);
-            if (heap.Count < top)
-            {
-                heap.Enqueue(slot, entry);
-            }
-            else if (heap.TryPeek(out _, out var worst) && WorstFirst.Instance.Compare(entry, worst) > 0)
-            {
-                heap.DequeueEnqueue(slot, entry);
-            }
-        }
-
-        return heap;
-    }
-
-    /// <summary>A higher-is-better rank for every distance; <see cref="FinalScore"/> turns it into Qdrant's score.</summary>
-    private float Rank(ReadOnlySpan<float> query, ReadOnlySpan<float> stored) => Distance switch
-    {
-        DistanceKind.Cosine or DistanceKind.Dot => VectorMath.Dot(query, stored),
-        DistanceKind.Euclid => -VectorMath.SquaredEuclid(query, stored),
-        _ => -VectorMath.Manhattan(query, stored),
-    };
-
-    /// <summary>Qdrant's post-processing: Euclid reports the distance (square root), Manhattan the absolute sum.</summary>
-    private float FinalScore(float rank) => Distance switch
-    {
-        DistanceKind.Euclid => MathF.Sqrt(MathF.Abs(rank)),
-        DistanceKind.Manhattan => MathF.Abs(rank),
-        _ => rank,
-    };
-
-    /// <summary>Qdrant's <c>check_threshold</c>: strictly better than the threshold.</summary>
-    private bool PassesThreshold(float score, float threshold) =>
-        DistanceKinds.LargerIsBetter(Distance) ? score > threshold : score < threshold;
-
     // ---- slots ----
 
-    private PointView View(int slot, bool withVector) =>
-        new(_ids[slot], _payloads[slot], withVector ? VectorSpan(slot).ToArray() : null, _versions[slot]);
+    private void SetVectors(int slot, PointVectors vectors)
+    {
+        foreach (var (name, column) in _dense)
+        {
+            column.Set(slot, vectors.Dense.GetValueOrDefault(name));
+        }
 
-    private Span<float> VectorSpan(int slot) =>
-        _vectorBlocks[slot >> BlockShift].AsSpan((slot & (BlockSize - 1)) * Dimension, Dimension);
+        foreach (var (name, column) in _sparse)
+        {
+            column.Values[slot] = vectors.Sparse.GetValueOrDefault(name);
+        }
+    }
 
     private int AppendSlot(PointKey id)
     {
@@ -444,11 +300,10 @@ internal sealed class InProcessCollection : IDisposable
             Array.Resize(ref _ids, capacity);
             Array.Resize(ref _payloads, capacity);
             Array.Resize(ref _versions, capacity);
-        }
-
-        if ((slot >> BlockShift) == _vectorBlocks.Count)
-        {
-            _vectorBlocks.Add(new float[BlockSize * Dimension]);
+            foreach (var column in _sparse.Values)
+            {
+                Array.Resize(ref column.Values, capacity);
+            }
         }
 
         _ids[slot] = id;
@@ -469,18 +324,40 @@ internal sealed class InProcessCollection : IDisposable
         var last = _count - 1;
         if (slot != last)
         {
-            VectorSpan(last).CopyTo(VectorSpan(slot));
+            foreach (var column in _dense.Values)
+            {
+                column.Move(last, slot);
+            }
+
+            foreach (var column in _sparse.Values)
+            {
+                column.Values[slot] = column.Values[last];
+            }
+
             _ids[slot] = _ids[last];
             _payloads[slot] = _payloads[last];
             _versions[slot] = _versions[last];
             _slotById[_ids[slot]] = slot;
         }
 
+        foreach (var column in _dense.Values)
+        {
+            column.Set(last, null);
+        }
+
+        foreach (var column in _sparse.Values)
+        {
+            column.Values[last] = null;
+        }
+
         _payloads[last] = null!;
         _count--;
         if (_count == 0)
         {
-            _vectorBlocks.Clear();
+            foreach (var column in _dense.Values)
+            {
+                column.Clear();
+            }
         }
     }
 
@@ -509,17 +386,6 @@ internal sealed class InProcessCollection : IDisposable
             _lock.ExitWriteLock();
         }
     }
-
-    private sealed class WorstFirst : IComparer<(float Rank, PointKey Id)>
-    {
-        public static WorstFirst Instance { get; } = new();
-
-        public int Compare((float Rank, PointKey Id) x, (float Rank, PointKey Id) y)
-        {
-            var byRank = x.Rank.CompareTo(y.Rank);
-            return byRank != 0 ? byRank : y.Id.CompareTo(x.Id);
-        }
-    }
 }
 
 /// <summary>Qdrant's <c>update_mode</c> of an upsert.</summary>
@@ -528,11 +394,4 @@ internal enum UpsertMode
     Upsert,
     InsertOnly,
     UpdateOnly,
-}
-
-/// <summary>A parsed <c>with_payload</c>: all, none, only some top-level keys, or all but some.</summary>
-internal sealed record PayloadSelection(bool Enabled, IReadOnlySet<string>? Keys, bool Exclude)
-{
-    public static PayloadSelection All { get; } = new(true, null, false);
-    public static PayloadSelection None { get; } = new(false, null, false);
 }

@@ -5,11 +5,12 @@ namespace RagOperator.InProcess.Qdrant.Storage;
 
 /// <summary>
 /// The in-process server's snapshot file: one JSON document with the collection's settings, payload indexes and
-/// points (vectors as stored, versions kept). Not Qdrant's tar format; it restores into this server only.
+/// points (every named dense and sparse vector as stored, versions kept). Not Qdrant's tar format; it restores into
+/// this server only.
 /// </summary>
 internal static class SnapshotCodec
 {
-    private const string Format = "ragoperator-inprocess-qdrant-snapshot/v1";
+    private const string Format = "ragoperator-inprocess-qdrant-snapshot/v2";
 
     public static byte[] Write(InProcessCollection collection)
     {
@@ -20,8 +21,7 @@ internal static class SnapshotCodec
             writer.WriteStartObject();
             writer.WriteString("format", Format);
             writer.WriteString("collection", collection.Name);
-            writer.WriteNumber("size", parameters.Size);
-            writer.WriteString("distance", DistanceKinds.Name(parameters.Distance));
+            WriteVectorsConfig(writer, parameters);
             writer.WriteNumber("shard_number", parameters.ShardNumber);
             writer.WriteNumber("replication_factor", parameters.ReplicationFactor);
             writer.WriteNumber("write_consistency_factor", parameters.WriteConsistencyFactor);
@@ -55,13 +55,7 @@ internal static class SnapshotCodec
                 writer.WritePropertyName("id");
                 point.Id.Write(writer);
                 writer.WriteNumber("version", point.Version);
-                writer.WriteStartArray("vector");
-                foreach (var component in point.Vector!)
-                {
-                    writer.WriteNumberValue(component);
-                }
-
-                writer.WriteEndArray();
+                WritePointVectors(writer, point.Vectors!);
                 writer.WritePropertyName("payload");
                 point.Payload.Write(writer);
                 writer.WriteEndObject();
@@ -95,15 +89,11 @@ internal static class SnapshotCodec
                 throw QdrantHttpError.BadInput("Snapshot is not a valid in-process Qdrant snapshot");
             }
 
-            if (!DistanceKinds.TryParse(root.GetProperty("distance").GetString(), out var distance))
-            {
-                throw QdrantHttpError.BadInput("Snapshot names an unknown distance");
-            }
-
             var collection = new InProcessCollection(name, new CollectionParamsSettings
             {
-                Size = root.GetProperty("size").GetUInt64(),
-                Distance = distance,
+                Vectors = ReadDenseConfig(root.GetProperty("vectors")),
+                NamedVectors = root.GetProperty("named_vectors").GetBoolean(),
+                SparseVectors = ReadSparseConfig(root.GetProperty("sparse_vectors")),
                 ShardNumber = root.GetProperty("shard_number").GetUInt32(),
                 ReplicationFactor = root.GetProperty("replication_factor").GetUInt32(),
                 WriteConsistencyFactor = root.GetProperty("write_consistency_factor").GetUInt32(),
@@ -124,11 +114,130 @@ internal static class SnapshotCodec
             collection.Restore(
                 root.GetProperty("points").EnumerateArray().Select(point => (
                     PointKey.Read(point.GetProperty("id")),
-                    point.GetProperty("vector").EnumerateArray().Select(component => component.GetSingle()).ToArray(),
+                    ReadPointVectors(point),
                     PayloadObject.FromElement(point.GetProperty("payload")),
                     point.GetProperty("version").GetUInt64())).ToList(),
                 root.GetProperty("last_operation_id").GetUInt64());
             return collection;
         }
     }
+
+    private static void WriteVectorsConfig(Utf8JsonWriter writer, CollectionParamsSettings parameters)
+    {
+        writer.WriteBoolean("named_vectors", parameters.NamedVectors);
+        writer.WriteStartObject("vectors");
+        foreach (var (vectorName, vector) in parameters.Vectors)
+        {
+            writer.WriteStartObject(vectorName);
+            writer.WriteNumber("size", vector.Size);
+            writer.WriteString("distance", DistanceKinds.Name(vector.Distance));
+            WriteOptional(writer, "on_disk", vector.OnDisk);
+            WriteOptional(writer, "hnsw", vector.HnswJson);
+            WriteOptional(writer, "quantization", vector.QuantizationJson);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        writer.WriteStartObject("sparse_vectors");
+        foreach (var (vectorName, sparse) in parameters.SparseVectors)
+        {
+            writer.WriteStartObject(vectorName);
+            WriteOptional(writer, "modifier", sparse.Modifier);
+            WriteOptional(writer, "index", sparse.IndexJson);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteOptional(Utf8JsonWriter writer, string property, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(property, value);
+        }
+    }
+
+    private static void WriteOptional(Utf8JsonWriter writer, string property, bool? value)
+    {
+        if (value is { } flag)
+        {
+            writer.WriteBoolean(property, flag);
+        }
+    }
+
+    private static Dictionary<string, DenseVectorSettings> ReadDenseConfig(JsonElement vectors) =>
+        vectors.EnumerateObject().ToDictionary(
+            entry => entry.Name,
+            entry => new DenseVectorSettings
+            {
+                Size = entry.Value.GetProperty("size").GetUInt64(),
+                Distance = DistanceKinds.TryParse(entry.Value.GetProperty("distance").GetString(), out var distance)
+                    ? distance
+                    : throw QdrantHttpError.BadInput("Snapshot names an unknown distance"),
+                OnDisk = entry.Value.TryGetProperty("on_disk", out var onDisk) ? onDisk.GetBoolean() : null,
+                HnswJson = entry.Value.TryGetProperty("hnsw", out var hnsw) ? hnsw.GetString() : null,
+                QuantizationJson = entry.Value.TryGetProperty("quantization", out var quantization) ? quantization.GetString() : null,
+            },
+            StringComparer.Ordinal);
+
+    private static Dictionary<string, SparseVectorSettings> ReadSparseConfig(JsonElement sparse) =>
+        sparse.EnumerateObject().ToDictionary(
+            entry => entry.Name,
+            entry => new SparseVectorSettings
+            {
+                Modifier = entry.Value.TryGetProperty("modifier", out var modifier) ? modifier.GetString() : null,
+                IndexJson = entry.Value.TryGetProperty("index", out var index) ? index.GetString() : null,
+            },
+            StringComparer.Ordinal);
+
+    private static void WritePointVectors(Utf8JsonWriter writer, PointVectors vectors)
+    {
+        writer.WriteStartObject("vectors");
+        foreach (var (vectorName, vector) in vectors.Dense)
+        {
+            writer.WriteStartArray(vectorName);
+            foreach (var component in vector)
+            {
+                writer.WriteNumberValue(component);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+        writer.WriteStartObject("sparse");
+        foreach (var (vectorName, vector) in vectors.Sparse)
+        {
+            writer.WriteStartObject(vectorName);
+            writer.WriteStartArray("indices");
+            foreach (var index in vector.Indices)
+            {
+                writer.WriteNumberValue(index);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("values");
+            foreach (var value in vector.Values)
+            {
+                writer.WriteNumberValue(value);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static PointVectors ReadPointVectors(JsonElement point) =>
+        new(
+            point.GetProperty("vectors").EnumerateObject().ToDictionary(
+                entry => entry.Name, entry => entry.Value.EnumerateArray().Select(component => component.GetSingle()).ToArray(), StringComparer.Ordinal),
+            point.GetProperty("sparse").EnumerateObject().ToDictionary(
+                entry => entry.Name,
+                entry => SparseVectorValue.Create(
+                    entry.Value.GetProperty("indices").EnumerateArray().Select(index => index.GetUInt32()).ToArray(),
+                    entry.Value.GetProperty("values").EnumerateArray().Select(value => value.GetSingle()).ToArray()),
+                StringComparer.Ordinal));
 }
