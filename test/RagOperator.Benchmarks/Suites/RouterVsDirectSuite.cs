@@ -38,12 +38,19 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
             new RouterOptions { Collection = Collection, RouterName = "bench-router-0", ShardGrpcAddress = shards.GrpcAddress }, new StaticRoutingSource(shards.StableTable()),
             cancellationToken: cancellationToken);
         await router.WaitForVersionAsync(1, TimeSpan.FromSeconds(30), cancellationToken);
+
+        // The same router in front of the single shard: what the router's own hop costs, without a split.
+        await using var hop = await RouterHost.StartAsync(
+            new RouterOptions { Collection = Collection, RouterName = "bench-router-1", ShardGrpcAddress = direct.GrpcAddress }, new StaticRoutingSource(direct.StableTable()),
+            cancellationToken: cancellationToken);
+        await hop.WaitForVersionAsync(1, TimeSpan.FromSeconds(30), cancellationToken);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         var client = new RouterClient(http, [router.BaseUri], Collection, apiKey: null);
         var single = direct.Clients[0];
         using var viaRouter = new QdrantClient(router.GrpcUri.Host, router.GrpcUri.Port);
         var directGrpc = direct.Servers[0].GrpcUri;
         using var straight = new QdrantClient(directGrpc.Host, directGrpc.Port);
+        using var viaHop = new QdrantClient(hop.GrpcUri.Host, hop.GrpcUri.Port);
 
         context.Log.WriteLine($"  loading {sizes.RouterPoints:N0} points of dimension {sizes.RouterDimension}");
         await LoadAsync(client, single, sizes, context.Seed, cancellationToken);
@@ -60,12 +67,14 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
             await RouterSearchAsync(client, vector, cancellationToken);
             await GrpcSearchAsync(viaRouter, vector, cancellationToken);
             await GrpcSearchAsync(straight, vector, cancellationToken);
+            await GrpcSearchAsync(viaHop, vector, cancellationToken);
         }
 
         var routerLatency = new List<double>();
         var jsonLatency = new List<double>();
         var directLatency = new List<double>();
         var fanOutLatency = new List<double>();
+        var hopLatency = new List<double>();
         var disagreements = 0;
         context.Log.WriteLine($"  {sizes.RouterQueries:N0} queries each way");
         for (var i = 0; i < sizes.RouterQueries; i++)
@@ -74,14 +83,17 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
             var (routed, routedMs) = await GrpcSearchAsync(viaRouter, vector, cancellationToken);
             var (exact, directMs) = await GrpcSearchAsync(straight, vector, cancellationToken);
             var (json, jsonMs) = await RouterSearchAsync(client, vector, cancellationToken);
+            var (hopped, hopMs) = await GrpcSearchAsync(viaHop, vector, cancellationToken);
+            hopLatency.Add(hopMs);
             fanOutLatency.Add(await FanOutSearchAsync(shards.Clients, vector, cancellationToken));
             routerLatency.Add(routedMs);
             directLatency.Add(directMs);
             jsonLatency.Add(jsonMs);
-            if (!routed.SequenceEqual(exact) || !json.SequenceEqual(exact)) disagreements++;
+            if (!routed.SequenceEqual(exact) || !json.SequenceEqual(exact) || !hopped.SequenceEqual(exact)) disagreements++;
         }
 
         var comparison = LatencyComparison.Of("router", routerLatency, "direct", directLatency);
+        var hopComparison = LatencyComparison.Of("hop", hopLatency, "direct", directLatency);
         var section = new Section("Search latency: router over 4 shards vs one shard holding everything",
             $"{sizes.RouterPoints:N0} points, dimension {sizes.RouterDimension}, Cosine, top-{TopK} with payload, {sizes.RouterQueries:N0} queries " +
             $"after {sizes.RouterWarmupQueries} warm-up queries, sequential.",
@@ -90,13 +102,15 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
                 .. comparison.Rows("router, Qdrant gRPC API (4 shards, fan-out + merge)", "direct, Qdrant gRPC (1 shard, exact)"),
                 .. LatencyComparison.Of("router", routerLatency, "json", jsonLatency).Rows("", "router, its /v1 JSON API over HTTP/1.1").Skip(1),
                 .. LatencyComparison.Of("router", routerLatency, "fan-out", fanOutLatency).Rows("", "4 shards asked straight from this process, no router").Skip(1),
+                .. hopComparison.Rows("router in front of the one shard, Qdrant gRPC API", "").Where((_, row) => row != 1),
             ])
         {
             Notes =
             [
                 $"Result check: the router's top-{TopK} ids (both APIs) equal the direct exact top-{TopK} for {sizes.RouterQueries - disagreements} of {sizes.RouterQueries} queries " +
                 "(a difference can only be a tie in score at the k-th place).",
-                "Both gRPC paths use the official Qdrant.Client. Each \"router / x\" row divides the router's gRPC latency by the row above it.",
+                "Every gRPC path uses the official Qdrant.Client. Each \"router / x\" row divides the router's gRPC latency by the row above it; \"hop / direct\" divides the one-shard router's by the direct search.",
+                "The split costs before any router does: 4 shards asked straight from this process are slower than the one shard, because the shards, the router and the client share 2 cores. The one-shard router shows what the router's own hop adds.",
                 "Shards are in-process Qdrant-compatible servers with exact (brute-force) search, so the direct side is exact by construction; " +
                 "with real Qdrant HNSW the per-shard search is cheaper and the router's fixed overhead weighs more.",
             ],
@@ -106,6 +120,8 @@ public sealed class RouterVsDirectSuite : IBenchmarkSuite
         [
             .. comparison.Headlines(p => $"router_vs_direct_{p}"),
             new("router_added_p50_ms", Format.Ms(added), $"router p50 minus direct p50 ({Format.Ms(comparison.A.P50)} - {Format.Ms(comparison.B.P50)})"),
+            new("router_hop_added_p50_ms", Format.Ms(hopComparison.A.P50 - hopComparison.B.P50),
+                $"router over the one shard minus direct, p50 ({Format.Ms(hopComparison.A.P50)} - {Format.Ms(hopComparison.B.P50)}): the hop alone, no split"),
         ];
         return new SuiteResult(Name, headlines, [section], Stopwatch.GetElapsedTime(started));
     }
