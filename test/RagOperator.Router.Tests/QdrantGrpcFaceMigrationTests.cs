@@ -92,12 +92,25 @@ public sealed class QdrantGrpcFaceMigrationTests : IAsyncLifetime
         IReadOnlyList<PointId> ids = [.. Enumerable.Range(1, 40).Select(i => new PointId { Num = (ulong)i })];
         TwinCollections.Text(await twins.ViaRouter.RetrieveAsync(twins.Collection, ids, withPayload: true, withVectors: true))
             .Should().Equal(TwinCollections.Text(await twins.Direct.RetrieveAsync(twins.Collection, ids, withPayload: true, withVectors: true)), because);
+        (await twins.ViaRouter.GetCollectionInfoAsync(twins.Collection)).PointsCount.Should().Be(await twins.Direct.CountAsync(twins.Collection), because);
         for (var q = 0; q < 5; q++)
         {
             var vector = Vectors.Random(random, Dimension);
             var hits = await twins.ViaRouter.QueryAsync(twins.Collection, vector, limit: 15, payloadSelector: true);
             TwinCollections.Text(hits).Should().Equal(TwinCollections.Text(await twins.Direct.QueryAsync(twins.Collection, vector, limit: 15, payloadSelector: true)), because);
         }
+
+        var vectors = Enumerable.Range(0, 3).Select(_ => Vectors.Random(random, Dimension)).ToList();
+        var searches = vectors.Select(v => new SearchPoints { Vector = { v }, Limit = 7, Offset = 2, WithPayload = new WithPayloadSelector { Enable = true } }).ToList();
+        var queries = vectors.Select(v => new QueryPoints { Query = v, Limit = 6, Filter = Match("group", 2) }).ToList();
+#pragma warning disable CS0618 // The deprecated search calls: clients still send them.
+        TwinCollections.Text(await twins.ViaRouter.SearchAsync(twins.Collection, vectors[0], limit: 8))
+            .Should().Equal(TwinCollections.Text(await twins.Direct.SearchAsync(twins.Collection, vectors[0], limit: 8)), because);
+        (await twins.ViaRouter.SearchBatchAsync(twins.Collection, searches)).Select(b => TwinCollections.Text(b.Result))
+            .Should().BeEquivalentTo((await twins.Direct.SearchBatchAsync(twins.Collection, searches)).Select(b => TwinCollections.Text(b.Result)), o => o.WithStrictOrdering(), because);
+#pragma warning restore CS0618
+        (await twins.ViaRouter.QueryBatchAsync(twins.Collection, queries)).Select(b => TwinCollections.Text(b.Result))
+            .Should().BeEquivalentTo((await twins.Direct.QueryBatchAsync(twins.Collection, queries)).Select(b => TwinCollections.Text(b.Result)), o => o.WithStrictOrdering(), because);
     }
 
     private async Task CopyMovingPointsAsync()
