@@ -16,7 +16,7 @@ public sealed record SoakPlan(
 
     public static SoakPlan ForSeed(int seed)
     {
-        var random = new Random(seed);
+        var random = new Random(Scramble(seed));
         var from = 1 + random.Next(MaxShards);
         var to = 1 + random.Next(MaxShards - 1);
         if (to >= from) to++;
@@ -36,6 +36,19 @@ public sealed record SoakPlan(
         // Drawn last, so that adding them left every earlier draw (and the replay of older seeds) as it was.
         plan = plan with { ApiConflictRate = random.Next(3) switch { 0 => 0, 1 => 0.05, _ => 0.15 } };
         return plan with { Api = random.Next(2) == 0 ? RouterApi.V1Json : RouterApi.QdrantGrpc };
+    }
+
+    /// <summary>
+    /// The seed of the run's generator, scrambled (SplitMix64's finalizer): <see cref="Random"/> seeded with consecutive
+    /// integers draws nearly the same plans, shifted by a constant step, so a range of seeds would explore a narrow
+    /// family of scenarios.
+    /// </summary>
+    internal static int Scramble(int seed)
+    {
+        var z = unchecked((ulong)seed + 0x9E3779B97F4A7C15UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)((z ^ (z >> 31)) & int.MaxValue);
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
