@@ -13,8 +13,8 @@ namespace RagOperator.Router.Tests;
 
 /// <summary>
 /// A semantic collection through the router's gRPC face: points land on the shard of their nearest centroid, queries
-/// probe the nearest cells' shards (all of them with the <c>rag-nprobe: all</c> metadata, which makes them exact), and
-/// calls by id, which cannot know a point's cell, reach every shard.
+/// probe the nearest cells' shards (all of them with the <c>rag-nprobe: all</c> metadata, which makes them exact),
+/// calls by id, which cannot know a point's cell, reach every shard, and payload changes in place are refused.
 /// </summary>
 public sealed class QdrantGrpcFaceSemanticTests : IAsyncLifetime
 {
@@ -63,16 +63,26 @@ public sealed class QdrantGrpcFaceSemanticTests : IAsyncLifetime
         foreach (var client in new[] { twins.ViaRouter, twins.Direct })
         {
             await client.UpsertAsync(twins.Collection, [new PointStruct { Id = 1, Vectors = new[] { 31f, 0f }, Payload = { ["x"] = 31 } }]);
-            await client.SetPayloadAsync(twins.Collection, new Dictionary<string, Value> { ["tag"] = "moved" }, [1UL, 40UL]);
-            await client.DeletePayloadAsync(twins.Collection, ["x"], [2UL, 39UL]);
             await client.DeleteAsync(twins.Collection, [3UL, 38UL]);
         }
 
         twins.Cluster.PointsOn(0).Should().NotContainKey("1", "an update that changes the point's cell removes its old copy");
         twins.Cluster.PointsOn(1).Should().ContainKey("1");
         (await twins.AllAsync(twins.ViaRouter)).Should().Equal(await twins.AllAsync(twins.Direct));
-        IReadOnlyList<PointId> ids = [1UL, 2UL, 3UL, 39UL, 40UL];
+        IReadOnlyList<PointId> ids = [1UL, 2UL, 3UL, 38UL, 39UL, 40UL];
         TwinCollections.Text(await twins.ViaRouter.RetrieveAsync(twins.Collection, ids))
             .Should().Equal(TwinCollections.Text(await twins.Direct.RetrieveAsync(twins.Collection, ids)));
+    }
+
+    [Fact]
+    public async Task Payload_changes_in_place_are_refused_because_the_points_shard_depends_on_its_vector()
+    {
+        var set = await FluentActions.Awaiting(() => twins.ViaRouter.SetPayloadAsync(twins.Collection, new Dictionary<string, Value> { ["tag"] = "t" }, [1UL]))
+            .Should().ThrowAsync<Grpc.Core.RpcException>();
+        set.Which.StatusCode.Should().Be(Grpc.Core.StatusCode.InvalidArgument);
+        set.Which.Status.Detail.Should().Contain("placed by their vectors").And.Contain("Upsert the whole point");
+        (await FluentActions.Awaiting(() => twins.ViaRouter.DeletePayloadAsync(twins.Collection, ["x"], [1UL])).Should().ThrowAsync<Grpc.Core.RpcException>())
+            .Which.Status.Detail.Should().Contain("delete_payload");
+        twins.Cluster.PointsOn(0)["1"].Payload.ContainsKey("tag").Should().BeFalse();
     }
 }

@@ -10,7 +10,7 @@ namespace RagOperator.Router.QdrantApi;
 /// Qdrant's write calls, carried by the router's write path (<see cref="WriteRouter"/>): upserts and deletes by id are
 /// routed by cell and stamped with a write version, as through the <c>/v1</c> API; deletes by filter go to every shard;
 /// <c>set_payload</c> and <c>delete_payload</c> are stamped with a new version so a migration keeps them
-/// (<see cref="WriteRouter.ChangePayloadAsync"/>). Every write waits until applied, whatever <c>wait</c> says.
+/// (<see cref="WriteRouter.ChangePayloadAsync"/>), on collections whose points are placed by id. Every write waits until applied, whatever <c>wait</c> says.
 /// <para>Refused with the reason: <c>overwrite_payload</c> and <c>clear_payload</c> (they would erase the routing fields
 /// of points whose cell the router cannot recompute), conditional upserts (<c>update_filter</c>, <c>update_mode</c>:
 /// the router's versions decide which write wins), named and sparse vectors, custom shard keys, and payload keys
@@ -65,6 +65,7 @@ public sealed class QdrantWrites(RouterOptions options, WriteRouter writer)
         }
 
         QdrantPayloads.RefuseReserved(request.Payload.Keys, "payload");
+        RefuseOnVectorPlacement(table, "set_payload");
         var outcome = await writer.ChangePayloadAsync(table, Selector(request.PointsSelector), request, deleteKeys: null);
         outcome.ThrowUnlessAcknowledged("set_payload");
         return Completed();
@@ -75,6 +76,7 @@ public sealed class QdrantWrites(RouterOptions options, WriteRouter writer)
         if (request.ShardKeySelector is not null) throw QdrantRequests.ShardKeys();
         if (request.Keys.Count == 0) throw QdrantRequests.Invalid("keys", "keys is empty; list the payload keys to delete");
         QdrantPayloads.RefuseReserved(request.Keys, "keys");
+        RefuseOnVectorPlacement(table, "delete_payload");
         var outcome = await writer.ChangePayloadAsync(table, Selector(request.PointsSelector), set: null, request);
         outcome.ThrowUnlessAcknowledged("delete_payload");
         return Completed();
@@ -85,6 +87,23 @@ public sealed class QdrantWrites(RouterOptions options, WriteRouter writer)
         "payload",
         $"{call} is not served by the router: it would erase the routing fields the router keeps in every point's payload. " +
         "Use set_payload to change keys and delete_payload to remove them, or upsert the whole point");
+
+    /// <summary>
+    /// Payload changes in place are refused where a point's shard depends on its vector (semantic collections, and a
+    /// re-partition to one). The router cannot tell which shard holds the point, so the change goes to every shard and
+    /// stamps a new version on whatever copy it finds; an upsert that moved the point at the same time removes only
+    /// copies older than itself, so a stale copy stamped newer would stay behind on its old shard.
+    /// </summary>
+    private static void RefuseOnVectorPlacement(RoutingTable table, string call)
+    {
+        if (table.CellDependsOnVector)
+        {
+            throw QdrantRequests.Unsupported("payload",
+                $"{call} is not served for collection '{table.Collection}': its points are placed by their vectors " +
+                $"({(table.IsRepartition ? "it is being re-partitioned" : "semantic sharding")}), and a change in place racing an update that moves the point " +
+                "could leave a copy on its old shard. Upsert the whole point with its new payload instead");
+        }
+    }
 
     private async Task<WriteOutcome> DeleteIdsAsync(RoutingTable table, G.PointsIdsList ids)
     {

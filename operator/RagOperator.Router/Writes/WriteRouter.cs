@@ -157,7 +157,8 @@ public sealed class WriteRouter(ShardClients clients, HybridLogicalClock clock, 
     /// because the change found no point there yet. A delete of keys cannot stamp the version in the same call, so the
     /// keys are deleted first and the version set after; the change is acknowledged only when both are.</para>
     /// <para>Points chosen by id go as a <c>has_id</c> filter, so a target that does not hold a point yet is not an
-    /// error. Ids of a hash table go to the targets of their cells; a filter, or any id of a semantic table, to every shard.</para>
+    /// error. Ids go to the targets of their cells, a filter to every shard. Callers refuse it where the cell depends on
+    /// the vector (<see cref="RoutingTable.CellDependsOnVector"/>): see <c>QdrantWrites</c>.</para>
     /// </summary>
     public async Task<WriteOutcome> ChangePayloadAsync(
         RoutingTable table, G.PointsSelector selector, G.SetPayloadPoints? set, G.DeletePayloadPoints? deleteKeys)
@@ -168,7 +169,12 @@ public sealed class WriteRouter(ShardClients clients, HybridLogicalClock clock, 
         var filter = ids is null
             ? selector.Filter
             : new G.Filter { Must = { new G.Condition { HasId = new G.HasIdCondition { HasId = { ids.Select(QdrantApi.QdrantIds.ToGrpc) } } } } };
-        var targets = ids is null || table.CellDependsOnVector
+        if (table.CellDependsOnVector)
+        {
+            throw new InvalidOperationException("payload changes in place need points placed by id; refuse them on semantic tables");
+        }
+
+        var targets = ids is null
             ? table.Shards.Select(s => s.Id).ToList()
             : ids.SelectMany(id => table.WriteTargets(table.CellOf(id))).Distinct().Order().ToList();
         var version = clock.Next();
