@@ -47,12 +47,7 @@ internal static class RestQueryRequests
     /// <summary><c>{"searches": [QueryRequest, ..]}</c>.</summary>
     public static G.QueryBatchPoints QueryBatch(string collection, JsonElement body, ulong? timeout)
     {
-        var batch = new G.QueryBatchPoints { CollectionName = collection };
-        foreach (var (item, field) in RestFields.Items(RestFields.Required(body, "searches", "searches"), "searches"))
-        {
-            batch.QueryPoints.Add(Query(collection, item, field, timeout));
-        }
-
+        var batch = new G.QueryBatchPoints { CollectionName = collection, QueryPoints = { Searches(body, (item, field) => Query(collection, item, field, timeout)) } };
         if (timeout is { } seconds) batch.Timeout = seconds;
         return batch;
     }
@@ -84,13 +79,12 @@ internal static class RestQueryRequests
     /// <summary><c>{"searches": [SearchRequest, ..]}</c>.</summary>
     public static G.SearchBatchPoints SearchBatch(string collection, JsonElement body, ulong? timeout)
     {
-        var batch = new G.SearchBatchPoints { CollectionName = collection };
-        foreach (var (item, field) in RestFields.Items(RestFields.Required(body, "searches", "searches"), "searches"))
-        {
-            batch.SearchPoints.Add(Search(collection, item, field, timeout));
-        }
-
+        var batch = new G.SearchBatchPoints { CollectionName = collection, SearchPoints = { Searches(body, (item, field) => Search(collection, item, field, timeout)) } };
         if (timeout is { } seconds) batch.Timeout = seconds;
         return batch;
     }
+
+    /// <summary>Each entry of a batch's <c>searches</c>, read with its path (<c>searches[2]</c>) for error messages.</summary>
+    private static IEnumerable<T> Searches<T>(JsonElement body, Func<JsonElement, string, T> read) =>
+        RestFields.Items(RestFields.Required(body, "searches", "searches"), "searches").Select(entry => read(entry.Item, entry.Field)).ToList();
 }
