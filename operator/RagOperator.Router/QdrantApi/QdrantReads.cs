@@ -45,6 +45,26 @@ public sealed class QdrantReads(RouterOptions options, ShardReads shards)
         return [.. TopKMerger.Merge(hits, wanted, table.Distance).Skip((int)offset).Select(hit => QdrantPayloads.Strip(hit.Payload))];
     }
 
+    /// <summary>The queries of a batch, run at once; each names the batch's collection, whatever it said itself.</summary>
+    public async Task<IReadOnlyList<IReadOnlyList<G.ScoredPoint>>> QueryBatchAsync(
+        RoutingTable table, G.QueryBatchPoints batch, int? nprobe, CancellationToken aborted) =>
+        await Task.WhenAll(batch.QueryPoints.Select(query =>
+        {
+            var one = query.Clone();
+            one.CollectionName = batch.CollectionName;
+            return QueryAsync(table, one, nprobe, aborted);
+        }));
+
+    /// <summary>The searches of a batch, run at once; each names the batch's collection, whatever it said itself.</summary>
+    public async Task<IReadOnlyList<IReadOnlyList<G.ScoredPoint>>> SearchBatchAsync(
+        RoutingTable table, G.SearchBatchPoints batch, int? nprobe, CancellationToken aborted) =>
+        await Task.WhenAll(batch.SearchPoints.Select(search =>
+        {
+            var one = search.Clone();
+            one.CollectionName = batch.CollectionName;
+            return SearchAsync(table, one, nprobe, aborted);
+        }));
+
     /// <summary>The deprecated search call: the same as a nearest-vector query.</summary>
     public Task<IReadOnlyList<G.ScoredPoint>> SearchAsync(RoutingTable table, G.SearchPoints request, int? nprobe, CancellationToken aborted) =>
         QueryAsync(table, QdrantRequests.AsQuery(request), nprobe, aborted);

@@ -69,12 +69,8 @@ public class PointsGrpcService(QdrantFace face)
 
     public virtual Task<G.SearchBatchResponse> SearchBatch(G.SearchBatchPoints request, ServerCallContext context) =>
         Timed(context, "qdrant_search_batch", request.CollectionName, async table =>
-        {
-            var nprobe = Nprobe(context);
-            var results = await Task.WhenAll(request.SearchPoints.Select(search =>
-                face.Reads.SearchAsync(table, WithCollection(search, request.CollectionName), nprobe, context.CancellationToken)));
-            return new G.SearchBatchResponse { Result = { results.Select(points => new G.BatchResult { Result = { points } }) } };
-        }, (r, s) => r.Time = s);
+            new G.SearchBatchResponse { Result = { Batches(await face.Reads.SearchBatchAsync(table, request, Nprobe(context), context.CancellationToken)) } },
+            (r, s) => r.Time = s);
 
     public virtual Task<G.QueryResponse> Query(G.QueryPoints request, ServerCallContext context) =>
         Timed(context, "qdrant_query", request.CollectionName, async table =>
@@ -82,16 +78,8 @@ public class PointsGrpcService(QdrantFace face)
 
     public virtual Task<G.QueryBatchResponse> QueryBatch(G.QueryBatchPoints request, ServerCallContext context) =>
         Timed(context, "qdrant_query_batch", request.CollectionName, async table =>
-        {
-            var nprobe = Nprobe(context);
-            var results = await Task.WhenAll(request.QueryPoints.Select(query =>
-            {
-                var one = query.Clone();
-                one.CollectionName = request.CollectionName;
-                return face.Reads.QueryAsync(table, one, nprobe, context.CancellationToken);
-            }));
-            return new G.QueryBatchResponse { Result = { results.Select(points => new G.BatchResult { Result = { points } }) } };
-        }, (r, s) => r.Time = s);
+            new G.QueryBatchResponse { Result = { Batches(await face.Reads.QueryBatchAsync(table, request, Nprobe(context), context.CancellationToken)) } },
+            (r, s) => r.Time = s);
 
     public virtual Task<G.ScrollResponse> Scroll(G.ScrollPoints request, ServerCallContext context) =>
         Timed(context, "qdrant_scroll", request.CollectionName, table => face.Reads.ScrollAsync(table, request, context.CancellationToken), (r, s) => r.Time = s);
@@ -119,12 +107,8 @@ public class PointsGrpcService(QdrantFace face)
 
     private static int? Nprobe(ServerCallContext context) => QdrantFace.Nprobe(context.GetHttpContext().Request);
 
-    private static G.SearchPoints WithCollection(G.SearchPoints search, string collection)
-    {
-        var one = search.Clone();
-        one.CollectionName = collection;
-        return one;
-    }
+    private static IEnumerable<G.BatchResult> Batches(IEnumerable<IReadOnlyList<G.ScoredPoint>> results) =>
+        results.Select(points => new G.BatchResult { Result = { points } });
 
     private Api.RouterRequestException IndexesRefused(string call) => face.Collections.Owned(call, QdrantCollectionView.IndexesInstead);
 }

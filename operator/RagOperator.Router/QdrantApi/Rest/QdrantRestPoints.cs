@@ -86,8 +86,7 @@ internal static class QdrantRestPoints
             calls.OnCollection(http, "qdrant_query_batch", collection, async (body, table) =>
             {
                 var batch = RestQueryRequests.QueryBatch(collection, body.Root, RestBody.Timeout(http.Request));
-                var nprobe = QdrantFace.Nprobe(http.Request);
-                var results = await Task.WhenAll(batch.QueryPoints.Select(query => face.Reads.QueryAsync(table, query, nprobe, http.RequestAborted)));
+                var results = await face.Reads.QueryBatchAsync(table, batch, QdrantFace.Nprobe(http.Request), http.RequestAborted);
                 return writer => Batch(writer, results, (i, points) => RestPoints.QueryResponse(writer, points, RestSelectors.ShowsPayload(batch.QueryPoints[i].WithPayload)));
             }));
         app.MapPost(Points + "/search", (HttpContext http, string collection) =>
@@ -101,8 +100,7 @@ internal static class QdrantRestPoints
             calls.OnCollection(http, "qdrant_search_batch", collection, async (body, table) =>
             {
                 var batch = RestQueryRequests.SearchBatch(collection, body.Root, RestBody.Timeout(http.Request));
-                var nprobe = QdrantFace.Nprobe(http.Request);
-                var results = await Task.WhenAll(batch.SearchPoints.Select(search => face.Reads.SearchAsync(table, search, nprobe, http.RequestAborted)));
+                var results = await face.Reads.SearchBatchAsync(table, batch, QdrantFace.Nprobe(http.Request), http.RequestAborted);
                 return writer => Batch(writer, results, (i, points) => RestPoints.Scored(writer, points, RestSelectors.ShowsPayload(batch.SearchPoints[i].WithPayload)));
             }));
     }
